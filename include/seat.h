@@ -1,0 +1,28 @@
+#ifndef PINHOLE_SEAT_H
+#define PINHOLE_SEAT_H
+
+#include <stdint.h>
+#include <wayland-server-core.h>
+
+struct server;
+struct view;
+struct wlr_surface;
+struct wlr_seat;
+struct wlr_cursor;
+
+enum seat_grab {
+	SEAT_GRAB_NONE,
+	SEAT_GRAB_MOVE,
+	SEAT_GRAB_RESIZE,
+};
+
+struct seat *seat_create(struct server *server);
+void seat_destroy(struct seat *seat);
+struct wlr_seat *seat_wlr_seat(struct seat *seat);
+struct wlr_cursor *seat_cursor(struct seat *seat);
+void seat_focus_surface(struct seat *seat, struct wlr_surface *surface);
+void seat_view_unmapped(struct seat *seat, struct view *view);
+void seat_begin_interactive(struct seat *seat, struct view *view, enum seat_grab grab,
+	uint32_t edges);
+
+#endif

@@ -1,0 +1,71 @@
+#ifndef PINHOLE_SERVER_H
+#define PINHOLE_SERVER_H
+
+#include <stdbool.h>
+#include <wayland-server-core.h>
+#include <wlr/backend.h>
+#include <wlr/render/allocator.h>
+#include <wlr/render/wlr_renderer.h>
+#include <wlr/types/wlr_scene.h>
+#include "config.h"
+#include "options.h"
+
+struct pinhole_capture;
+struct seat;
+struct xwayland;
+
+/*
+ * The compositor: one per process. Each concern (outputs, views, seat,
+ * XWayland, capture) keeps its own state in its own struct and hangs off this.
+ */
+struct server {
+	struct wl_display *display;
+	struct wl_event_loop *event_loop;
+	const struct options *options;
+	const char *socket;
+
+	struct wlr_backend *backend;
+	struct wlr_backend *headless_backend; /* NULL unless headless outputs can be added */
+	struct wlr_session *session;
+	struct wlr_renderer *renderer;
+	struct wlr_allocator *allocator;
+	struct wlr_compositor *compositor;
+
+	struct wlr_scene *scene;
+	struct wlr_scene_output_layout *scene_layout;
+	struct wlr_scene_tree *view_tree; /* toplevel windows */
+	struct wlr_scene_tree *unmanaged_tree; /* X11 override-redirect windows */
+	struct wlr_output_layout *output_layout;
+	struct wl_list outputs; /* struct output.link */
+	struct wlr_output_manager_v1 *output_manager;
+
+	struct wl_list views; /* struct view.link, most recently focused first */
+	struct wlr_xdg_shell *xdg_shell;
+	struct wlr_ext_foreign_toplevel_list_v1 *foreign_toplevel_list;
+
+	struct seat *seat;
+	struct xwayland *xwayland;
+	struct pinhole_capture *capture;
+	struct wlr_security_context_manager_v1 *security_context;
+
+	struct wl_event_source *sigint_source, *sigterm_source;
+	struct wl_event_source *sigusr1_source, *sigusr2_source;
+	pid_t startup_pid;
+	int exit_code;
+
+	struct wl_listener new_output;
+	struct wl_listener output_layout_change;
+	struct wl_listener output_manager_apply;
+	struct wl_listener output_manager_test;
+	struct wl_listener new_xdg_toplevel;
+	struct wl_listener new_xdg_popup;
+	struct wl_listener new_toplevel_decoration;
+	struct wl_listener renderer_lost;
+};
+
+bool server_init(struct server *server, const struct options *options);
+bool server_start(struct server *server);
+void server_finish(struct server *server);
+void server_terminate(struct server *server, int exit_code);
+
+#endif

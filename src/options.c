@@ -1,0 +1,173 @@
+#include <getopt.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include "options.h"
+
+static bool parse_int(const char *text, int min, int max, int *out) {
+	char *end = NULL;
+	long value = strtol(text, &end, 10);
+	if (end == text || *end != '\0' || value < min || value > max) {
+		return false;
+	}
+	*out = (int)value;
+	return true;
+}
+
+bool parse_mode(const char *text, struct mode_request *mode) {
+	/* WxH or WxH@Hz, Hz may be fractional (59.94). */
+	char buf[64];
+	if (strlen(text) >= sizeof(buf)) {
+		return false;
+	}
+	strcpy(buf, text);
+	char *at = strchr(buf, '@');
+	double hz = 0;
+	if (at != NULL) {
+		*at = '\0';
+		char *end = NULL;
+		hz = strtod(at + 1, &end);
+		if (end == at + 1 || (*end != '\0' && strcmp(end, "Hz") != 0) ||
+				!(hz > 0 && hz <= 1000)) {
+			return false;
+		}
+	}
+	char *x = strchr(buf, 'x');
+	if (x == NULL) {
+		return false;
+	}
+	*x = '\0';
+	struct mode_request parsed = {0};
+	if (!parse_int(buf, 1, 16384, &parsed.width) ||
+			!parse_int(x + 1, 1, 16384, &parsed.height)) {
+		return false;
+	}
+	parsed.refresh_mhz = (int)(hz * 1000 + 0.5);
+	*mode = parsed;
+	return true;
+}
+
+static bool parse_backend(const char *text, enum backend_choice *out) {
+	static const struct {
+		const char *name;
+		enum backend_choice value;
+	} names[] = {
+		{"auto", BACKEND_AUTO},
+		{"drm", BACKEND_DRM},
+		{"wayland", BACKEND_WAYLAND},
+		{"x11", BACKEND_X11},
+		{"headless", BACKEND_HEADLESS},
+	};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (strcmp(text, names[i].name) == 0) {
+			*out = names[i].value;
+			return true;
+		}
+	}
+	return false;
+}
+
+void options_print_usage(FILE *out, const char *prog) {
+	fprintf(out,
+		"usage: %s [-h] [-v] [-d] [-s CMD] [--backend auto|drm|wayland|x11|headless]\n"
+		"       %*s [--mode WxH[@Hz]] [--outputs N] [--no-ext-capture]\n"
+		"\n"
+		"  -h, --help          show this help and exit\n"
+		"  -V, --version       print the version and exit\n"
+		"  -v, --verbose       log informational messages\n"
+		"  -d, --debug         log debug messages\n"
+		"  -s, --startup CMD   run CMD (via /bin/sh -c) once the compositor is ready\n"
+		"      --backend B     auto (default): nested when WAYLAND_DISPLAY or DISPLAY is set,\n"
+		"                      DRM/KMS when a seat is available, headless otherwise\n"
+		"      --mode WxH[@Hz] mode of outputs without a preferred mode (headless, nested)\n"
+		"      --outputs N     number of headless or nested outputs (default 1)\n"
+		"      --no-ext-capture  do not offer ext-image-copy-capture (legacy clients only)\n",
+		prog, (int)strlen(prog), "");
+}
+
+enum options_result options_parse(struct options *opts, int argc, char *argv[],
+		char *err, size_t err_size) {
+	enum { OPT_BACKEND = 256, OPT_MODE, OPT_OUTPUTS, OPT_NO_EXT_CAPTURE };
+	static const struct option long_options[] = {
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{"verbose", no_argument, NULL, 'v'},
+		{"debug", no_argument, NULL, 'd'},
+		{"startup", required_argument, NULL, 's'},
+		{"backend", required_argument, NULL, OPT_BACKEND},
+		{"mode", required_argument, NULL, OPT_MODE},
+		{"outputs", required_argument, NULL, OPT_OUTPUTS},
+		{"no-ext-capture", no_argument, NULL, OPT_NO_EXT_CAPTURE},
+		{0},
+	};
+
+	*opts = (struct options){
+		.backend = BACKEND_AUTO,
+		.outputs = 1,
+	};
+	err[0] = '\0';
+	optind = 0; /* reset getopt so the parser can run more than once (tests) */
+	opterr = 0;
+	int c;
+	while ((c = getopt_long(argc, argv, ":hVvds:", long_options, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			opts->help = true;
+			break;
+		case 'V':
+			opts->version = true;
+			break;
+		case 'v':
+			if (opts->verbosity < 1) {
+				opts->verbosity = 1;
+			}
+			break;
+		case 'd':
+			opts->verbosity = 2;
+			break;
+		case 's':
+			opts->startup_cmd = optarg;
+			break;
+		case OPT_BACKEND:
+			if (!parse_backend(optarg, &opts->backend)) {
+				snprintf(err, err_size, "invalid --backend '%s' "
+					"(expected auto, drm, wayland, x11 or headless)", optarg);
+				return OPTIONS_ERROR;
+			}
+			break;
+		case OPT_MODE:
+			if (!parse_mode(optarg, &opts->mode)) {
+				snprintf(err, err_size, "invalid --mode '%s' (expected WxH or WxH@Hz, "
+					"e.g. 1920x1080@60)", optarg);
+				return OPTIONS_ERROR;
+			}
+			opts->has_mode = true;
+			break;
+		case OPT_OUTPUTS:
+			if (!parse_int(optarg, 1, 16, &opts->outputs)) {
+				snprintf(err, err_size, "invalid --outputs '%s' (expected 1 to 16)", optarg);
+				return OPTIONS_ERROR;
+			}
+			break;
+		case OPT_NO_EXT_CAPTURE:
+			opts->no_ext_capture = true;
+			break;
+		case ':':
+			snprintf(err, err_size, "option '%s' needs an argument", argv[optind - 1]);
+			return OPTIONS_ERROR;
+		default:
+			if (optopt != 0) {
+				snprintf(err, err_size, "unknown option '-%c'", optopt);
+			} else {
+				snprintf(err, err_size, "unknown option '%s'", argv[optind - 1]);
+			}
+			return OPTIONS_ERROR;
+		}
+	}
+	if (optind < argc) {
+		snprintf(err, err_size, "unexpected argument '%s' (use -s to run a command)",
+			argv[optind]);
+		return OPTIONS_ERROR;
+	}
+	return OPTIONS_OK;
+}

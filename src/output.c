@@ -1,0 +1,250 @@
+#include <stdlib.h>
+#include <time.h>
+#include <wlr/backend/headless.h>
+#include <wlr/types/wlr_output.h>
+#include <wlr/types/wlr_output_layout.h>
+#include <wlr/types/wlr_output_management_v1.h>
+#include <wlr/types/wlr_scene.h>
+#include <wlr/util/log.h>
+#include "capture/capture.h"
+#include "output.h"
+#include "server.h"
+
+static void output_render(struct output *output) {
+	struct wlr_scene_output *scene_output = output->scene_output;
+	if (!wlr_scene_output_commit(scene_output, NULL)) {
+		wlr_log(WLR_DEBUG, "output %s: commit failed", output->wlr_output->name);
+	}
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	wlr_scene_output_send_frame_done(scene_output, &now);
+}
+
+static void handle_frame(struct wl_listener *listener, void *data) {
+	struct output *output = wl_container_of(listener, output, frame);
+	output_render(output);
+}
+
+static void handle_render_idle(void *data) {
+	struct output *output = data;
+	output->render_idle = NULL;
+	output_render(output);
+}
+
+void output_request_frame(struct output *output, bool force) {
+	if (force) {
+		wlr_output_schedule_frame(output->wlr_output);
+	}
+	if (!output->render_on_demand || output->render_idle != NULL ||
+			!capture_output_wants_frame(output->capture) ||
+			!wlr_scene_output_needs_frame(output->scene_output)) {
+		return;
+	}
+	/*
+	 * A capture waits and there is new content: render now instead of at the
+	 * next tick of the headless frame timer. Deferred to idle so that a burst
+	 * of client commits becomes one frame and no rendering happens inside a
+	 * client's request handler.
+	 */
+	output->render_idle = wl_event_loop_add_idle(output->server->event_loop,
+		handle_render_idle, output);
+}
+
+static void handle_needs_frame(struct wl_listener *listener, void *data) {
+	struct output *output = wl_container_of(listener, output, needs_frame);
+	output_request_frame(output, false);
+}
+
+static void handle_request_state(struct wl_listener *listener, void *data) {
+	/* Nested outputs ask to be resized with their host window. */
+	struct output *output = wl_container_of(listener, output, request_state);
+	const struct wlr_output_event_request_state *event = data;
+	wlr_output_commit_state(output->wlr_output, event->state);
+}
+
+static void handle_destroy(struct wl_listener *listener, void *data) {
+	struct output *output = wl_container_of(listener, output, destroy);
+	wlr_log(WLR_INFO, "output %s removed", output->wlr_output->name);
+	if (output->render_idle != NULL) {
+		wl_event_source_remove(output->render_idle);
+	}
+	capture_output_destroy(output->capture);
+	wl_list_remove(&output->frame.link);
+	wl_list_remove(&output->needs_frame.link);
+	wl_list_remove(&output->request_state.link);
+	wl_list_remove(&output->destroy.link);
+	wl_list_remove(&output->link);
+	free(output);
+}
+
+static void apply_initial_state(struct server *server, struct wlr_output *wlr_output) {
+	struct wlr_output_state state;
+	wlr_output_state_init(&state);
+	wlr_output_state_set_enabled(&state, true);
+	struct wlr_output_mode *mode = wlr_output_preferred_mode(wlr_output);
+	const struct options *opts = server->options;
+	if (mode != NULL) {
+		wlr_output_state_set_mode(&state, mode);
+	} else if (opts->has_mode) {
+		wlr_output_state_set_custom_mode(&state, opts->mode.width, opts->mode.height,
+			opts->mode.refresh_mhz);
+	}
+	if (!wlr_output_commit_state(wlr_output, &state)) {
+		wlr_log(WLR_ERROR, "output %s: could not enable it", wlr_output->name);
+	}
+	wlr_output_state_finish(&state);
+}
+
+void output_handle_new(struct wl_listener *listener, void *data) {
+	struct server *server = wl_container_of(listener, server, new_output);
+	struct wlr_output *wlr_output = data;
+
+	if (!wlr_output_init_render(wlr_output, server->allocator, server->renderer)) {
+		wlr_log(WLR_ERROR, "output %s: cannot render to it", wlr_output->name);
+		return;
+	}
+	apply_initial_state(server, wlr_output);
+
+	struct output *output = calloc(1, sizeof(*output));
+	if (output == NULL) {
+		return;
+	}
+	output->server = server;
+	output->wlr_output = wlr_output;
+	output->render_on_demand = wlr_output_is_headless(wlr_output);
+	wlr_output->data = output;
+
+	output->frame.notify = handle_frame;
+	wl_signal_add(&wlr_output->events.frame, &output->frame);
+	output->needs_frame.notify = handle_needs_frame;
+	wl_signal_add(&wlr_output->events.needs_frame, &output->needs_frame);
+	output->request_state.notify = handle_request_state;
+	wl_signal_add(&wlr_output->events.request_state, &output->request_state);
+	output->destroy.notify = handle_destroy;
+	wl_signal_add(&wlr_output->events.destroy, &output->destroy);
+	wl_list_insert(server->outputs.prev, &output->link);
+
+	struct wlr_output_layout_output *layout_output =
+		wlr_output_layout_add_auto(server->output_layout, wlr_output);
+	output->scene_output = wlr_scene_output_create(server->scene, wlr_output);
+	wlr_scene_output_layout_add_output(server->scene_layout, layout_output,
+		output->scene_output);
+	output->capture = capture_output_create(server->capture, wlr_output);
+
+	wlr_log(WLR_INFO, "output %s added: %dx%d scale %.2f", wlr_output->name,
+		wlr_output->width, wlr_output->height, wlr_output->scale);
+}
+
+struct output *output_from_wlr_output(struct server *server, struct wlr_output *wlr_output) {
+	struct output *output;
+	wl_list_for_each(output, &server->outputs, link) {
+		if (output->wlr_output == wlr_output) {
+			return output;
+		}
+	}
+	return NULL;
+}
+
+bool output_add_headless(struct server *server) {
+	if (server->headless_backend == NULL) {
+		wlr_log(WLR_ERROR, "cannot add an output: not running headless");
+		return false;
+	}
+	const struct options *opts = server->options;
+	int width = opts->has_mode ? opts->mode.width : 1280;
+	int height = opts->has_mode ? opts->mode.height : 720;
+	return wlr_headless_add_output(server->headless_backend, width, height) != NULL;
+}
+
+void output_remove_last(struct server *server) {
+	if (wl_list_empty(&server->outputs)) {
+		return;
+	}
+	struct output *output = wl_container_of(server->outputs.prev, output, link);
+	wlr_output_destroy(output->wlr_output);
+}
+
+/* wlr-output-management: lets wayvnc and wlr-randr style tools change outputs. */
+
+static void send_output_config(struct server *server) {
+	struct wlr_output_configuration_v1 *config = wlr_output_configuration_v1_create();
+	if (config == NULL) {
+		return;
+	}
+	struct output *output;
+	wl_list_for_each(output, &server->outputs, link) {
+		struct wlr_output_configuration_head_v1 *head =
+			wlr_output_configuration_head_v1_create(config, output->wlr_output);
+		if (head == NULL) {
+			continue;
+		}
+		struct wlr_box box;
+		wlr_output_layout_get_box(server->output_layout, output->wlr_output, &box);
+		head->state.x = box.x;
+		head->state.y = box.y;
+	}
+	wlr_output_manager_v1_set_configuration(server->output_manager, config);
+}
+
+static void handle_layout_change(struct wl_listener *listener, void *data) {
+	struct server *server = wl_container_of(listener, server, output_layout_change);
+	send_output_config(server);
+}
+
+static bool apply_config(struct server *server, struct wlr_output_configuration_v1 *config,
+		bool test_only) {
+	bool ok = true;
+	struct wlr_output_configuration_head_v1 *head;
+	wl_list_for_each(head, &config->heads, link) {
+		struct wlr_output *wlr_output = head->state.output;
+		struct wlr_output_state state;
+		wlr_output_state_init(&state);
+		wlr_output_head_v1_state_apply(&head->state, &state);
+		if (test_only) {
+			ok = ok && wlr_output_test_state(wlr_output, &state);
+		} else {
+			ok = ok && wlr_output_commit_state(wlr_output, &state);
+			if (head->state.enabled) {
+				wlr_output_layout_add(server->output_layout, wlr_output,
+					head->state.x, head->state.y);
+			} else {
+				wlr_output_layout_remove(server->output_layout, wlr_output);
+			}
+		}
+		wlr_output_state_finish(&state);
+	}
+	return ok;
+}
+
+static void handle_manager_apply(struct wl_listener *listener, void *data) {
+	struct server *server = wl_container_of(listener, server, output_manager_apply);
+	struct wlr_output_configuration_v1 *config = data;
+	if (apply_config(server, config, false)) {
+		wlr_output_configuration_v1_send_succeeded(config);
+	} else {
+		wlr_output_configuration_v1_send_failed(config);
+	}
+	wlr_output_configuration_v1_destroy(config);
+	send_output_config(server);
+}
+
+static void handle_manager_test(struct wl_listener *listener, void *data) {
+	struct server *server = wl_container_of(listener, server, output_manager_test);
+	struct wlr_output_configuration_v1 *config = data;
+	if (apply_config(server, config, true)) {
+		wlr_output_configuration_v1_send_succeeded(config);
+	} else {
+		wlr_output_configuration_v1_send_failed(config);
+	}
+	wlr_output_configuration_v1_destroy(config);
+}
+
+void output_manager_init(struct server *server) {
+	server->output_manager = wlr_output_manager_v1_create(server->display);
+	server->output_manager_apply.notify = handle_manager_apply;
+	wl_signal_add(&server->output_manager->events.apply, &server->output_manager_apply);
+	server->output_manager_test.notify = handle_manager_test;
+	wl_signal_add(&server->output_manager->events.test, &server->output_manager_test);
+	server->output_layout_change.notify = handle_layout_change;
+	wl_signal_add(&server->output_layout->events.change, &server->output_layout_change);
+}

@@ -1,0 +1,293 @@
+#include <assert.h>
+#include <stdlib.h>
+#include <wlr/types/wlr_compositor.h>
+#include <wlr/types/wlr_scene.h>
+#include <wlr/types/wlr_seat.h>
+#include <wlr/util/log.h>
+#include <wlr/xwayland.h>
+#include "seat.h"
+#include "server.h"
+#include "view.h"
+#include "xwayland.h"
+
+struct xwayland {
+	struct server *server;
+	struct wlr_xwayland *wlr_xwayland;
+	struct wl_listener ready;
+	struct wl_listener new_surface;
+};
+
+/* One per X11 window; managed windows are views, override-redirect ones are not. */
+struct xwayland_view {
+	struct view base;
+	struct wlr_xwayland_surface *xsurface;
+	struct wlr_scene_tree *unmanaged_tree; /* override-redirect windows only */
+
+	struct wl_listener destroy;
+	struct wl_listener associate;
+	struct wl_listener dissociate;
+	struct wl_listener map;
+	struct wl_listener unmap;
+	struct wl_listener commit;
+	struct wl_listener request_configure;
+	struct wl_listener request_activate;
+	struct wl_listener request_fullscreen;
+	struct wl_listener set_title;
+	struct wl_listener set_class;
+	struct wl_listener set_geometry;
+};
+
+static struct xwayland_view *xwayland_view_from_view(struct view *view) {
+	assert(view->type == VIEW_XWAYLAND);
+	return wl_container_of(view, (struct xwayland_view *)NULL, base);
+}
+
+static const char *xwl_get_title(struct view *view) {
+	return xwayland_view_from_view(view)->xsurface->title;
+}
+
+static const char *xwl_get_app_id(struct view *view) {
+	return xwayland_view_from_view(view)->xsurface->class;
+}
+
+static void xwl_set_activated(struct view *view, bool activated) {
+	struct wlr_xwayland_surface *xsurface = xwayland_view_from_view(view)->xsurface;
+	wlr_xwayland_surface_activate(xsurface, activated);
+	if (activated) {
+		wlr_xwayland_surface_restack(xsurface, NULL, XCB_STACK_MODE_ABOVE);
+	}
+}
+
+static void xwl_configure(struct view *view, int x, int y, int width, int height) {
+	struct wlr_xwayland_surface *xsurface = xwayland_view_from_view(view)->xsurface;
+	if (width <= 0 || height <= 0) {
+		width = xsurface->width;
+		height = xsurface->height;
+	}
+	wlr_xwayland_surface_configure(xsurface, x, y, width, height);
+}
+
+static void xwl_set_fullscreen(struct view *view, bool fullscreen) {
+	wlr_xwayland_surface_set_fullscreen(xwayland_view_from_view(view)->xsurface, fullscreen);
+}
+
+static void xwl_get_geometry(struct view *view, struct wlr_box *box) {
+	struct wlr_xwayland_surface *xsurface = xwayland_view_from_view(view)->xsurface;
+	*box = (struct wlr_box){0, 0, xsurface->width, xsurface->height};
+}
+
+static void xwl_close(struct view *view) {
+	wlr_xwayland_surface_close(xwayland_view_from_view(view)->xsurface);
+}
+
+static const struct view_impl xwayland_view_impl = {
+	.get_title = xwl_get_title,
+	.get_app_id = xwl_get_app_id,
+	.set_activated = xwl_set_activated,
+	.configure = xwl_configure,
+	.set_fullscreen = xwl_set_fullscreen,
+	.get_geometry = xwl_get_geometry,
+	.close = xwl_close,
+};
+
+static void handle_map(struct wl_listener *listener, void *data) {
+	struct xwayland_view *xwl = wl_container_of(listener, xwl, map);
+	struct server *server = xwl->base.server;
+	struct wlr_xwayland_surface *xsurface = xwl->xsurface;
+	if (xsurface->override_redirect) {
+		/* Menus and tooltips place themselves; they are not windows of their own. */
+		xwl->unmanaged_tree = wlr_scene_tree_create(server->unmanaged_tree);
+		wlr_scene_surface_create(xwl->unmanaged_tree, xsurface->surface);
+		wlr_scene_node_set_position(&xwl->unmanaged_tree->node, xsurface->x, xsurface->y);
+		return;
+	}
+	struct wlr_scene_tree *tree = wlr_scene_tree_create(server->view_tree);
+	wlr_scene_surface_create(tree, xsurface->surface);
+	xwl->base.surface = xsurface->surface;
+	view_map(&xwl->base, tree);
+}
+
+static void handle_unmap(struct wl_listener *listener, void *data) {
+	struct xwayland_view *xwl = wl_container_of(listener, xwl, unmap);
+	if (xwl->unmanaged_tree != NULL) {
+		wlr_scene_node_destroy(&xwl->unmanaged_tree->node);
+		xwl->unmanaged_tree = NULL;
+		return;
+	}
+	if (xwl->base.mapped) {
+		view_unmap(&xwl->base);
+		wlr_scene_node_destroy(&xwl->base.scene_tree->node);
+		xwl->base.scene_tree = NULL;
+	}
+}
+
+static void handle_commit(struct wl_listener *listener, void *data) {
+	struct xwayland_view *xwl = wl_container_of(listener, xwl, commit);
+	if (xwl->base.mapped) {
+		view_content_changed(&xwl->base);
+	}
+}
+
+static void handle_associate(struct wl_listener *listener, void *data) {
+	struct xwayland_view *xwl = wl_container_of(listener, xwl, associate);
+	struct wlr_surface *surface = xwl->xsurface->surface;
+	xwl->map.notify = handle_map;
+	wl_signal_add(&surface->events.map, &xwl->map);
+	xwl->unmap.notify = handle_unmap;
+	wl_signal_add(&surface->events.unmap, &xwl->unmap);
+	xwl->commit.notify = handle_commit;
+	wl_signal_add(&surface->events.commit, &xwl->commit);
+}
+
+static void handle_dissociate(struct wl_listener *listener, void *data) {
+	struct xwayland_view *xwl = wl_container_of(listener, xwl, dissociate);
+	wl_list_remove(&xwl->map.link);
+	wl_list_remove(&xwl->unmap.link);
+	wl_list_remove(&xwl->commit.link);
+	wl_list_init(&xwl->map.link);
+	wl_list_init(&xwl->unmap.link);
+	wl_list_init(&xwl->commit.link);
+}
+
+static void handle_request_configure(struct wl_listener *listener, void *data) {
+	struct xwayland_view *xwl = wl_container_of(listener, xwl, request_configure);
+	struct wlr_xwayland_surface_configure_event *event = data;
+	if (!xwl->base.mapped) {
+		/* Before mapping, X11 clients may size and place themselves. */
+		wlr_xwayland_surface_configure(xwl->xsurface, event->x, event->y,
+			event->width, event->height);
+		return;
+	}
+	/* Keep the place pinhole gave the window; grant the size. */
+	wlr_xwayland_surface_configure(xwl->xsurface, xwl->base.x, xwl->base.y,
+		event->width, event->height);
+}
+
+static void handle_request_activate(struct wl_listener *listener, void *data) {
+	struct xwayland_view *xwl = wl_container_of(listener, xwl, request_activate);
+	if (xwl->base.mapped) {
+		view_focus(&xwl->base);
+	}
+}
+
+static void handle_request_fullscreen(struct wl_listener *listener, void *data) {
+	struct xwayland_view *xwl = wl_container_of(listener, xwl, request_fullscreen);
+	if (xwl->base.mapped) {
+		view_set_fullscreen(&xwl->base, xwl->xsurface->fullscreen);
+	}
+}
+
+static void handle_set_title(struct wl_listener *listener, void *data) {
+	struct xwayland_view *xwl = wl_container_of(listener, xwl, set_title);
+	view_update_identity(&xwl->base);
+}
+
+static void handle_set_class(struct wl_listener *listener, void *data) {
+	struct xwayland_view *xwl = wl_container_of(listener, xwl, set_class);
+	view_update_identity(&xwl->base);
+}
+
+static void handle_set_geometry(struct wl_listener *listener, void *data) {
+	struct xwayland_view *xwl = wl_container_of(listener, xwl, set_geometry);
+	if (xwl->unmanaged_tree != NULL) {
+		wlr_scene_node_set_position(&xwl->unmanaged_tree->node, xwl->xsurface->x,
+			xwl->xsurface->y);
+	}
+}
+
+static void handle_destroy(struct wl_listener *listener, void *data) {
+	struct xwayland_view *xwl = wl_container_of(listener, xwl, destroy);
+	if (xwl->xsurface->surface != NULL) {
+		handle_unmap(&xwl->unmap, NULL);
+		handle_dissociate(&xwl->dissociate, NULL);
+	}
+	view_finish(&xwl->base);
+	wl_list_remove(&xwl->map.link);
+	wl_list_remove(&xwl->unmap.link);
+	wl_list_remove(&xwl->commit.link);
+	wl_list_remove(&xwl->destroy.link);
+	wl_list_remove(&xwl->associate.link);
+	wl_list_remove(&xwl->dissociate.link);
+	wl_list_remove(&xwl->request_configure.link);
+	wl_list_remove(&xwl->request_activate.link);
+	wl_list_remove(&xwl->request_fullscreen.link);
+	wl_list_remove(&xwl->set_title.link);
+	wl_list_remove(&xwl->set_class.link);
+	wl_list_remove(&xwl->set_geometry.link);
+	free(xwl);
+}
+
+static void handle_new_surface(struct wl_listener *listener, void *data) {
+	struct xwayland *xwayland = wl_container_of(listener, xwayland, new_surface);
+	struct wlr_xwayland_surface *xsurface = data;
+	struct xwayland_view *xwl = calloc(1, sizeof(*xwl));
+	if (xwl == NULL) {
+		return;
+	}
+	xwl->xsurface = xsurface;
+	view_init(&xwl->base, xwayland->server, VIEW_XWAYLAND, &xwayland_view_impl, NULL);
+	wl_list_init(&xwl->map.link);
+	wl_list_init(&xwl->unmap.link);
+	wl_list_init(&xwl->commit.link);
+
+	xwl->destroy.notify = handle_destroy;
+	wl_signal_add(&xsurface->events.destroy, &xwl->destroy);
+	xwl->associate.notify = handle_associate;
+	wl_signal_add(&xsurface->events.associate, &xwl->associate);
+	xwl->dissociate.notify = handle_dissociate;
+	wl_signal_add(&xsurface->events.dissociate, &xwl->dissociate);
+	xwl->request_configure.notify = handle_request_configure;
+	wl_signal_add(&xsurface->events.request_configure, &xwl->request_configure);
+	xwl->request_activate.notify = handle_request_activate;
+	wl_signal_add(&xsurface->events.request_activate, &xwl->request_activate);
+	xwl->request_fullscreen.notify = handle_request_fullscreen;
+	wl_signal_add(&xsurface->events.request_fullscreen, &xwl->request_fullscreen);
+	xwl->set_title.notify = handle_set_title;
+	wl_signal_add(&xsurface->events.set_title, &xwl->set_title);
+	xwl->set_class.notify = handle_set_class;
+	wl_signal_add(&xsurface->events.set_class, &xwl->set_class);
+	xwl->set_geometry.notify = handle_set_geometry;
+	wl_signal_add(&xsurface->events.set_geometry, &xwl->set_geometry);
+}
+
+static void handle_ready(struct wl_listener *listener, void *data) {
+	struct xwayland *xwayland = wl_container_of(listener, xwayland, ready);
+	wlr_xwayland_set_seat(xwayland->wlr_xwayland, seat_wlr_seat(xwayland->server->seat));
+	wlr_log(WLR_INFO, "XWayland is ready on DISPLAY=%s", xwayland->wlr_xwayland->display_name);
+}
+
+struct xwayland *xwayland_create(struct server *server) {
+	struct xwayland *xwayland = calloc(1, sizeof(*xwayland));
+	if (xwayland == NULL) {
+		return NULL;
+	}
+	xwayland->server = server;
+	xwayland->wlr_xwayland = wlr_xwayland_create(server->display, server->compositor, true);
+	if (xwayland->wlr_xwayland == NULL) {
+		wlr_log(WLR_ERROR, "XWayland is not available; X11 applications will not run");
+		free(xwayland);
+		return NULL;
+	}
+	xwayland->ready.notify = handle_ready;
+	wl_signal_add(&xwayland->wlr_xwayland->events.ready, &xwayland->ready);
+	xwayland->new_surface.notify = handle_new_surface;
+	wl_signal_add(&xwayland->wlr_xwayland->events.new_surface, &xwayland->new_surface);
+	setenv("DISPLAY", xwayland->wlr_xwayland->display_name, true);
+	wlr_log(WLR_INFO, "XWayland will start on demand on DISPLAY=%s",
+		xwayland->wlr_xwayland->display_name);
+	return xwayland;
+}
+
+void xwayland_destroy(struct xwayland *xwayland) {
+	if (xwayland == NULL) {
+		return;
+	}
+	wl_list_remove(&xwayland->ready.link);
+	wl_list_remove(&xwayland->new_surface.link);
+	wlr_xwayland_destroy(xwayland->wlr_xwayland);
+	free(xwayland);
+}
+
+struct wlr_xwayland *xwayland_get_wlr(struct xwayland *xwayland) {
+	return xwayland->wlr_xwayland;
+}
