@@ -1,0 +1,77 @@
+#ifndef PINHOLE_CAPTURE_CAPTURE_H
+#define PINHOLE_CAPTURE_CAPTURE_H
+
+/*
+ * pinhole's screen capture module: ext-image-capture-source-v1 and
+ * ext-image-copy-capture-v1. This header is the whole interface between the
+ * module and a wlroots compositor; nothing else of the compositor is used.
+ *
+ * The compositor owns rendering. The module reads the buffers outputs commit
+ * (so capture never costs an extra composite and never disables direct
+ * scan-out) and renders toplevels itself, offscreen, from their scene trees.
+ */
+
+#include <stdbool.h>
+#include <wayland-server-core.h>
+
+struct wlr_allocator;
+struct wlr_cursor;
+struct wlr_ext_foreign_toplevel_handle_v1;
+struct wlr_output;
+struct wlr_renderer;
+struct wlr_scene_tree;
+struct wlr_seat;
+
+struct pinhole_capture;
+struct capture_output;
+struct capture_toplevel;
+
+struct capture_config {
+	struct wl_display *display;
+	struct wlr_renderer *renderer;
+	struct wlr_allocator *allocator;
+	/* The seat and cursor that pointer cursor sessions follow (may be NULL). */
+	struct wlr_seat *seat;
+	struct wlr_cursor *cursor;
+
+	/*
+	 * A capture is waiting for new content on this output. The compositor
+	 * should render and commit as soon as it has anything new (on outputs
+	 * without a real refresh cycle: right away instead of at the next tick).
+	 * With force, a frame is wanted even if nothing changed, because the
+	 * module has no committed buffer of this output yet.
+	 */
+	void (*request_output_frame)(void *data, struct wlr_output *output, bool force);
+
+	/*
+	 * Lets the compositor approve each new capture session (and each toplevel
+	 * source). Denied requests get an inert source or a stopped session.
+	 * NULL allows everything.
+	 */
+	bool (*allow_capture)(void *data, struct wl_client *client);
+
+	void *data;
+};
+
+struct pinhole_capture *capture_create(const struct capture_config *config);
+/* Every function below accepts a NULL capture or object and then does nothing. */
+void capture_destroy(struct pinhole_capture *capture);
+
+/* Output sources. The compositor creates one per output and destroys it with the output. */
+struct capture_output *capture_output_create(struct pinhole_capture *capture,
+	struct wlr_output *output);
+void capture_output_destroy(struct capture_output *output);
+/* True while a frame waits for this output's next commit. */
+bool capture_output_wants_frame(struct capture_output *output);
+
+/*
+ * Toplevel sources, one per ext-foreign-toplevel-list handle. tree holds the
+ * window's surfaces, subsurfaces and popups; it is rendered offscreen.
+ */
+struct capture_toplevel *capture_toplevel_create(struct pinhole_capture *capture,
+	struct wlr_ext_foreign_toplevel_handle_v1 *handle, struct wlr_scene_tree *tree);
+void capture_toplevel_destroy(struct capture_toplevel *toplevel);
+/* The window committed new content (any of its surfaces). */
+void capture_toplevel_content_changed(struct capture_toplevel *toplevel);
+
+#endif

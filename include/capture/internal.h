@@ -1,0 +1,118 @@
+#ifndef PINHOLE_CAPTURE_INTERNAL_H
+#define PINHOLE_CAPTURE_INTERNAL_H
+
+/* Shared between the capture module's own files; not part of its interface. */
+
+#include <pixman.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+#include <wayland-server-core.h>
+#include <wayland-server-protocol.h>
+#include "capture/capture.h"
+
+struct wlr_buffer;
+struct capture_source;
+struct capture_session;
+
+/* What differs between output and toplevel sources. */
+struct capture_source_impl {
+	/*
+	 * A frame waits for content. force: the session has nothing to copy yet
+	 * (first frame), so content is wanted even if nothing changed.
+	 */
+	void (*request_frame)(struct capture_source *source, bool force);
+	/*
+	 * Copies region (buffer coordinates, within the source size) of the
+	 * source's current content into dst. Returns false if it could not.
+	 */
+	bool (*copy)(struct capture_source *source, struct wlr_buffer *dst,
+		const pixman_region32_t *region);
+	/* The content the next copy would read exists now (a frame can complete at once). */
+	bool (*has_content)(struct capture_source *source);
+	/*
+	 * Whether the content last copied has been presented, and when. If not,
+	 * frames wait for capture_source_presented().
+	 */
+	bool (*presented)(struct capture_source *source, struct timespec *when);
+};
+
+struct capture_source {
+	struct pinhole_capture *capture;
+	const struct capture_source_impl *impl;
+	int width, height; /* buffer size in pixels */
+	enum wl_output_transform transform;
+	struct wl_list resources; /* ext_image_capture_source_v1 resources */
+	struct wl_list sessions; /* capture_session.source_link */
+};
+
+struct pinhole_capture {
+	struct capture_config config;
+	struct wl_global *copy_manager_global;
+	struct wl_global *output_source_manager_global;
+	struct wl_global *toplevel_source_manager_global;
+	struct wl_list outputs; /* capture_output.link */
+	struct wl_list toplevels; /* capture_toplevel.link */
+	/* SHM formats offered to every session (DRM fourcc), first preferred. */
+	uint32_t shm_formats[4];
+	size_t shm_formats_len;
+	struct wl_listener display_destroy;
+};
+
+void capture_source_init(struct capture_source *source, struct pinhole_capture *capture,
+	const struct capture_source_impl *impl);
+/* Stops every session and makes every source resource inert. */
+void capture_source_finish(struct capture_source *source);
+void capture_source_stop_sessions(struct capture_source *source);
+/* Size or transform changed: sessions get new constraints. */
+void capture_source_set_constraints(struct capture_source *source, int width, int height,
+	enum wl_output_transform transform);
+/* New content arrived with this damage (buffer coordinates, NULL: everything). */
+void capture_source_damage(struct capture_source *source, const pixman_region32_t *damage);
+/* The content copied since the last call was presented at when: frames become ready. */
+void capture_source_presented(struct capture_source *source, const struct timespec *when);
+/* True while a frame of this source waits for new content. */
+bool capture_source_is_wanted(struct capture_source *source);
+struct wl_resource *capture_source_create_resource(struct wl_client *client, uint32_t id,
+	struct capture_source *source);
+struct capture_source *capture_source_from_resource(struct wl_resource *resource);
+
+/* The source of an output or toplevel; NULL if pinhole does not know it. */
+struct capture_source *capture_output_source(struct pinhole_capture *capture,
+	struct wlr_output *output);
+struct capture_toplevel *capture_toplevel_from_handle(struct pinhole_capture *capture,
+	struct wlr_ext_foreign_toplevel_handle_v1 *handle);
+struct capture_source *capture_toplevel_source(struct capture_toplevel *toplevel);
+
+/* Pointer cursor sessions (cursor.c) */
+void capture_cursor_session_create(struct wl_client *client, uint32_t version, uint32_t id,
+	struct capture_source *source, struct wl_resource *pointer);
+
+/* Sessions (session.c) */
+void capture_session_create(struct wl_client *client, uint32_t version, uint32_t id,
+	struct capture_source *source, uint32_t options);
+void capture_session_stop(struct capture_session *session);
+/* Source damage: mark everything stale and serve a waiting frame. */
+void capture_session_damage(struct capture_session *session, const pixman_region32_t *damage);
+void capture_session_presented(struct capture_session *session, const struct timespec *when);
+void capture_session_send_constraints(struct capture_session *session);
+/* The source's size or transform changed: renegotiate, fail frames that no longer fit. */
+void capture_session_constraints_changed(struct capture_session *session);
+bool capture_session_is_waiting(struct capture_session *session);
+
+/* Pixel copies (copy.c) */
+uint32_t capture_shm_format_to_drm(uint32_t shm_format);
+uint32_t capture_drm_format_to_shm(uint32_t drm_format);
+bool capture_format_has_alpha(uint32_t drm_format);
+/* Whether copy_rect_convert() can read or write this format. */
+bool capture_format_is_supported(uint32_t drm_format);
+void capture_copy_rect(void *dst, int dst_stride, uint32_t dst_format,
+	const void *src, int src_stride, uint32_t src_format, int x, int y, int width, int height);
+/*
+ * Copies region from src to dst (same size). CPU copy when both expose their
+ * memory, otherwise a texture read through the renderer.
+ */
+bool capture_copy_buffer(struct pinhole_capture *capture, struct wlr_buffer *dst,
+	struct wlr_buffer *src, const pixman_region32_t *region);
+
+#endif

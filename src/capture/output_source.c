@@ -1,0 +1,164 @@
+#include <stdlib.h>
+#include <time.h>
+#include <wlr/types/wlr_buffer.h>
+#include <wlr/types/wlr_output.h>
+#include <wlr/util/log.h>
+#include "capture/internal.h"
+
+/*
+ * An output source reads what the output commits. It keeps the last committed
+ * buffer locked, so the current screen can be copied at any time without
+ * rendering again, and whatever produced it (composition or direct scan-out)
+ * stays as it is.
+ */
+struct capture_output {
+	struct capture_source base;
+	struct wlr_output *output;
+	struct wl_list link; /* pinhole_capture.outputs */
+	struct wlr_buffer *current; /* locked; NULL before the first commit */
+	uint32_t current_seq; /* commit that produced current */
+	bool presented;
+	struct timespec present_time;
+
+	struct wl_listener commit;
+	struct wl_listener present;
+};
+
+static struct capture_output *output_from_source(struct capture_source *source) {
+	return wl_container_of(source, (struct capture_output *)NULL, base);
+}
+
+static void output_request_frame(struct capture_source *source, bool force) {
+	struct capture_output *output = output_from_source(source);
+	struct pinhole_capture *capture = source->capture;
+	if (capture->config.request_output_frame != NULL) {
+		capture->config.request_output_frame(capture->config.data, output->output, force);
+	}
+}
+
+static bool output_copy(struct capture_source *source, struct wlr_buffer *dst,
+		const pixman_region32_t *region) {
+	struct capture_output *output = output_from_source(source);
+	if (output->current == NULL) {
+		return false;
+	}
+	return capture_copy_buffer(source->capture, dst, output->current, region);
+}
+
+static bool output_has_content(struct capture_source *source) {
+	return output_from_source(source)->current != NULL;
+}
+
+static bool output_presented(struct capture_source *source, struct timespec *when) {
+	struct capture_output *output = output_from_source(source);
+	*when = output->present_time;
+	return output->presented;
+}
+
+static const struct capture_source_impl output_source_impl = {
+	.request_frame = output_request_frame,
+	.copy = output_copy,
+	.has_content = output_has_content,
+	.presented = output_presented,
+};
+
+static void update_constraints(struct capture_output *output) {
+	struct wlr_output *wlr_output = output->output;
+	capture_source_set_constraints(&output->base, wlr_output->width, wlr_output->height,
+		wlr_output->transform);
+}
+
+static void handle_commit(struct wl_listener *listener, void *data) {
+	struct capture_output *output = wl_container_of(listener, output, commit);
+	const struct wlr_output_event_commit *event = data;
+	const struct wlr_output_state *state = event->state;
+
+	if (state->committed & (WLR_OUTPUT_STATE_MODE | WLR_OUTPUT_STATE_TRANSFORM |
+			WLR_OUTPUT_STATE_ENABLED)) {
+		update_constraints(output);
+	}
+	if (!(state->committed & WLR_OUTPUT_STATE_BUFFER) || state->buffer == NULL) {
+		return;
+	}
+	struct wlr_buffer *buffer = wlr_buffer_lock(state->buffer);
+	if (output->current != NULL) {
+		wlr_buffer_unlock(output->current);
+	}
+	output->current = buffer;
+	output->current_seq = output->output->commit_seq;
+	output->presented = false;
+
+	if (buffer->width != output->base.width || buffer->height != output->base.height) {
+		/* Should not happen; the mode change above already renegotiated. */
+		wlr_log(WLR_DEBUG, "capture output %s: buffer %dx%d differs from the mode",
+			output->output->name, buffer->width, buffer->height);
+	}
+	capture_source_damage(&output->base,
+		(state->committed & WLR_OUTPUT_STATE_DAMAGE) ? &state->damage : NULL);
+}
+
+static void handle_present(struct wl_listener *listener, void *data) {
+	struct capture_output *output = wl_container_of(listener, output, present);
+	const struct wlr_output_event_present *event = data;
+	if (output->current == NULL || output->presented ||
+			event->commit_seq < output->current_seq) {
+		return;
+	}
+	output->presented = true;
+	if (event->presented) {
+		output->present_time = event->when;
+	} else {
+		/* Discarded (e.g. disabled output): the content is still what was captured. */
+		clock_gettime(CLOCK_MONOTONIC, &output->present_time);
+	}
+	capture_source_presented(&output->base, &output->present_time);
+}
+
+struct capture_output *capture_output_create(struct pinhole_capture *capture,
+		struct wlr_output *wlr_output) {
+	if (capture == NULL) {
+		return NULL;
+	}
+	struct capture_output *output = calloc(1, sizeof(*output));
+	if (output == NULL) {
+		return NULL;
+	}
+	capture_source_init(&output->base, capture, &output_source_impl);
+	output->output = wlr_output;
+	update_constraints(output);
+	output->commit.notify = handle_commit;
+	wl_signal_add(&wlr_output->events.commit, &output->commit);
+	output->present.notify = handle_present;
+	wl_signal_add(&wlr_output->events.present, &output->present);
+	wl_list_insert(&capture->outputs, &output->link);
+	return output;
+}
+
+void capture_output_destroy(struct capture_output *output) {
+	if (output == NULL) {
+		return;
+	}
+	capture_source_finish(&output->base);
+	wl_list_remove(&output->commit.link);
+	wl_list_remove(&output->present.link);
+	wl_list_remove(&output->link);
+	if (output->current != NULL) {
+		wlr_buffer_unlock(output->current);
+	}
+	free(output);
+}
+
+bool capture_output_wants_frame(struct capture_output *output) {
+	return output != NULL && capture_source_is_wanted(&output->base);
+}
+
+struct capture_source *capture_output_source(struct pinhole_capture *capture,
+		struct wlr_output *wlr_output) {
+	struct capture_output *output;
+	wl_list_for_each(output, &capture->outputs, link) {
+		if (output->output == wlr_output) {
+			return &output->base;
+		}
+	}
+	return NULL;
+}

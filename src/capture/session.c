@@ -1,0 +1,552 @@
+#include <assert.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <time.h>
+#include <wlr/types/wlr_buffer.h>
+#include <wlr/util/log.h>
+#include "capture/internal.h"
+#include "ext-image-copy-capture-v1-protocol.h"
+
+/*
+ * A session remembers, for every wl_buffer it has filled, which part of that
+ * buffer is stale. A capture copies only the stale part plus what the client
+ * damaged, so a small change costs a small copy whatever buffer comes back.
+ */
+struct session_buffer {
+	struct wlr_buffer *buffer;
+	pixman_region32_t stale;
+	struct wl_list link; /* capture_session.buffers */
+	struct wl_listener destroy;
+};
+
+struct capture_session {
+	struct wl_resource *resource;
+	struct capture_source *source; /* NULL once stopped */
+	struct wl_list source_link; /* capture_source.sessions */
+	uint32_t options;
+	struct capture_frame *frame;
+	/* Changed since the last ready event: what the damage events report. */
+	pixman_region32_t damage;
+	bool delivered_first;
+	struct wl_list buffers; /* session_buffer.link */
+};
+
+enum frame_state {
+	FRAME_NEW, /* attach_buffer and damage_buffer allowed */
+	FRAME_WAITING, /* capture requested, waiting for content */
+	FRAME_COPIED, /* copied, waiting for the content's presentation */
+	FRAME_DONE, /* ready or failed sent */
+};
+
+struct capture_frame {
+	struct wl_resource *resource;
+	struct capture_session *session; /* NULL once the session is gone */
+	enum frame_state state;
+	struct wl_resource *buffer_resource; /* attached wl_buffer */
+	struct wl_listener buffer_resource_destroy;
+	struct wlr_buffer *buffer; /* locked from capture until done */
+	pixman_region32_t client_damage;
+	pixman_region32_t reported_damage;
+};
+
+static const struct ext_image_copy_capture_session_v1_interface session_impl;
+static const struct ext_image_copy_capture_frame_v1_interface frame_impl;
+
+static struct capture_session *session_from_resource(struct wl_resource *resource) {
+	assert(wl_resource_instance_of(resource, &ext_image_copy_capture_session_v1_interface,
+		&session_impl));
+	return wl_resource_get_user_data(resource);
+}
+
+static struct capture_frame *frame_from_resource(struct wl_resource *resource) {
+	assert(wl_resource_instance_of(resource, &ext_image_copy_capture_frame_v1_interface,
+		&frame_impl));
+	return wl_resource_get_user_data(resource);
+}
+
+/* Buffers */
+
+static void session_buffer_destroy(struct session_buffer *record) {
+	wl_list_remove(&record->destroy.link);
+	wl_list_remove(&record->link);
+	pixman_region32_fini(&record->stale);
+	free(record);
+}
+
+static void handle_session_buffer_destroy(struct wl_listener *listener, void *data) {
+	struct session_buffer *record = wl_container_of(listener, record, destroy);
+	session_buffer_destroy(record);
+}
+
+static struct session_buffer *session_get_buffer(struct capture_session *session,
+		struct wlr_buffer *buffer) {
+	struct session_buffer *record;
+	wl_list_for_each(record, &session->buffers, link) {
+		if (record->buffer == buffer) {
+			return record;
+		}
+	}
+	record = calloc(1, sizeof(*record));
+	if (record == NULL) {
+		return NULL;
+	}
+	record->buffer = buffer;
+	/* Never filled by us: all of it is stale, whatever the client said. */
+	pixman_region32_init_rect(&record->stale, 0, 0, buffer->width, buffer->height);
+	record->destroy.notify = handle_session_buffer_destroy;
+	wl_signal_add(&buffer->events.destroy, &record->destroy);
+	wl_list_insert(&session->buffers, &record->link);
+	return record;
+}
+
+static void session_forget_buffers(struct capture_session *session) {
+	struct session_buffer *record, *tmp;
+	wl_list_for_each_safe(record, tmp, &session->buffers, link) {
+		session_buffer_destroy(record);
+	}
+}
+
+/* Frames */
+
+static void frame_release_buffer(struct capture_frame *frame) {
+	if (frame->buffer != NULL) {
+		wlr_buffer_unlock(frame->buffer);
+		frame->buffer = NULL;
+	}
+}
+
+static void frame_fail(struct capture_frame *frame,
+		enum ext_image_copy_capture_frame_v1_failure_reason reason) {
+	if (frame->state == FRAME_DONE) {
+		return;
+	}
+	frame->state = FRAME_DONE;
+	frame_release_buffer(frame);
+	ext_image_copy_capture_frame_v1_send_failed(frame->resource, reason);
+}
+
+static void frame_send_ready(struct capture_frame *frame, const struct timespec *when) {
+	struct wl_resource *resource = frame->resource;
+	int nrects;
+	const pixman_box32_t *rects = pixman_region32_rectangles(&frame->reported_damage, &nrects);
+	for (int i = 0; i < nrects; i++) {
+		ext_image_copy_capture_frame_v1_send_damage(resource, rects[i].x1, rects[i].y1,
+			rects[i].x2 - rects[i].x1, rects[i].y2 - rects[i].y1);
+	}
+	struct capture_session *session = frame->session;
+	enum wl_output_transform transform = session != NULL && session->source != NULL ?
+		session->source->transform : WL_OUTPUT_TRANSFORM_NORMAL;
+	ext_image_copy_capture_frame_v1_send_transform(resource, transform);
+	uint64_t sec = (uint64_t)when->tv_sec;
+	ext_image_copy_capture_frame_v1_send_presentation_time(resource, sec >> 32,
+		sec & 0xffffffff, (uint32_t)when->tv_nsec);
+	ext_image_copy_capture_frame_v1_send_ready(resource);
+	frame->state = FRAME_DONE;
+	frame_release_buffer(frame);
+}
+
+static bool buffer_fits(struct capture_session *session, struct wlr_buffer *buffer) {
+	struct capture_source *source = session->source;
+	struct pinhole_capture *capture = source->capture;
+	struct wlr_shm_attributes shm;
+	if (!wlr_buffer_get_shm(buffer, &shm)) {
+		wlr_log(WLR_DEBUG, "capture session %p: buffer is not SHM", (void *)session);
+		return false;
+	}
+	bool format_ok = false;
+	for (size_t i = 0; i < capture->shm_formats_len; i++) {
+		format_ok = format_ok || capture->shm_formats[i] == shm.format;
+	}
+	if (!format_ok || shm.width != source->width || shm.height != source->height ||
+			shm.stride < shm.width * 4) {
+		wlr_log(WLR_DEBUG, "capture session %p: buffer %dx%d stride %d format 0x%08x "
+			"does not fit %dx%d", (void *)session, shm.width, shm.height, shm.stride,
+			shm.format, source->width, source->height);
+		return false;
+	}
+	return true;
+}
+
+/* Copies the source's current content into the frame's buffer. */
+static void frame_copy(struct capture_frame *frame) {
+	struct capture_session *session = frame->session;
+	struct capture_source *source = session->source;
+	struct session_buffer *record = session_get_buffer(session, frame->buffer);
+	if (record == NULL) {
+		frame_fail(frame, EXT_IMAGE_COPY_CAPTURE_FRAME_V1_FAILURE_REASON_UNKNOWN);
+		return;
+	}
+
+	pixman_region32_t region;
+	pixman_region32_init(&region);
+	pixman_region32_union(&region, &record->stale, &frame->client_damage);
+	pixman_region32_intersect_rect(&region, &region, 0, 0, source->width, source->height);
+	bool ok = pixman_region32_empty(&region) || source->impl->copy(source, frame->buffer, &region);
+	pixman_region32_fini(&region);
+	if (!ok) {
+		wlr_log(WLR_ERROR, "capture session %p: copy failed", (void *)session);
+		frame_fail(frame, EXT_IMAGE_COPY_CAPTURE_FRAME_V1_FAILURE_REASON_UNKNOWN);
+		return;
+	}
+	pixman_region32_clear(&record->stale);
+
+	if (!session->delivered_first || pixman_region32_empty(&session->damage)) {
+		/* The first frame carries full damage, and damage is never empty. */
+		pixman_region32_fini(&frame->reported_damage);
+		pixman_region32_init_rect(&frame->reported_damage, 0, 0, source->width,
+			source->height);
+	} else {
+		pixman_region32_copy(&frame->reported_damage, &session->damage);
+	}
+	pixman_region32_clear(&session->damage);
+	session->delivered_first = true;
+	frame->state = FRAME_COPIED;
+
+	struct timespec when;
+	if (source->impl->presented(source, &when)) {
+		frame_send_ready(frame, &when);
+	}
+}
+
+static bool session_has_new_content(struct capture_session *session) {
+	return !session->delivered_first || !pixman_region32_empty(&session->damage);
+}
+
+static void frame_handle_destroy(struct wl_client *client, struct wl_resource *resource) {
+	wl_resource_destroy(resource);
+}
+
+static void frame_detach_buffer_resource(struct capture_frame *frame) {
+	if (frame->buffer_resource != NULL) {
+		wl_list_remove(&frame->buffer_resource_destroy.link);
+		frame->buffer_resource = NULL;
+	}
+}
+
+static void handle_buffer_resource_destroy(struct wl_listener *listener, void *data) {
+	struct capture_frame *frame = wl_container_of(listener, frame, buffer_resource_destroy);
+	wl_list_remove(&frame->buffer_resource_destroy.link);
+	frame->buffer_resource = NULL;
+}
+
+static void frame_handle_attach_buffer(struct wl_client *client, struct wl_resource *resource,
+		struct wl_resource *buffer_resource) {
+	struct capture_frame *frame = frame_from_resource(resource);
+	if (frame == NULL) {
+		return;
+	}
+	if (frame->state != FRAME_NEW) {
+		wl_resource_post_error(resource, EXT_IMAGE_COPY_CAPTURE_FRAME_V1_ERROR_ALREADY_CAPTURED,
+			"attach_buffer sent after capture");
+		return;
+	}
+	frame_detach_buffer_resource(frame);
+	frame->buffer_resource = buffer_resource;
+	frame->buffer_resource_destroy.notify = handle_buffer_resource_destroy;
+	wl_resource_add_destroy_listener(buffer_resource, &frame->buffer_resource_destroy);
+}
+
+static void frame_handle_damage_buffer(struct wl_client *client, struct wl_resource *resource,
+		int32_t x, int32_t y, int32_t width, int32_t height) {
+	struct capture_frame *frame = frame_from_resource(resource);
+	if (frame == NULL) {
+		return;
+	}
+	if (frame->state != FRAME_NEW) {
+		wl_resource_post_error(resource, EXT_IMAGE_COPY_CAPTURE_FRAME_V1_ERROR_ALREADY_CAPTURED,
+			"damage_buffer sent after capture");
+		return;
+	}
+	if (x < 0 || y < 0 || width <= 0 || height <= 0) {
+		wl_resource_post_error(resource,
+			EXT_IMAGE_COPY_CAPTURE_FRAME_V1_ERROR_INVALID_BUFFER_DAMAGE,
+			"invalid damage %d,%d %dx%d", x, y, width, height);
+		return;
+	}
+	/* Clients damage "everything" with INT32_MAX: clamp instead of overflowing. */
+	int64_t x2 = (int64_t)x + width, y2 = (int64_t)y + height;
+	pixman_region32_union_rect(&frame->client_damage, &frame->client_damage, x, y,
+		(unsigned int)((x2 > INT32_MAX ? INT32_MAX : x2) - x),
+		(unsigned int)((y2 > INT32_MAX ? INT32_MAX : y2) - y));
+}
+
+static void frame_handle_capture(struct wl_client *client, struct wl_resource *resource) {
+	struct capture_frame *frame = frame_from_resource(resource);
+	if (frame == NULL) {
+		return;
+	}
+	if (frame->state != FRAME_NEW) {
+		wl_resource_post_error(resource, EXT_IMAGE_COPY_CAPTURE_FRAME_V1_ERROR_ALREADY_CAPTURED,
+			"capture sent twice");
+		return;
+	}
+	if (frame->buffer_resource == NULL) {
+		wl_resource_post_error(resource, EXT_IMAGE_COPY_CAPTURE_FRAME_V1_ERROR_NO_BUFFER,
+			"capture sent without a buffer");
+		return;
+	}
+	frame->state = FRAME_WAITING;
+	struct capture_session *session = frame->session;
+	if (session == NULL || session->source == NULL) {
+		frame_fail(frame, EXT_IMAGE_COPY_CAPTURE_FRAME_V1_FAILURE_REASON_STOPPED);
+		return;
+	}
+	frame->buffer = wlr_buffer_try_from_resource(frame->buffer_resource);
+	if (frame->buffer == NULL || !buffer_fits(session, frame->buffer)) {
+		frame_fail(frame, EXT_IMAGE_COPY_CAPTURE_FRAME_V1_FAILURE_REASON_BUFFER_CONSTRAINTS);
+		return;
+	}
+	struct capture_source *source = session->source;
+	if (session_has_new_content(session) && source->impl->has_content(source)) {
+		frame_copy(frame);
+		return;
+	}
+	source->impl->request_frame(source, !source->impl->has_content(source));
+}
+
+static const struct ext_image_copy_capture_frame_v1_interface frame_impl = {
+	.destroy = frame_handle_destroy,
+	.attach_buffer = frame_handle_attach_buffer,
+	.damage_buffer = frame_handle_damage_buffer,
+	.capture = frame_handle_capture,
+};
+
+static void frame_destroy(struct capture_frame *frame) {
+	if (frame->session != NULL) {
+		frame->session->frame = NULL;
+	}
+	frame_detach_buffer_resource(frame);
+	frame_release_buffer(frame);
+	pixman_region32_fini(&frame->client_damage);
+	pixman_region32_fini(&frame->reported_damage);
+	wl_resource_set_user_data(frame->resource, NULL);
+	free(frame);
+}
+
+static void frame_handle_resource_destroy(struct wl_resource *resource) {
+	struct capture_frame *frame = frame_from_resource(resource);
+	if (frame != NULL) {
+		frame_destroy(frame);
+	}
+}
+
+/* Sessions */
+
+static void session_handle_create_frame(struct wl_client *client, struct wl_resource *resource,
+		uint32_t id) {
+	struct capture_session *session = session_from_resource(resource);
+	if (session != NULL && session->frame != NULL) {
+		wl_resource_post_error(resource, EXT_IMAGE_COPY_CAPTURE_SESSION_V1_ERROR_DUPLICATE_FRAME,
+			"a frame already exists for this session");
+		return;
+	}
+	struct wl_resource *frame_resource = wl_resource_create(client,
+		&ext_image_copy_capture_frame_v1_interface, wl_resource_get_version(resource), id);
+	if (frame_resource == NULL) {
+		wl_client_post_no_memory(client);
+		return;
+	}
+	struct capture_frame *frame = calloc(1, sizeof(*frame));
+	if (frame == NULL) {
+		wl_resource_destroy(frame_resource);
+		wl_client_post_no_memory(client);
+		return;
+	}
+	frame->resource = frame_resource;
+	frame->session = session;
+	pixman_region32_init(&frame->client_damage);
+	pixman_region32_init(&frame->reported_damage);
+	wl_resource_set_implementation(frame_resource, &frame_impl, frame,
+		frame_handle_resource_destroy);
+	if (session != NULL) {
+		session->frame = frame;
+	}
+}
+
+static void session_handle_destroy(struct wl_client *client, struct wl_resource *resource) {
+	wl_resource_destroy(resource);
+}
+
+static const struct ext_image_copy_capture_session_v1_interface session_impl = {
+	.create_frame = session_handle_create_frame,
+	.destroy = session_handle_destroy,
+};
+
+void capture_session_send_constraints(struct capture_session *session) {
+	struct capture_source *source = session->source;
+	struct pinhole_capture *capture = source->capture;
+	ext_image_copy_capture_session_v1_send_buffer_size(session->resource,
+		(uint32_t)source->width, (uint32_t)source->height);
+	for (size_t i = 0; i < capture->shm_formats_len; i++) {
+		ext_image_copy_capture_session_v1_send_shm_format(session->resource,
+			capture_drm_format_to_shm(capture->shm_formats[i]));
+	}
+	ext_image_copy_capture_session_v1_send_done(session->resource);
+}
+
+void capture_session_stop(struct capture_session *session) {
+	if (session->source == NULL) {
+		return;
+	}
+	wl_list_remove(&session->source_link);
+	session->source = NULL;
+	session_forget_buffers(session);
+	if (session->frame != NULL && session->frame->state != FRAME_NEW) {
+		frame_fail(session->frame, EXT_IMAGE_COPY_CAPTURE_FRAME_V1_FAILURE_REASON_STOPPED);
+	}
+	ext_image_copy_capture_session_v1_send_stopped(session->resource);
+}
+
+void capture_session_damage(struct capture_session *session, const pixman_region32_t *damage) {
+	struct capture_source *source = session->source;
+	pixman_region32_union(&session->damage, &session->damage, damage);
+	pixman_region32_intersect_rect(&session->damage, &session->damage, 0, 0,
+		source->width, source->height);
+	struct session_buffer *record;
+	wl_list_for_each(record, &session->buffers, link) {
+		pixman_region32_union(&record->stale, &record->stale, damage);
+	}
+	struct capture_frame *frame = session->frame;
+	if (frame != NULL && frame->state == FRAME_WAITING && session_has_new_content(session)) {
+		frame_copy(frame);
+	}
+}
+
+void capture_session_presented(struct capture_session *session, const struct timespec *when) {
+	struct capture_frame *frame = session->frame;
+	if (frame != NULL && frame->state == FRAME_COPIED) {
+		frame_send_ready(frame, when);
+	}
+}
+
+void capture_session_constraints_changed(struct capture_session *session) {
+	struct capture_source *source = session->source;
+	/* Old buffers no longer fit; everything is new to the next one. */
+	session_forget_buffers(session);
+	pixman_region32_fini(&session->damage);
+	pixman_region32_init_rect(&session->damage, 0, 0, source->width, source->height);
+	struct capture_frame *frame = session->frame;
+	if (frame != NULL && frame->state == FRAME_WAITING && !buffer_fits(session, frame->buffer)) {
+		frame_fail(frame, EXT_IMAGE_COPY_CAPTURE_FRAME_V1_FAILURE_REASON_BUFFER_CONSTRAINTS);
+	}
+	capture_session_send_constraints(session);
+}
+
+bool capture_session_is_waiting(struct capture_session *session) {
+	return session->frame != NULL && session->frame->state == FRAME_WAITING;
+}
+
+static void session_handle_resource_destroy(struct wl_resource *resource) {
+	struct capture_session *session = session_from_resource(resource);
+	if (session == NULL) {
+		return;
+	}
+	if (session->source != NULL) {
+		wl_list_remove(&session->source_link);
+	}
+	session_forget_buffers(session);
+	if (session->frame != NULL) {
+		/* The frame outlives its session as an inert object. */
+		if (session->frame->state == FRAME_WAITING || session->frame->state == FRAME_COPIED) {
+			frame_fail(session->frame, EXT_IMAGE_COPY_CAPTURE_FRAME_V1_FAILURE_REASON_STOPPED);
+		}
+		session->frame->session = NULL;
+	}
+	pixman_region32_fini(&session->damage);
+	free(session);
+}
+
+void capture_session_create(struct wl_client *client, uint32_t version, uint32_t id,
+		struct capture_source *source, uint32_t options) {
+	struct wl_resource *resource = wl_resource_create(client,
+		&ext_image_copy_capture_session_v1_interface, version, id);
+	if (resource == NULL) {
+		wl_client_post_no_memory(client);
+		return;
+	}
+	struct capture_session *session = calloc(1, sizeof(*session));
+	if (session == NULL) {
+		wl_resource_destroy(resource);
+		wl_client_post_no_memory(client);
+		return;
+	}
+	session->resource = resource;
+	session->options = options;
+	wl_list_init(&session->buffers);
+	wl_list_init(&session->source_link);
+	pixman_region32_init(&session->damage);
+	wl_resource_set_implementation(resource, &session_impl, session,
+		session_handle_resource_destroy);
+
+	struct pinhole_capture *capture = source != NULL ? source->capture : NULL;
+	bool allowed = capture != NULL && (capture->config.allow_capture == NULL ||
+		capture->config.allow_capture(capture->config.data, client));
+	if (!allowed) {
+		wlr_log(WLR_INFO, "capture session %p: %s", (void *)session,
+			source == NULL ? "source is gone" : "denied by policy");
+		ext_image_copy_capture_session_v1_send_stopped(resource);
+		return;
+	}
+	session->source = source;
+	wl_list_insert(&source->sessions, &session->source_link);
+	wlr_log(WLR_DEBUG, "capture session %p: %dx%d, options 0x%x", (void *)session,
+		source->width, source->height, options);
+	capture_session_send_constraints(session);
+}
+
+/* Source-wide operations: they walk the source's sessions. */
+
+void capture_source_stop_sessions(struct capture_source *source) {
+	struct capture_session *session, *tmp;
+	wl_list_for_each_safe(session, tmp, &source->sessions, source_link) {
+		capture_session_stop(session);
+	}
+}
+
+void capture_source_set_constraints(struct capture_source *source, int width, int height,
+		enum wl_output_transform transform) {
+	if (source->width == width && source->height == height &&
+			source->transform == transform) {
+		return;
+	}
+	source->width = width;
+	source->height = height;
+	source->transform = transform;
+	struct capture_session *session, *tmp;
+	wl_list_for_each_safe(session, tmp, &source->sessions, source_link) {
+		capture_session_constraints_changed(session);
+	}
+}
+
+void capture_source_damage(struct capture_source *source, const pixman_region32_t *damage) {
+	pixman_region32_t full;
+	if (damage == NULL) {
+		pixman_region32_init_rect(&full, 0, 0, source->width, source->height);
+		damage = &full;
+	}
+	struct capture_session *session, *tmp;
+	wl_list_for_each_safe(session, tmp, &source->sessions, source_link) {
+		capture_session_damage(session, damage);
+	}
+	if (damage == &full) {
+		pixman_region32_fini(&full);
+	}
+}
+
+void capture_source_presented(struct capture_source *source, const struct timespec *when) {
+	struct capture_session *session, *tmp;
+	wl_list_for_each_safe(session, tmp, &source->sessions, source_link) {
+		capture_session_presented(session, when);
+	}
+}
+
+bool capture_source_is_wanted(struct capture_source *source) {
+	struct capture_session *session;
+	wl_list_for_each(session, &source->sessions, source_link) {
+		if (capture_session_is_waiting(session)) {
+			return true;
+		}
+	}
+	return false;
+}
+
