@@ -10,10 +10,12 @@
 #include "view.h"
 #include "xdg.h"
 
+struct xdg_decoration;
+
 struct xdg_view {
 	struct view base;
 	struct wlr_xdg_toplevel *toplevel;
-	struct wlr_xdg_toplevel_decoration_v1 *decoration;
+	struct xdg_decoration *decoration; /* NULL unless the client asked for one */
 
 	struct wl_listener map;
 	struct wl_listener unmap;
@@ -33,8 +35,10 @@ struct xdg_popup {
 	struct wl_listener destroy;
 };
 
+/* Either side may be destroyed first: each clears the other's pointer. */
 struct xdg_decoration {
 	struct wlr_xdg_toplevel_decoration_v1 *decoration;
+	struct xdg_view *view;
 	struct wl_listener request_mode;
 	struct wl_listener destroy;
 };
@@ -112,7 +116,7 @@ static void handle_commit(struct wl_listener *listener, void *data) {
 			wlr_xdg_toplevel_set_size(toplevel, 0, 0);
 		}
 		if (xdg->decoration != NULL) {
-			wlr_xdg_toplevel_decoration_v1_set_mode(xdg->decoration,
+			wlr_xdg_toplevel_decoration_v1_set_mode(xdg->decoration->decoration,
 				WLR_XDG_TOPLEVEL_DECORATION_V1_MODE_CLIENT_SIDE);
 		}
 		return;
@@ -122,6 +126,9 @@ static void handle_commit(struct wl_listener *listener, void *data) {
 
 static void handle_destroy(struct wl_listener *listener, void *data) {
 	struct xdg_view *xdg = wl_container_of(listener, xdg, destroy);
+	if (xdg->decoration != NULL) {
+		xdg->decoration->view = NULL;
+	}
 	view_finish(&xdg->base);
 	wl_list_remove(&xdg->map.link);
 	wl_list_remove(&xdg->unmap.link);
@@ -268,10 +275,8 @@ static void handle_decoration_request_mode(struct wl_listener *listener, void *d
 
 static void handle_decoration_destroy(struct wl_listener *listener, void *data) {
 	struct xdg_decoration *deco = wl_container_of(listener, deco, destroy);
-	struct wlr_scene_tree *tree = deco->decoration->toplevel->base->data;
-	if (tree != NULL && tree->node.data != NULL) {
-		struct view *view = tree->node.data;
-		xdg_view_from_view(view)->decoration = NULL;
+	if (deco->view != NULL) {
+		deco->view->decoration = NULL;
 	}
 	wl_list_remove(&deco->request_mode.link);
 	wl_list_remove(&deco->destroy.link);
@@ -289,9 +294,11 @@ static void handle_new_decoration(struct wl_listener *listener, void *data) {
 	wl_signal_add(&decoration->events.request_mode, &deco->request_mode);
 	deco->destroy.notify = handle_decoration_destroy;
 	wl_signal_add(&decoration->events.destroy, &deco->destroy);
+	/* The toplevel exists before its decoration, so its view does too. */
 	struct wlr_scene_tree *tree = decoration->toplevel->base->data;
 	if (tree != NULL && tree->node.data != NULL) {
-		xdg_view_from_view(tree->node.data)->decoration = decoration;
+		deco->view = xdg_view_from_view(tree->node.data);
+		deco->view->decoration = deco;
 	}
 	handle_decoration_request_mode(&deco->request_mode, NULL);
 }

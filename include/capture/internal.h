@@ -110,9 +110,10 @@ void capture_copy_rect(void *dst, int dst_stride, uint32_t dst_format,
 	const void *src, int src_stride, uint32_t src_format, int x, int y, int width, int height);
 /*
  * Copies region from src to dst (same size). CPU copy when both expose their
- * memory, otherwise a texture read through the renderer.
+ * memory, otherwise a texture read through the renderer. opaque: src's alpha
+ * channel means nothing (what an output shows), readers get alpha 0xff.
  */
 bool capture_copy_buffer(struct pinhole_capture *capture, struct wlr_buffer *dst,
-	struct wlr_buffer *src, const pixman_region32_t *region);
+	struct wlr_buffer *src, const pixman_region32_t *region, bool opaque);
 
 #endif

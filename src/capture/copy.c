@@ -78,8 +78,19 @@ void capture_copy_rect(void *dst, int dst_stride, uint32_t dst_format,
 	}
 }
 
+static uint32_t opaque_variant(uint32_t drm_format) {
+	switch (drm_format) {
+	case DRM_FORMAT_ARGB8888:
+		return DRM_FORMAT_XRGB8888;
+	case DRM_FORMAT_ABGR8888:
+		return DRM_FORMAT_XBGR8888;
+	default:
+		return drm_format;
+	}
+}
+
 static bool copy_cpu(struct wlr_buffer *dst, struct wlr_buffer *src,
-		const pixman_region32_t *region) {
+		const pixman_region32_t *region, bool opaque) {
 	void *src_data, *dst_data;
 	uint32_t src_format, dst_format;
 	size_t src_stride, dst_stride;
@@ -92,6 +103,9 @@ static bool copy_cpu(struct wlr_buffer *dst, struct wlr_buffer *src,
 				&dst_data, &dst_format, &dst_stride)) {
 		wlr_buffer_end_data_ptr_access(src);
 		return false;
+	}
+	if (opaque) {
+		src_format = opaque_variant(src_format);
 	}
 	int nrects;
 	const pixman_box32_t *rects = pixman_region32_rectangles(region, &nrects);
@@ -107,7 +121,7 @@ static bool copy_cpu(struct wlr_buffer *dst, struct wlr_buffer *src,
 
 /* For buffers the CPU cannot read (GPU render targets, dmabufs). */
 static bool copy_texture(struct pinhole_capture *capture, struct wlr_buffer *dst,
-		struct wlr_buffer *src, const pixman_region32_t *region) {
+		struct wlr_buffer *src, const pixman_region32_t *region, bool opaque) {
 	struct wlr_texture *texture = wlr_texture_from_buffer(capture->config.renderer, src);
 	if (texture == NULL) {
 		return false;
@@ -139,13 +153,12 @@ static bool copy_texture(struct pinhole_capture *capture, struct wlr_buffer *dst
 		};
 		ok = wlr_texture_read_pixels(texture, &options);
 	}
-	if (ok && capture_format_has_alpha(dst_format) &&
-			!capture_format_has_alpha(wlr_texture_preferred_read_format(texture))) {
+	if (ok && capture_format_has_alpha(dst_format) && (opaque ||
+			!capture_format_has_alpha(wlr_texture_preferred_read_format(texture)))) {
 		/* Readers of an opaque source must not see the undefined X byte as alpha. */
 		for (int i = 0; i < nrects; i++) {
 			capture_copy_rect(dst_data, (int)dst_stride, dst_format, dst_data,
-				(int)dst_stride, dst_format == DRM_FORMAT_ARGB8888 ?
-					DRM_FORMAT_XRGB8888 : DRM_FORMAT_XBGR8888,
+				(int)dst_stride, opaque_variant(dst_format),
 				rects[i].x1, rects[i].y1, rects[i].x2 - rects[i].x1,
 				rects[i].y2 - rects[i].y1);
 		}
@@ -156,9 +169,9 @@ static bool copy_texture(struct pinhole_capture *capture, struct wlr_buffer *dst
 }
 
 bool capture_copy_buffer(struct pinhole_capture *capture, struct wlr_buffer *dst,
-		struct wlr_buffer *src, const pixman_region32_t *region) {
-	if (copy_cpu(dst, src, region)) {
+		struct wlr_buffer *src, const pixman_region32_t *region, bool opaque) {
+	if (copy_cpu(dst, src, region, opaque)) {
 		return true;
 	}
-	return copy_texture(capture, dst, src, region);
+	return copy_texture(capture, dst, src, region, opaque);
 }

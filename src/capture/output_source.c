@@ -19,6 +19,8 @@ struct capture_output {
 	uint32_t current_seq; /* commit that produced current */
 	bool presented;
 	struct timespec present_time;
+	/* Direct scan-out is off while a frame waits: the next commit must be a full frame. */
+	bool scanout_locked;
 
 	struct wl_listener commit;
 	struct wl_listener present;
@@ -31,6 +33,10 @@ static struct capture_output *output_from_source(struct capture_source *source) 
 static void output_request_frame(struct capture_source *source, bool force) {
 	struct capture_output *output = output_from_source(source);
 	struct pinhole_capture *capture = source->capture;
+	if (!output->scanout_locked) {
+		wlr_output_lock_attach_render(output->output, true);
+		output->scanout_locked = true;
+	}
 	if (capture->config.request_output_frame != NULL) {
 		capture->config.request_output_frame(capture->config.data, output->output, force);
 	}
@@ -42,7 +48,8 @@ static bool output_copy(struct capture_source *source, struct wlr_buffer *dst,
 	if (output->current == NULL) {
 		return false;
 	}
-	return capture_copy_buffer(source->capture, dst, output->current, region);
+	/* What the output shows is opaque, whatever alpha a scanned-out buffer carries. */
+	return capture_copy_buffer(source->capture, dst, output->current, region, true);
 }
 
 static bool output_has_content(struct capture_source *source) {
@@ -68,6 +75,32 @@ static void update_constraints(struct capture_output *output) {
 		wlr_output->transform);
 }
 
+/*
+ * A directly scanned-out client buffer may be smaller than the output and
+ * placed with a source crop and destination box; only a buffer that is the
+ * whole screen can be copied as it is.
+ */
+static bool is_full_frame(struct wlr_output *wlr_output, const struct wlr_output_state *state) {
+	const struct wlr_buffer *buffer = state->buffer;
+	const struct wlr_fbox *src = &state->buffer_src_box;
+	const struct wlr_box *dst = &state->buffer_dst_box;
+	bool src_whole = (src->width == 0 && src->height == 0) ||
+		(src->x == 0 && src->y == 0 && src->width == buffer->width &&
+			src->height == buffer->height);
+	bool dst_whole = (dst->width == 0 && dst->height == 0) ||
+		(dst->x == 0 && dst->y == 0 && dst->width == wlr_output->width &&
+			dst->height == wlr_output->height);
+	return src_whole && dst_whole && buffer->width == wlr_output->width &&
+		buffer->height == wlr_output->height && !(state->committed & WLR_OUTPUT_STATE_LAYERS);
+}
+
+static void unlock_scanout_if_idle(struct capture_output *output) {
+	if (output->scanout_locked && !capture_source_is_wanted(&output->base)) {
+		wlr_output_lock_attach_render(output->output, false);
+		output->scanout_locked = false;
+	}
+}
+
 static void handle_commit(struct wl_listener *listener, void *data) {
 	struct capture_output *output = wl_container_of(listener, output, commit);
 	const struct wlr_output_event_commit *event = data;
@@ -80,21 +113,23 @@ static void handle_commit(struct wl_listener *listener, void *data) {
 	if (!(state->committed & WLR_OUTPUT_STATE_BUFFER) || state->buffer == NULL) {
 		return;
 	}
-	struct wlr_buffer *buffer = wlr_buffer_lock(state->buffer);
 	if (output->current != NULL) {
 		wlr_buffer_unlock(output->current);
+		output->current = NULL;
 	}
-	output->current = buffer;
+	/* Not a full frame: frames wait for the next composite, which the lock forces. */
+	if (is_full_frame(output->output, state)) {
+		output->current = wlr_buffer_lock(state->buffer);
+	}
 	output->current_seq = output->output->commit_seq;
 	output->presented = false;
 
-	if (buffer->width != output->base.width || buffer->height != output->base.height) {
-		/* Should not happen; the mode change above already renegotiated. */
-		wlr_log(WLR_DEBUG, "capture output %s: buffer %dx%d differs from the mode",
-			output->output->name, buffer->width, buffer->height);
-	}
 	capture_source_damage(&output->base,
 		(state->committed & WLR_OUTPUT_STATE_DAMAGE) ? &state->damage : NULL);
+	if (output->current == NULL && capture_source_is_wanted(&output->base)) {
+		output_request_frame(&output->base, true);
+	}
+	unlock_scanout_if_idle(output);
 }
 
 static void handle_present(struct wl_listener *listener, void *data) {
@@ -139,6 +174,7 @@ void capture_output_destroy(struct capture_output *output) {
 		return;
 	}
 	capture_source_finish(&output->base);
+	unlock_scanout_if_idle(output);
 	wl_list_remove(&output->commit.link);
 	wl_list_remove(&output->present.link);
 	wl_list_remove(&output->link);

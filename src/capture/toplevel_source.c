@@ -187,7 +187,7 @@ static bool toplevel_copy(struct capture_source *source, struct wlr_buffer *dst,
 	if (!toplevel_render(toplevel, region)) {
 		return false;
 	}
-	return capture_copy_buffer(source->capture, dst, toplevel->render_buffer, region);
+	return capture_copy_buffer(source->capture, dst, toplevel->render_buffer, region, false);
 }
 
 static void toplevel_request_frame(struct capture_source *source, bool force) {

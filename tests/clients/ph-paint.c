@@ -1,0 +1,1018 @@
+/*
+ * ph-paint: an xdg-shell client that shows known pixels so that tests can
+ * check what a screen capture sees. See usage() for the options and the
+ * stdin commands.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+#include <wayland-client.h>
+#include "xdg-shell-client-protocol.h"
+
+/* Enough for the compositor to hold two buffers while we draw a third. */
+#define POOL_SIZE 4
+#define MAX_DIMENSION 16384
+#define MAX_TOKENS 8
+
+struct buffer {
+	struct wl_buffer *wl_buffer;
+	uint32_t *data;
+	size_t size;
+	int width, height;
+	bool busy;
+};
+
+/* A wl_surface with its own buffers; `front` is the last buffer attached. */
+struct paint_surface {
+	struct wl_surface *surface;
+	struct buffer *pool[POOL_SIZE];
+	struct buffer *front;
+};
+
+struct rect_spec {
+	bool set;
+	int x, y, width, height;
+	uint32_t color;
+};
+
+struct options {
+	int width, height;
+	uint32_t color;
+	bool quad;
+	uint32_t shm_format;
+	const char *title, *app_id;
+	bool fullscreen;
+	struct rect_spec popup, subsurface;
+};
+
+enum reply {
+	REPLY_READY,
+	REPLY_OK,
+	REPLY_POPUP_READY,
+};
+
+/* A pending frame callback and what to print once it fires. */
+struct frame_wait {
+	struct wl_list link;
+	struct wl_callback *callback;
+	struct app *app;
+	enum reply reply;
+	int width, height;
+};
+
+struct app {
+	struct options opts;
+	struct wl_display *display;
+	struct wl_registry *registry;
+	struct wl_compositor *compositor;
+	struct wl_subcompositor *subcompositor;
+	struct wl_shm *shm;
+	struct xdg_wm_base *wm_base;
+
+	struct paint_surface main;
+	struct xdg_surface *xdg_surface;
+	struct xdg_toplevel *toplevel;
+	int configure_width, configure_height;
+	int width, height; /* size the main surface should have */
+	bool needs_redraw; /* a configure asked for a size not drawn yet */
+	bool mapped;
+	/* Base fill of the main surface: the pattern, then the last `color`. */
+	bool fill_quad;
+	uint32_t fill_color;
+
+	struct paint_surface popup;
+	struct xdg_surface *popup_xdg_surface;
+	struct xdg_popup *xdg_popup;
+	int popup_width, popup_height;
+
+	struct paint_surface sub;
+	struct wl_subsurface *subsurface;
+
+	struct wl_list frame_waits;
+
+	int signal_fd;
+	bool stdin_open;
+	char input[4096];
+	size_t input_len;
+
+	bool running;
+	int exit_code;
+};
+
+static void usage(FILE *f) {
+	fprintf(f,
+		"usage: ph-paint [options]\n"
+		"  --size WXH                 buffer size (default 200x150)\n"
+		"  --color 0xAARRGGBB         solid fill (default 0xFF3366CC)\n"
+		"  --pattern quad             red/green/blue/white quadrants\n"
+		"  --format argb|xrgb         wl_shm format (default xrgb)\n"
+		"  --title T, --app-id A      (default ph-paint)\n"
+		"  --fullscreen               ask to be fullscreen\n"
+		"  --popup XxY+WxH:0xAARRGGBB    xdg_popup once mapped\n"
+		"  --subsurface XxY+WxH:0xAARRGGBB  wl_subsurface\n"
+		"stdout: 'ready WxH' once a buffer of a new size was rendered,\n"
+		"'popup-ready' once the popup was rendered.\n"
+		"stdin: 'color 0xAARRGGBB', 'rect X Y W H 0xAARRGGBB' (reply 'ok'\n"
+		"once rendered, 'error ...' if malformed), 'quit'.\n");
+}
+
+static bool parse_color(const char *s, uint32_t *color) {
+	char *end;
+	errno = 0;
+	unsigned long value = strtoul(s, &end, 16);
+	if (errno != 0 || end == s || *end != '\0' || value > UINT32_MAX ||
+			s[0] == '-') {
+		return false;
+	}
+	*color = (uint32_t)value;
+	return true;
+}
+
+static bool parse_int(const char *s, int *out) {
+	char *end;
+	errno = 0;
+	long value = strtol(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' ||
+			value < INT_MIN || value > INT_MAX) {
+		return false;
+	}
+	*out = (int)value;
+	return true;
+}
+
+static bool valid_size(int width, int height) {
+	return width > 0 && height > 0 &&
+		width <= MAX_DIMENSION && height <= MAX_DIMENSION;
+}
+
+static bool parse_size(const char *s, int *width, int *height) {
+	int n = -1;
+	if (sscanf(s, "%dx%d%n", width, height, &n) != 2 || n < 0 ||
+			s[n] != '\0') {
+		return false;
+	}
+	return valid_size(*width, *height);
+}
+
+/* XxY+WxH:0xAARRGGBB */
+static bool parse_rect_spec(const char *s, struct rect_spec *spec) {
+	int n = -1;
+	if (sscanf(s, "%dx%d+%dx%d:%n", &spec->x, &spec->y,
+			&spec->width, &spec->height, &n) != 4 || n < 0) {
+		return false;
+	}
+	spec->set = true;
+	return valid_size(spec->width, spec->height) &&
+		parse_color(s + n, &spec->color);
+}
+
+static bool parse_options(struct options *opts, int argc, char *argv[]) {
+	enum { OPT_SIZE = 256, OPT_COLOR, OPT_PATTERN, OPT_FORMAT, OPT_TITLE,
+		OPT_APP_ID, OPT_FULLSCREEN, OPT_POPUP, OPT_SUBSURFACE, OPT_HELP };
+	static const struct option long_options[] = {
+		{ "size", required_argument, NULL, OPT_SIZE },
+		{ "color", required_argument, NULL, OPT_COLOR },
+		{ "pattern", required_argument, NULL, OPT_PATTERN },
+		{ "format", required_argument, NULL, OPT_FORMAT },
+		{ "title", required_argument, NULL, OPT_TITLE },
+		{ "app-id", required_argument, NULL, OPT_APP_ID },
+		{ "fullscreen", no_argument, NULL, OPT_FULLSCREEN },
+		{ "popup", required_argument, NULL, OPT_POPUP },
+		{ "subsurface", required_argument, NULL, OPT_SUBSURFACE },
+		{ "help", no_argument, NULL, OPT_HELP },
+		{ 0 },
+	};
+	*opts = (struct options){
+		.width = 200,
+		.height = 150,
+		.color = 0xFF3366CC,
+		.shm_format = WL_SHM_FORMAT_XRGB8888,
+		.title = "ph-paint",
+		.app_id = "ph-paint",
+	};
+	int c, index = 0;
+	while ((c = getopt_long(argc, argv, "", long_options, &index)) != -1) {
+		bool ok = true;
+		switch (c) {
+		case OPT_SIZE:
+			ok = parse_size(optarg, &opts->width, &opts->height);
+			break;
+		case OPT_COLOR:
+			ok = parse_color(optarg, &opts->color);
+			break;
+		case OPT_PATTERN:
+			ok = strcmp(optarg, "quad") == 0;
+			opts->quad = true;
+			break;
+		case OPT_FORMAT:
+			if (strcmp(optarg, "argb") == 0) {
+				opts->shm_format = WL_SHM_FORMAT_ARGB8888;
+			} else if (strcmp(optarg, "xrgb") == 0) {
+				opts->shm_format = WL_SHM_FORMAT_XRGB8888;
+			} else {
+				ok = false;
+			}
+			break;
+		case OPT_TITLE:
+			opts->title = optarg;
+			break;
+		case OPT_APP_ID:
+			opts->app_id = optarg;
+			break;
+		case OPT_FULLSCREEN:
+			opts->fullscreen = true;
+			break;
+		case OPT_POPUP:
+			ok = parse_rect_spec(optarg, &opts->popup);
+			break;
+		case OPT_SUBSURFACE:
+			ok = parse_rect_spec(optarg, &opts->subsurface);
+			break;
+		case OPT_HELP:
+			usage(stdout);
+			exit(0);
+		default:
+			return false;
+		}
+		if (!ok) {
+			fprintf(stderr, "ph-paint: invalid value '%s' for --%s\n",
+				optarg, long_options[index].name);
+			return false;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "ph-paint: unexpected argument '%s'\n", argv[optind]);
+		return false;
+	}
+	return true;
+}
+
+static void reply(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void reply(const char *fmt, ...) {
+	va_list args;
+	va_start(args, fmt);
+	vprintf(fmt, args);
+	va_end(args);
+	putchar('\n');
+	fflush(stdout);
+}
+
+/* Wayland wants premultiplied alpha; XRGB pixels are opaque whatever we say. */
+static uint32_t pixel_value(uint32_t color, uint32_t format) {
+	if (format == WL_SHM_FORMAT_XRGB8888) {
+		return color | 0xFF000000;
+	}
+	uint32_t a = color >> 24;
+	uint32_t pixel = a << 24;
+	for (int shift = 0; shift < 24; shift += 8) {
+		uint32_t c = (color >> shift) & 0xFF;
+		pixel |= ((c * a + 127) / 255) << shift;
+	}
+	return pixel;
+}
+
+static void fill_rect(struct buffer *buffer, int x, int y, int width, int height,
+		uint32_t pixel) {
+	for (int row = y; row < y + height; row++) {
+		uint32_t *p = buffer->data + (size_t)row * buffer->width + x;
+		for (int col = 0; col < width; col++) {
+			p[col] = pixel;
+		}
+	}
+}
+
+static void fill_quad(struct buffer *buffer, uint32_t format) {
+	int w = buffer->width, h = buffer->height;
+	int hw = w / 2, hh = h / 2;
+	fill_rect(buffer, 0, 0, hw, hh, pixel_value(0xFFFF0000, format));
+	fill_rect(buffer, hw, 0, w - hw, hh, pixel_value(0xFF00FF00, format));
+	fill_rect(buffer, 0, hh, hw, h - hh, pixel_value(0xFF0000FF, format));
+	fill_rect(buffer, hw, hh, w - hw, h - hh, pixel_value(0xFFFFFFFF, format));
+}
+
+static void buffer_handle_release(void *data, struct wl_buffer *wl_buffer) {
+	struct buffer *buffer = data;
+	buffer->busy = false;
+}
+
+static const struct wl_buffer_listener buffer_listener = {
+	.release = buffer_handle_release,
+};
+
+static void buffer_destroy(struct buffer *buffer) {
+	if (buffer == NULL) {
+		return;
+	}
+	wl_buffer_destroy(buffer->wl_buffer);
+	munmap(buffer->data, buffer->size);
+	free(buffer);
+}
+
+static struct buffer *buffer_create(struct app *app, int width, int height) {
+	struct buffer *buffer = calloc(1, sizeof(*buffer));
+	if (buffer == NULL) {
+		return NULL;
+	}
+	int stride = width * 4;
+	buffer->width = width;
+	buffer->height = height;
+	buffer->size = (size_t)stride * height;
+
+	int fd = memfd_create("ph-paint", MFD_CLOEXEC);
+	if (fd < 0 || ftruncate(fd, buffer->size) < 0) {
+		perror("ph-paint: memfd");
+		goto error;
+	}
+	buffer->data = mmap(NULL, buffer->size, PROT_READ | PROT_WRITE,
+		MAP_SHARED, fd, 0);
+	if (buffer->data == MAP_FAILED) {
+		perror("ph-paint: mmap");
+		goto error;
+	}
+	struct wl_shm_pool *pool = wl_shm_create_pool(app->shm, fd, buffer->size);
+	buffer->wl_buffer = wl_shm_pool_create_buffer(pool, 0, width, height,
+		stride, app->opts.shm_format);
+	wl_shm_pool_destroy(pool);
+	close(fd);
+	wl_buffer_add_listener(buffer->wl_buffer, &buffer_listener, buffer);
+	return buffer;
+
+error:
+	if (fd >= 0) {
+		close(fd);
+	}
+	free(buffer);
+	return NULL;
+}
+
+/*
+ * A buffer of the given size that the compositor does not hold, or NULL if
+ * all are busy. Idle buffers of another size are dropped on the way.
+ */
+static struct buffer *surface_acquire(struct app *app, struct paint_surface *ps,
+		int width, int height) {
+	struct buffer **empty = NULL;
+	for (size_t i = 0; i < POOL_SIZE; i++) {
+		struct buffer *buffer = ps->pool[i];
+		if (buffer != NULL && !buffer->busy &&
+				(buffer->width != width || buffer->height != height)) {
+			if (ps->front == buffer) {
+				ps->front = NULL;
+			}
+			buffer_destroy(buffer);
+			ps->pool[i] = buffer = NULL;
+		}
+		if (buffer == NULL) {
+			if (empty == NULL) {
+				empty = &ps->pool[i];
+			}
+		} else if (!buffer->busy) {
+			return buffer;
+		}
+	}
+	if (empty == NULL) {
+		return NULL;
+	}
+	*empty = buffer_create(app, width, height);
+	if (*empty == NULL) {
+		fprintf(stderr, "ph-paint: failed to allocate a %dx%d buffer\n",
+			width, height);
+		app->running = false;
+		app->exit_code = 1;
+	}
+	return *empty;
+}
+
+static void surface_finish(struct paint_surface *ps) {
+	for (size_t i = 0; i < POOL_SIZE; i++) {
+		buffer_destroy(ps->pool[i]);
+		ps->pool[i] = NULL;
+	}
+	ps->front = NULL;
+	if (ps->surface != NULL) {
+		wl_surface_destroy(ps->surface);
+		ps->surface = NULL;
+	}
+}
+
+static void create_popup(struct app *app);
+
+static void frame_handle_done(void *data, struct wl_callback *callback,
+		uint32_t time) {
+	struct frame_wait *wait = data;
+	struct app *app = wait->app;
+	switch (wait->reply) {
+	case REPLY_READY:
+		reply("ready %dx%d", wait->width, wait->height);
+		if (app->opts.popup.set && app->popup.surface == NULL) {
+			create_popup(app);
+		}
+		break;
+	case REPLY_OK:
+		reply("ok");
+		break;
+	case REPLY_POPUP_READY:
+		reply("popup-ready");
+		break;
+	}
+	wl_list_remove(&wait->link);
+	wl_callback_destroy(callback);
+	free(wait);
+}
+
+static const struct wl_callback_listener frame_listener = {
+	.done = frame_handle_done,
+};
+
+/* Attach, damage and commit; `reply` is printed once this was rendered. */
+static void surface_present(struct app *app, struct paint_surface *ps,
+		struct buffer *buffer, int x, int y, int width, int height,
+		int reply_kind) {
+	wl_surface_attach(ps->surface, buffer->wl_buffer, 0, 0);
+	wl_surface_damage_buffer(ps->surface, x, y, width, height);
+	if (reply_kind >= 0) {
+		struct frame_wait *wait = calloc(1, sizeof(*wait));
+		if (wait == NULL) {
+			abort();
+		}
+		wait->app = app;
+		wait->reply = reply_kind;
+		wait->width = buffer->width;
+		wait->height = buffer->height;
+		wait->callback = wl_surface_frame(ps->surface);
+		wl_callback_add_listener(wait->callback, &frame_listener, wait);
+		wl_list_insert(app->frame_waits.prev, &wait->link);
+	}
+	buffer->busy = true;
+	ps->front = buffer;
+	wl_surface_commit(ps->surface);
+}
+
+static void present_solid(struct app *app, struct paint_surface *ps,
+		const struct rect_spec *spec, int width, int height, int reply_kind) {
+	struct buffer *buffer = surface_acquire(app, ps, width, height);
+	if (buffer == NULL) {
+		return;
+	}
+	fill_rect(buffer, 0, 0, width, height,
+		pixel_value(spec->color, app->opts.shm_format));
+	surface_present(app, ps, buffer, 0, 0, width, height, reply_kind);
+}
+
+/* The subsurface is synchronized: its commit lands with the parent's. */
+static void create_subsurface(struct app *app) {
+	const struct rect_spec *spec = &app->opts.subsurface;
+	app->sub.surface = wl_compositor_create_surface(app->compositor);
+	app->subsurface = wl_subcompositor_get_subsurface(app->subcompositor,
+		app->sub.surface, app->main.surface);
+	wl_subsurface_set_position(app->subsurface, spec->x, spec->y);
+	present_solid(app, &app->sub, spec, spec->width, spec->height, -1);
+}
+
+/* Returns false if no buffer is free yet; try again after a release. */
+static bool redraw_main(struct app *app) {
+	struct buffer *buffer = surface_acquire(app, &app->main,
+		app->width, app->height);
+	if (buffer == NULL) {
+		return false;
+	}
+	if (app->fill_quad) {
+		fill_quad(buffer, app->opts.shm_format);
+	} else {
+		fill_rect(buffer, 0, 0, buffer->width, buffer->height,
+			pixel_value(app->fill_color, app->opts.shm_format));
+	}
+	surface_present(app, &app->main, buffer, 0, 0,
+		buffer->width, buffer->height, REPLY_READY);
+	app->needs_redraw = false;
+	return true;
+}
+
+static void xdg_surface_handle_configure(void *data,
+		struct xdg_surface *xdg_surface, uint32_t serial) {
+	struct app *app = data;
+	xdg_surface_ack_configure(xdg_surface, serial);
+	/* A zero dimension leaves the choice to us: keep what we have. */
+	int width = app->configure_width > 0 ? app->configure_width : app->width;
+	int height = app->configure_height > 0 ? app->configure_height : app->height;
+	if (!valid_size(width, height)) {
+		fprintf(stderr, "ph-paint: ignoring configure size %dx%d\n",
+			width, height);
+		width = app->width;
+		height = app->height;
+	}
+	if (!app->mapped || width != app->width || height != app->height) {
+		app->width = width;
+		app->height = height;
+		app->needs_redraw = true;
+		return; /* the redraw commits the ack */
+	}
+	wl_surface_commit(app->main.surface);
+}
+
+static const struct xdg_surface_listener xdg_surface_listener = {
+	.configure = xdg_surface_handle_configure,
+};
+
+static void toplevel_handle_configure(void *data, struct xdg_toplevel *toplevel,
+		int32_t width, int32_t height, struct wl_array *states) {
+	struct app *app = data;
+	app->configure_width = width;
+	app->configure_height = height;
+}
+
+static void toplevel_handle_close(void *data, struct xdg_toplevel *toplevel) {
+	struct app *app = data;
+	app->running = false;
+}
+
+static void toplevel_handle_configure_bounds(void *data,
+		struct xdg_toplevel *toplevel, int32_t width, int32_t height) {
+	/* Not needed: we draw the size we were told or asked for. */
+}
+
+static void toplevel_handle_wm_capabilities(void *data,
+		struct xdg_toplevel *toplevel, struct wl_array *capabilities) {
+	/* Not needed. */
+}
+
+static const struct xdg_toplevel_listener toplevel_listener = {
+	.configure = toplevel_handle_configure,
+	.close = toplevel_handle_close,
+	.configure_bounds = toplevel_handle_configure_bounds,
+	.wm_capabilities = toplevel_handle_wm_capabilities,
+};
+
+static void popup_xdg_surface_handle_configure(void *data,
+		struct xdg_surface *xdg_surface, uint32_t serial) {
+	struct app *app = data;
+	xdg_surface_ack_configure(xdg_surface, serial);
+	struct buffer *front = app->popup.front;
+	if (front != NULL && front->width == app->popup_width &&
+			front->height == app->popup_height) {
+		wl_surface_commit(app->popup.surface);
+		return;
+	}
+	/* Only the first buffer announces the popup. */
+	present_solid(app, &app->popup, &app->opts.popup, app->popup_width,
+		app->popup_height, front == NULL ? REPLY_POPUP_READY : -1);
+}
+
+static const struct xdg_surface_listener popup_xdg_surface_listener = {
+	.configure = popup_xdg_surface_handle_configure,
+};
+
+static void popup_handle_configure(void *data, struct xdg_popup *xdg_popup,
+		int32_t x, int32_t y, int32_t width, int32_t height) {
+	struct app *app = data;
+	if (valid_size(width, height)) {
+		app->popup_width = width;
+		app->popup_height = height;
+	}
+}
+
+static void popup_handle_done(void *data, struct xdg_popup *xdg_popup) {
+	/* Dismissed by the compositor; keep the surface so we don't recreate it. */
+	struct app *app = data;
+	fprintf(stderr, "ph-paint: popup dismissed\n");
+	xdg_popup_destroy(app->xdg_popup);
+	app->xdg_popup = NULL;
+}
+
+static void popup_handle_repositioned(void *data, struct xdg_popup *xdg_popup,
+		uint32_t token) {
+	/* We never reposition. */
+}
+
+static const struct xdg_popup_listener popup_listener = {
+	.configure = popup_handle_configure,
+	.popup_done = popup_handle_done,
+	.repositioned = popup_handle_repositioned,
+};
+
+static void create_popup(struct app *app) {
+	const struct rect_spec *spec = &app->opts.popup;
+	app->popup_width = spec->width;
+	app->popup_height = spec->height;
+
+	struct xdg_positioner *positioner =
+		xdg_wm_base_create_positioner(app->wm_base);
+	xdg_positioner_set_size(positioner, spec->width, spec->height);
+	xdg_positioner_set_anchor_rect(positioner, spec->x, spec->y, 1, 1);
+	xdg_positioner_set_anchor(positioner, XDG_POSITIONER_ANCHOR_TOP_LEFT);
+	xdg_positioner_set_gravity(positioner, XDG_POSITIONER_GRAVITY_BOTTOM_RIGHT);
+
+	app->popup.surface = wl_compositor_create_surface(app->compositor);
+	app->popup_xdg_surface = xdg_wm_base_get_xdg_surface(app->wm_base,
+		app->popup.surface);
+	xdg_surface_add_listener(app->popup_xdg_surface,
+		&popup_xdg_surface_listener, app);
+	app->xdg_popup = xdg_surface_get_popup(app->popup_xdg_surface,
+		app->xdg_surface, positioner);
+	xdg_popup_add_listener(app->xdg_popup, &popup_listener, app);
+	xdg_positioner_destroy(positioner);
+	wl_surface_commit(app->popup.surface);
+}
+
+static void wm_base_handle_ping(void *data, struct xdg_wm_base *wm_base,
+		uint32_t serial) {
+	xdg_wm_base_pong(wm_base, serial);
+}
+
+static const struct xdg_wm_base_listener wm_base_listener = {
+	.ping = wm_base_handle_ping,
+};
+
+static uint32_t min_u32(uint32_t a, uint32_t b) {
+	return a < b ? a : b;
+}
+
+static void registry_handle_global(void *data, struct wl_registry *registry,
+		uint32_t name, const char *interface, uint32_t version) {
+	struct app *app = data;
+	if (strcmp(interface, wl_compositor_interface.name) == 0 &&
+			version >= 4) {
+		/* v4 for damage_buffer */
+		app->compositor = wl_registry_bind(registry, name,
+			&wl_compositor_interface, 4);
+	} else if (strcmp(interface, wl_subcompositor_interface.name) == 0) {
+		app->subcompositor = wl_registry_bind(registry, name,
+			&wl_subcompositor_interface, 1);
+	} else if (strcmp(interface, wl_shm_interface.name) == 0) {
+		app->shm = wl_registry_bind(registry, name, &wl_shm_interface, 1);
+	} else if (strcmp(interface, xdg_wm_base_interface.name) == 0) {
+		app->wm_base = wl_registry_bind(registry, name,
+			&xdg_wm_base_interface, min_u32(version, 6));
+		xdg_wm_base_add_listener(app->wm_base, &wm_base_listener, app);
+	}
+}
+
+static void registry_handle_global_remove(void *data,
+		struct wl_registry *registry, uint32_t name) {
+	/* Nothing we bind goes away while we run. */
+}
+
+static const struct wl_registry_listener registry_listener = {
+	.global = registry_handle_global,
+	.global_remove = registry_handle_global_remove,
+};
+
+static bool require_global(const void *global, const char *name) {
+	if (global == NULL) {
+		fprintf(stderr, "ph-paint: compositor lacks %s\n", name);
+	}
+	return global != NULL;
+}
+
+static bool bind_globals(struct app *app) {
+	app->registry = wl_display_get_registry(app->display);
+	wl_registry_add_listener(app->registry, &registry_listener, app);
+	if (wl_display_roundtrip(app->display) < 0) {
+		return false;
+	}
+	bool ok = require_global(app->compositor, "wl_compositor v4");
+	ok = require_global(app->shm, "wl_shm") && ok;
+	ok = require_global(app->wm_base, "xdg_wm_base") && ok;
+	if (app->opts.subsurface.set) {
+		ok = require_global(app->subcompositor, "wl_subcompositor") && ok;
+	}
+	return ok;
+}
+
+static void create_toplevel(struct app *app) {
+	app->main.surface = wl_compositor_create_surface(app->compositor);
+	app->xdg_surface = xdg_wm_base_get_xdg_surface(app->wm_base,
+		app->main.surface);
+	xdg_surface_add_listener(app->xdg_surface, &xdg_surface_listener, app);
+	app->toplevel = xdg_surface_get_toplevel(app->xdg_surface);
+	xdg_toplevel_add_listener(app->toplevel, &toplevel_listener, app);
+	xdg_toplevel_set_title(app->toplevel, app->opts.title);
+	xdg_toplevel_set_app_id(app->toplevel, app->opts.app_id);
+	if (app->opts.fullscreen) {
+		xdg_toplevel_set_fullscreen(app->toplevel, NULL);
+	}
+	wl_surface_commit(app->main.surface);
+}
+
+static int split_tokens(char *line, char *tokens[]) {
+	int n = 0;
+	for (char *tok = strtok(line, " \t\r"); tok != NULL;
+			tok = strtok(NULL, " \t\r")) {
+		if (n == MAX_TOKENS) {
+			return -1;
+		}
+		tokens[n++] = tok;
+	}
+	return n;
+}
+
+static void command_color(struct app *app, char *tokens[], int n) {
+	uint32_t color;
+	if (n != 2 || !parse_color(tokens[1], &color)) {
+		reply("error usage: color 0xAARRGGBB");
+		return;
+	}
+	struct buffer *buffer = surface_acquire(app, &app->main,
+		app->width, app->height);
+	if (buffer == NULL) {
+		return;
+	}
+	app->fill_quad = false;
+	app->fill_color = color;
+	fill_rect(buffer, 0, 0, buffer->width, buffer->height,
+		pixel_value(color, app->opts.shm_format));
+	surface_present(app, &app->main, buffer, 0, 0,
+		buffer->width, buffer->height, REPLY_OK);
+}
+
+static void command_rect(struct app *app, char *tokens[], int n) {
+	int x, y, w, h;
+	uint32_t color;
+	if (n != 6 || !parse_int(tokens[1], &x) || !parse_int(tokens[2], &y) ||
+			!parse_int(tokens[3], &w) || !parse_int(tokens[4], &h) ||
+			!parse_color(tokens[5], &color)) {
+		reply("error usage: rect X Y W H 0xAARRGGBB");
+		return;
+	}
+	/* Clip in 64 bits so that huge values cannot overflow. */
+	int64_t x0 = x > 0 ? x : 0, y0 = y > 0 ? y : 0;
+	int64_t x1 = (int64_t)x + w, y1 = (int64_t)y + h;
+	x1 = x1 < app->width ? x1 : app->width;
+	y1 = y1 < app->height ? y1 : app->height;
+	if (w <= 0 || h <= 0 || x1 <= x0 || y1 <= y0) {
+		/* Nothing would be rendered, so no frame callback would come. */
+		reply("error rect is empty or outside the %dx%d buffer",
+			app->width, app->height);
+		return;
+	}
+	struct buffer *buffer = surface_acquire(app, &app->main,
+		app->width, app->height);
+	if (buffer == NULL) {
+		return;
+	}
+	/* Start from what is shown so that rects accumulate. */
+	if (app->main.front != NULL && app->main.front != buffer) {
+		memcpy(buffer->data, app->main.front->data, buffer->size);
+	}
+	int rx = (int)x0, ry = (int)y0, rw = (int)(x1 - x0), rh = (int)(y1 - y0);
+	fill_rect(buffer, rx, ry, rw, rh, pixel_value(color, app->opts.shm_format));
+	surface_present(app, &app->main, buffer, rx, ry, rw, rh, REPLY_OK);
+}
+
+static void handle_command(struct app *app, char *line) {
+	char *tokens[MAX_TOKENS];
+	int n = split_tokens(line, tokens);
+	if (n == 0) {
+		return;
+	} else if (n < 0) {
+		reply("error too many arguments");
+	} else if (strcmp(tokens[0], "color") == 0) {
+		command_color(app, tokens, n);
+	} else if (strcmp(tokens[0], "rect") == 0) {
+		command_rect(app, tokens, n);
+	} else if (strcmp(tokens[0], "quit") == 0) {
+		app->running = false;
+	} else {
+		reply("error unknown command '%s'", tokens[0]);
+	}
+}
+
+static bool has_free_main_buffer(struct app *app) {
+	for (size_t i = 0; i < POOL_SIZE; i++) {
+		struct buffer *buffer = app->main.pool[i];
+		if (buffer == NULL || !buffer->busy) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * Draw what configures asked for, then run queued commands. Both wait while
+ * every buffer is held by the compositor; a release brings us back here.
+ */
+static void do_work(struct app *app) {
+	if (app->needs_redraw) {
+		if (app->opts.subsurface.set && app->sub.surface == NULL) {
+			create_subsurface(app);
+		}
+		if (!redraw_main(app)) {
+			return;
+		}
+		app->mapped = true;
+	}
+	while (app->running && app->mapped && has_free_main_buffer(app)) {
+		char *newline = memchr(app->input, '\n', app->input_len);
+		if (newline == NULL) {
+			return;
+		}
+		*newline = '\0';
+		handle_command(app, app->input);
+		size_t used = newline + 1 - app->input;
+		app->input_len -= used;
+		memmove(app->input, newline + 1, app->input_len);
+	}
+}
+
+static bool has_queued_command(struct app *app) {
+	return memchr(app->input, '\n', app->input_len) != NULL;
+}
+
+static void read_stdin(struct app *app) {
+	if (app->input_len == sizeof(app->input)) {
+		reply("error line too long");
+		app->input_len = 0;
+	}
+	ssize_t n = read(STDIN_FILENO, app->input + app->input_len,
+		sizeof(app->input) - app->input_len);
+	if (n < 0 && (errno == EINTR || errno == EAGAIN)) {
+		return;
+	}
+	if (n <= 0) {
+		/* Tests may close stdin or give /dev/null: just stop reading. */
+		app->stdin_open = false;
+		if (app->input_len > 0 && !has_queued_command(app) &&
+				app->input_len < sizeof(app->input)) {
+			/* A last line without newline still counts. */
+			app->input[app->input_len++] = '\n';
+		}
+		return;
+	}
+	app->input_len += n;
+}
+
+static int report_display_error(struct app *app) {
+	int err = wl_display_get_error(app->display);
+	if (err == EPROTO) {
+		const struct wl_interface *interface = NULL;
+		uint32_t id = 0;
+		uint32_t code = wl_display_get_protocol_error(app->display,
+			&interface, &id);
+		fprintf(stderr, "ph-paint: protocol error %u on %s#%u\n", code,
+			interface != NULL ? interface->name : "?", id);
+	} else {
+		fprintf(stderr, "ph-paint: connection to the compositor lost: %s\n",
+			strerror(err != 0 ? err : EPIPE));
+	}
+	return 1;
+}
+
+static int setup_signals(void) {
+	sigset_t mask;
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0) {
+		return -1;
+	}
+	/* A test that stops reading our stdout must not kill us mid-write. */
+	signal(SIGPIPE, SIG_IGN);
+	return signalfd(-1, &mask, SFD_CLOEXEC);
+}
+
+static int run(struct app *app) {
+	struct pollfd fds[3] = {
+		{ .fd = wl_display_get_fd(app->display) },
+		{ .fd = -1, .events = POLLIN },
+		{ .fd = app->signal_fd, .events = POLLIN },
+	};
+	while (app->running) {
+		if (wl_display_dispatch_pending(app->display) < 0) {
+			return report_display_error(app);
+		}
+		do_work(app);
+		if (!app->running) {
+			break;
+		}
+		if (wl_display_prepare_read(app->display) != 0) {
+			continue; /* events got queued meanwhile */
+		}
+		int flushed = wl_display_flush(app->display);
+		if (flushed < 0 && errno != EAGAIN) {
+			wl_display_cancel_read(app->display);
+			return report_display_error(app);
+		}
+		fds[0].events = POLLIN | (flushed < 0 ? POLLOUT : 0);
+		/* Queued commands wait for a buffer; don't read more meanwhile. */
+		fds[1].fd = app->stdin_open && !has_queued_command(app) ?
+			STDIN_FILENO : -1;
+		if (poll(fds, 3, -1) < 0) {
+			wl_display_cancel_read(app->display);
+			if (errno == EINTR) {
+				continue;
+			}
+			perror("ph-paint: poll");
+			return 1;
+		}
+		if (fds[0].revents != 0) {
+			if (wl_display_read_events(app->display) < 0) {
+				return report_display_error(app);
+			}
+		} else {
+			wl_display_cancel_read(app->display);
+		}
+		if (fds[1].revents & POLLNVAL) {
+			app->stdin_open = false;
+		} else if (fds[1].revents != 0) {
+			read_stdin(app);
+		}
+		if (fds[2].revents != 0) {
+			app->running = false; /* SIGTERM/SIGINT: a normal way to stop */
+		}
+	}
+	return app->exit_code;
+}
+
+static void app_finish(struct app *app) {
+	struct frame_wait *wait, *tmp;
+	wl_list_for_each_safe(wait, tmp, &app->frame_waits, link) {
+		wl_callback_destroy(wait->callback);
+		wl_list_remove(&wait->link);
+		free(wait);
+	}
+	if (app->subsurface != NULL) {
+		wl_subsurface_destroy(app->subsurface);
+	}
+	surface_finish(&app->sub);
+	if (app->xdg_popup != NULL) {
+		xdg_popup_destroy(app->xdg_popup);
+	}
+	if (app->popup_xdg_surface != NULL) {
+		xdg_surface_destroy(app->popup_xdg_surface);
+	}
+	surface_finish(&app->popup);
+	if (app->toplevel != NULL) {
+		xdg_toplevel_destroy(app->toplevel);
+	}
+	if (app->xdg_surface != NULL) {
+		xdg_surface_destroy(app->xdg_surface);
+	}
+	surface_finish(&app->main);
+	if (app->wm_base != NULL) {
+		xdg_wm_base_destroy(app->wm_base);
+	}
+	if (app->shm != NULL) {
+		wl_shm_destroy(app->shm);
+	}
+	if (app->subcompositor != NULL) {
+		wl_subcompositor_destroy(app->subcompositor);
+	}
+	if (app->compositor != NULL) {
+		wl_compositor_destroy(app->compositor);
+	}
+	if (app->registry != NULL) {
+		wl_registry_destroy(app->registry);
+	}
+	wl_display_disconnect(app->display);
+	if (app->signal_fd >= 0) {
+		close(app->signal_fd);
+	}
+}
+
+int main(int argc, char *argv[]) {
+	struct app app = { .signal_fd = -1, .running = true, .stdin_open = true };
+	if (!parse_options(&app.opts, argc, argv)) {
+		usage(stderr);
+		return 2;
+	}
+	app.width = app.opts.width;
+	app.height = app.opts.height;
+	app.fill_quad = app.opts.quad;
+	app.fill_color = app.opts.color;
+	wl_list_init(&app.frame_waits);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+
+	app.signal_fd = setup_signals();
+	if (app.signal_fd < 0) {
+		perror("ph-paint: signalfd");
+		return 1;
+	}
+	app.display = wl_display_connect(NULL);
+	if (app.display == NULL) {
+		fprintf(stderr, "ph-paint: cannot connect to the Wayland display\n");
+		close(app.signal_fd);
+		return 1;
+	}
+	int ret = 1;
+	if (bind_globals(&app)) {
+		create_toplevel(&app);
+		ret = run(&app);
+	} else if (wl_display_get_error(app.display) != 0) {
+		ret = report_display_error(&app);
+	}
+	app_finish(&app);
+	return ret;
+}

@@ -1,0 +1,571 @@
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <png.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include "harness.h"
+
+#define MAX_CHILDREN 64
+
+static struct {
+	const char *name;
+	int test_count;
+	int failures;
+	pid_t children[MAX_CHILDREN];
+	int child_count;
+	char scratch[200];
+	struct ph_compositor *compositors[8];
+	int compositor_count;
+} state;
+
+static void kill_children(void) {
+	for (int i = 0; i < state.child_count; i++) {
+		if (state.children[i] > 0) {
+			kill(-state.children[i], SIGKILL);
+			kill(state.children[i], SIGKILL);
+		}
+	}
+}
+
+static void remove_tree(const char *dir) {
+	if (dir[0] == '\0') {
+		return;
+	}
+	pid_t pid = fork();
+	if (pid == 0) {
+		execlp("rm", "rm", "-rf", dir, (char *)NULL);
+		_exit(127);
+	}
+	if (pid > 0) {
+		waitpid(pid, NULL, 0);
+	}
+}
+
+static void handle_deadline(int sig) {
+	static const char msg[] = "Bail out! test deadline passed: a client or the compositor hung\n";
+	ssize_t unused = write(STDOUT_FILENO, msg, sizeof(msg) - 1);
+	(void)unused;
+	for (int i = 0; i < state.compositor_count; i++) {
+		/* Async-signal-safe enough: the log helps more than strict purity here. */
+		ph_compositor_dump_log(state.compositors[i]);
+	}
+	kill_children();
+	_exit(1);
+}
+
+static void cleanup_at_exit(void) {
+	kill_children();
+	if (getenv("PH_KEEP_SCRATCH") == NULL) {
+		remove_tree(state.scratch);
+	}
+}
+
+void ph_init(int argc, char *argv[], int deadline_seconds) {
+	state.name = argc > 0 ? argv[0] : "test";
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	const char *mult = getenv("PINHOLE_TEST_TIMEOUT_MULTIPLIER");
+	int factor = mult != NULL && atoi(mult) > 0 ? atoi(mult) : 1;
+	signal(SIGALRM, handle_deadline);
+	signal(SIGPIPE, SIG_IGN);
+	alarm((unsigned)(deadline_seconds * factor));
+	snprintf(state.scratch, sizeof(state.scratch), "/tmp/pinhole-test.XXXXXX");
+	if (mkdtemp(state.scratch) == NULL) {
+		printf("Bail out! mkdtemp: %s\n", strerror(errno));
+		exit(1);
+	}
+	chmod(state.scratch, 0700);
+	atexit(cleanup_at_exit);
+}
+
+int ph_finish(void) {
+	printf("1..%d\n", state.test_count);
+	return state.failures == 0 ? 0 : 1;
+}
+
+void ph_ok(bool ok, const char *fmt, ...) {
+	char msg[512];
+	va_list args;
+	va_start(args, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, args);
+	va_end(args);
+	state.test_count++;
+	if (!ok) {
+		state.failures++;
+	}
+	printf("%sok %d - %s\n", ok ? "" : "not ", state.test_count, msg);
+}
+
+void ph_skip_all(const char *reason) {
+	printf("1..0 # SKIP %s\n", reason);
+	exit(77);
+}
+
+void ph_diag(const char *fmt, ...) {
+	char msg[2048];
+	va_list args;
+	va_start(args, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, args);
+	va_end(args);
+	/* TAP diagnostics: one '#' per line. */
+	for (char *line = strtok(msg, "\n"); line != NULL; line = strtok(NULL, "\n")) {
+		printf("# %s\n", line);
+	}
+}
+
+const char *ph_path(const char *name) {
+	static char paths[8][512];
+	static int next;
+	char *out = paths[next++ % 8];
+	const char *build = getenv("PH_BUILD_DIR");
+	if (build == NULL) {
+		build = ".";
+	}
+	if (strcmp(name, "pinhole") == 0) {
+		snprintf(out, 512, "%s/src/pinhole", build);
+	} else if (strncmp(name, "ph-", 3) == 0) {
+		snprintf(out, 512, "%s/tests/clients/%s", build, name);
+	} else {
+		snprintf(out, 512, "%s/examples/%s", build, name);
+	}
+	return out;
+}
+
+const char *ph_scratch(const char *name) {
+	static char paths[8][512];
+	static int next;
+	char *out = paths[next++ % 8];
+	snprintf(out, 512, "%s/%s", state.scratch, name);
+	return out;
+}
+
+static void track_child(pid_t pid) {
+	if (state.child_count < MAX_CHILDREN) {
+		state.children[state.child_count++] = pid;
+	}
+}
+
+static void untrack_child(pid_t pid) {
+	for (int i = 0; i < state.child_count; i++) {
+		if (state.children[i] == pid) {
+			state.children[i] = -1;
+		}
+	}
+}
+
+static void sleep_ms(int ms) {
+	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+	nanosleep(&ts, NULL);
+}
+
+static int64_t now_ms(void) {
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static char *read_file(const char *path) {
+	FILE *f = fopen(path, "r");
+	if (f == NULL) {
+		return NULL;
+	}
+	size_t cap = 4096, len = 0;
+	char *data = malloc(cap);
+	size_t n;
+	while ((n = fread(data + len, 1, cap - len - 1, f)) > 0) {
+		len += n;
+		if (cap - len < 2) {
+			cap *= 2;
+			data = realloc(data, cap);
+		}
+	}
+	data[len] = '\0';
+	fclose(f);
+	return data;
+}
+
+bool ph_compositor_log_contains(struct ph_compositor *c, const char *needle) {
+	char *log = read_file(c->log_path);
+	bool found = log != NULL && strstr(log, needle) != NULL;
+	free(log);
+	return found;
+}
+
+bool ph_compositor_start(struct ph_compositor *c, const char *const *args) {
+	memset(c, 0, sizeof(*c));
+	static int serial;
+	snprintf(c->runtime_dir, sizeof(c->runtime_dir), "%s/runtime-%d", state.scratch, serial++);
+	mkdir(c->runtime_dir, 0700);
+	snprintf(c->log_path, sizeof(c->log_path), "%s/pinhole.log", c->runtime_dir);
+
+	const char *argv[32] = {ph_path("pinhole"), "--backend", "headless", "-d"};
+	int argc = 4;
+	for (int i = 0; args != NULL && args[i] != NULL && argc < 31; i++) {
+		argv[argc++] = args[i];
+	}
+	argv[argc] = NULL;
+
+	pid_t pid = fork();
+	if (pid == 0) {
+		setpgid(0, 0);
+		int log = open(c->log_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		dup2(log, STDOUT_FILENO);
+		dup2(log, STDERR_FILENO);
+		int null = open("/dev/null", O_RDONLY);
+		dup2(null, STDIN_FILENO);
+		setenv("XDG_RUNTIME_DIR", c->runtime_dir, 1);
+		setenv("WLR_RENDERER", "pixman", 1);
+		setenv("WLR_LIBINPUT_NO_DEVICES", "1", 1);
+		unsetenv("WAYLAND_DISPLAY");
+		unsetenv("DISPLAY");
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	c->pid = pid;
+	track_child(pid);
+	if (state.compositor_count < 8) {
+		state.compositors[state.compositor_count++] = c;
+	}
+
+	for (int waited = 0; waited < 10000; waited += 20) {
+		char *log = read_file(c->log_path);
+		const char *line = log != NULL ? strstr(log, "listening on WAYLAND_DISPLAY=") : NULL;
+		if (line != NULL) {
+			sscanf(line, "listening on WAYLAND_DISPLAY=%63s", c->socket);
+			const char *x = strstr(log, "on DISPLAY=");
+			if (x != NULL) {
+				sscanf(x, "on DISPLAY=%31s", c->display);
+			}
+			free(log);
+			return true;
+		}
+		free(log);
+		int status;
+		if (waitpid(pid, &status, WNOHANG) == pid) {
+			untrack_child(pid);
+			c->pid = 0;
+			ph_diag("pinhole exited during start-up");
+			ph_compositor_dump_log(c);
+			return false;
+		}
+		sleep_ms(20);
+	}
+	ph_diag("pinhole did not become ready in 10 s");
+	ph_compositor_dump_log(c);
+	return false;
+}
+
+int ph_compositor_stop(struct ph_compositor *c) {
+	if (c->pid <= 0) {
+		return -1;
+	}
+	kill(c->pid, SIGTERM);
+	int status = 0;
+	for (int waited = 0; waited < 10000; waited += 10) {
+		if (waitpid(c->pid, &status, WNOHANG) == c->pid) {
+			untrack_child(c->pid);
+			kill(-c->pid, SIGKILL); /* leftovers in its group (startup commands) */
+			c->pid = 0;
+			if (WIFEXITED(status)) {
+				return WEXITSTATUS(status);
+			}
+			return 128 + WTERMSIG(status);
+		}
+		sleep_ms(10);
+	}
+	kill(-c->pid, SIGKILL);
+	kill(c->pid, SIGKILL);
+	waitpid(c->pid, &status, 0);
+	untrack_child(c->pid);
+	c->pid = 0;
+	ph_diag("pinhole did not exit within 10 s of SIGTERM");
+	return -1;
+}
+
+void ph_compositor_dump_log(struct ph_compositor *c) {
+	char *log = read_file(c->log_path);
+	if (log == NULL) {
+		return;
+	}
+	/* The tail is what matters; TAP wants each line commented. */
+	size_t len = strlen(log);
+	const char *start = len > 6000 ? log + len - 6000 : log;
+	printf("# --- pinhole log (%s) ---\n", c->log_path);
+	for (const char *p = start; *p != '\0';) {
+		const char *nl = strchr(p, '\n');
+		int n = nl != NULL ? (int)(nl - p) : (int)strlen(p);
+		printf("#   %.*s\n", n, p);
+		p += n + (nl != NULL ? 1 : 0);
+	}
+	free(log);
+}
+
+bool ph_spawn(struct ph_compositor *c, struct ph_process *p, const char *const *argv,
+		unsigned flags) {
+	memset(p, 0, sizeof(*p));
+	p->stdin_fd = p->stdout_fd = -1;
+	int in[2] = {-1, -1}, out[2] = {-1, -1};
+	if ((flags & PH_PIPE_STDIN) && pipe2(in, O_CLOEXEC) != 0) {
+		return false;
+	}
+	if ((flags & PH_PIPE_STDOUT) && pipe2(out, O_CLOEXEC) != 0) {
+		return false;
+	}
+	pid_t pid = fork();
+	if (pid == 0) {
+		setpgid(0, 0);
+		if (in[0] >= 0) {
+			dup2(in[0], STDIN_FILENO);
+		} else {
+			int null = open("/dev/null", O_RDONLY);
+			dup2(null, STDIN_FILENO);
+		}
+		if (out[1] >= 0) {
+			dup2(out[1], STDOUT_FILENO);
+		}
+		if (c != NULL) {
+			setenv("XDG_RUNTIME_DIR", c->runtime_dir, 1);
+			setenv("WAYLAND_DISPLAY", c->socket, 1);
+			if (c->display[0] != '\0') {
+				setenv("DISPLAY", c->display, 1);
+			}
+		}
+		execvp(argv[0], (char *const *)argv);
+		fprintf(stderr, "exec %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	if (in[0] >= 0) {
+		close(in[0]);
+		p->stdin_fd = in[1];
+	}
+	if (out[1] >= 0) {
+		close(out[1]);
+		p->stdout_fd = out[0];
+	}
+	p->pid = pid;
+	track_child(pid);
+	return pid > 0;
+}
+
+bool ph_read_line(struct ph_process *p, char *line, size_t size, int timeout_ms) {
+	int64_t deadline = now_ms() + timeout_ms;
+	for (;;) {
+		char *nl = memchr(p->buf, '\n', p->buf_len);
+		if (nl != NULL) {
+			size_t n = (size_t)(nl - p->buf);
+			snprintf(line, size, "%.*s", (int)n, p->buf);
+			memmove(p->buf, nl + 1, p->buf_len - n - 1);
+			p->buf_len -= n + 1;
+			return true;
+		}
+		int64_t left = deadline - now_ms();
+		if (left <= 0 || p->stdout_fd < 0 || p->buf_len == sizeof(p->buf)) {
+			return false;
+		}
+		struct pollfd pfd = {.fd = p->stdout_fd, .events = POLLIN};
+		if (poll(&pfd, 1, (int)left) <= 0) {
+			return false;
+		}
+		ssize_t n = read(p->stdout_fd, p->buf + p->buf_len, sizeof(p->buf) - p->buf_len);
+		if (n <= 0) {
+			return false;
+		}
+		p->buf_len += (size_t)n;
+	}
+}
+
+bool ph_expect_line(struct ph_process *p, const char *prefix, char *line, size_t size,
+		int timeout_ms) {
+	int64_t deadline = now_ms() + timeout_ms;
+	char buf[1024];
+	while (now_ms() < deadline) {
+		if (!ph_read_line(p, buf, sizeof(buf), (int)(deadline - now_ms()))) {
+			return false;
+		}
+		if (strncmp(buf, prefix, strlen(prefix)) == 0) {
+			if (line != NULL) {
+				snprintf(line, size, "%s", buf);
+			}
+			return true;
+		}
+	}
+	return false;
+}
+
+bool ph_write_line(struct ph_process *p, const char *fmt, ...) {
+	char buf[512];
+	va_list args;
+	va_start(args, fmt);
+	int n = vsnprintf(buf, sizeof(buf) - 1, fmt, args);
+	va_end(args);
+	buf[n++] = '\n';
+	return p->stdin_fd >= 0 && write(p->stdin_fd, buf, (size_t)n) == n;
+}
+
+int ph_wait(struct ph_process *p, int timeout_ms) {
+	if (p->pid <= 0) {
+		return -1;
+	}
+	int status;
+	for (int waited = 0; waited <= timeout_ms; waited += 5) {
+		if (waitpid(p->pid, &status, WNOHANG) == p->pid) {
+			untrack_child(p->pid);
+			p->pid = 0;
+			if (p->stdin_fd >= 0) {
+				close(p->stdin_fd);
+				p->stdin_fd = -1;
+			}
+			return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+		}
+		sleep_ms(5);
+	}
+	ph_kill(p);
+	return -1;
+}
+
+void ph_kill(struct ph_process *p) {
+	if (p->pid > 0) {
+		kill(-p->pid, SIGKILL);
+		kill(p->pid, SIGKILL);
+		waitpid(p->pid, NULL, 0);
+		untrack_child(p->pid);
+		p->pid = 0;
+	}
+	if (p->stdin_fd >= 0) {
+		close(p->stdin_fd);
+		p->stdin_fd = -1;
+	}
+	if (p->stdout_fd >= 0) {
+		close(p->stdout_fd);
+		p->stdout_fd = -1;
+	}
+}
+
+int ph_run(struct ph_compositor *c, const char *const *argv, int timeout_ms,
+		char *out, size_t out_size) {
+	char path[600];
+	snprintf(path, sizeof(path), "%s/run-%d.out", state.scratch, rand());
+	pid_t pid = fork();
+	if (pid == 0) {
+		setpgid(0, 0);
+		int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		dup2(fd, STDOUT_FILENO);
+		dup2(fd, STDERR_FILENO);
+		int null = open("/dev/null", O_RDONLY);
+		dup2(null, STDIN_FILENO);
+		if (c != NULL) {
+			setenv("XDG_RUNTIME_DIR", c->runtime_dir, 1);
+			setenv("WAYLAND_DISPLAY", c->socket, 1);
+			if (c->display[0] != '\0') {
+				setenv("DISPLAY", c->display, 1);
+			}
+		}
+		execvp(argv[0], (char *const *)argv);
+		fprintf(stderr, "exec %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	track_child(pid);
+	struct ph_process p = {.pid = pid, .stdin_fd = -1, .stdout_fd = -1};
+	int code = ph_wait(&p, timeout_ms);
+	if (out != NULL && out_size > 0) {
+		char *data = read_file(path);
+		snprintf(out, out_size, "%s", data != NULL ? data : "");
+		free(data);
+	}
+	unlink(path);
+	return code;
+}
+
+/* Images */
+
+static bool load_ppm(FILE *f, struct ph_image *image) {
+	int width, height, maxval;
+	if (fscanf(f, "P6 %d %d %d", &width, &height, &maxval) != 3 || maxval != 255 ||
+			fgetc(f) == EOF) {
+		return false;
+	}
+	image->width = width;
+	image->height = height;
+	image->pixels = calloc((size_t)width * height, 4);
+	for (int i = 0; i < width * height; i++) {
+		unsigned char rgb[3];
+		if (fread(rgb, 1, 3, f) != 3) {
+			return false;
+		}
+		image->pixels[i] = 0xff000000u | (uint32_t)rgb[0] << 16 | (uint32_t)rgb[1] << 8 | rgb[2];
+	}
+	return true;
+}
+
+static bool load_png(const char *path, struct ph_image *image) {
+	png_image png = {.version = PNG_IMAGE_VERSION};
+	if (!png_image_begin_read_from_file(&png, path)) {
+		return false;
+	}
+	png.format = PNG_FORMAT_BGRA; /* little-endian 0xAARRGGBB words */
+	image->width = (int)png.width;
+	image->height = (int)png.height;
+	image->pixels = calloc(png.width * png.height, 4);
+	if (!png_image_finish_read(&png, NULL, image->pixels, 0, NULL)) {
+		png_image_free(&png);
+		return false;
+	}
+	return true;
+}
+
+bool ph_image_load(const char *path, struct ph_image *image) {
+	memset(image, 0, sizeof(*image));
+	FILE *f = fopen(path, "rb");
+	if (f == NULL) {
+		return false;
+	}
+	char magic[2] = {0};
+	size_t n = fread(magic, 1, 2, f);
+	rewind(f);
+	bool ok;
+	if (n == 2 && magic[0] == 'P' && magic[1] == '6') {
+		ok = load_ppm(f, image);
+		fclose(f);
+	} else {
+		fclose(f);
+		ok = load_png(path, image);
+	}
+	if (!ok) {
+		ph_image_finish(image);
+	}
+	return ok;
+}
+
+void ph_image_finish(struct ph_image *image) {
+	free(image->pixels);
+	image->pixels = NULL;
+}
+
+uint32_t ph_image_at(const struct ph_image *image, int x, int y) {
+	if (x < 0 || y < 0 || x >= image->width || y >= image->height) {
+		return 0;
+	}
+	return image->pixels[(size_t)y * image->width + x];
+}
+
+bool ph_image_rect_is(const struct ph_image *image, int x, int y, int width, int height,
+		uint32_t argb, char *why, size_t why_size) {
+	for (int j = y; j < y + height; j++) {
+		for (int i = x; i < x + width; i++) {
+			uint32_t got = ph_image_at(image, i, j);
+			if (got != argb) {
+				snprintf(why, why_size, "pixel (%d,%d) is 0x%08x, expected 0x%08x",
+					i, j, got, argb);
+				return false;
+			}
+		}
+	}
+	snprintf(why, why_size, "ok");
+	return true;
+}

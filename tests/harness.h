@@ -1,0 +1,85 @@
+#ifndef PINHOLE_TESTS_HARNESS_H
+#define PINHOLE_TESTS_HARNESS_H
+
+/*
+ * A compositor per test: pinhole headless (pixman) on a private
+ * XDG_RUNTIME_DIR, real clients started against it, everything killed when
+ * the test ends or its deadline passes. Output is TAP.
+ */
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+struct ph_compositor {
+	pid_t pid;
+	char runtime_dir[300];
+	char log_path[340];
+	char socket[64];
+	char display[32]; /* X11 DISPLAY pinhole exported, if any */
+};
+
+struct ph_process {
+	pid_t pid;
+	int stdin_fd; /* -1 unless PH_PIPE_STDIN */
+	int stdout_fd; /* -1 unless PH_PIPE_STDOUT */
+	char buf[8192]; /* unread stdout */
+	size_t buf_len;
+};
+
+enum ph_spawn_flags {
+	PH_PIPE_STDIN = 1 << 0,
+	PH_PIPE_STDOUT = 1 << 1,
+};
+
+/* Test lifecycle: a deadline for the whole test, TAP plan and results. */
+void ph_init(int argc, char *argv[], int deadline_seconds);
+int ph_finish(void);
+void ph_ok(bool ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void ph_skip_all(const char *reason) __attribute__((noreturn));
+void ph_diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Paths of built programs: "pinhole", a test client or an example. */
+const char *ph_path(const char *name);
+
+/* Starts pinhole with args (NULL-terminated, may be NULL) after the defaults. */
+bool ph_compositor_start(struct ph_compositor *c, const char *const *args);
+/* SIGTERM, then waits; returns the exit status, or -1 if it had to be killed. */
+int ph_compositor_stop(struct ph_compositor *c);
+void ph_compositor_dump_log(struct ph_compositor *c);
+bool ph_compositor_log_contains(struct ph_compositor *c, const char *needle);
+
+/* Clients run with the compositor's WAYLAND_DISPLAY and XDG_RUNTIME_DIR. */
+bool ph_spawn(struct ph_compositor *c, struct ph_process *p, const char *const *argv,
+	unsigned flags);
+/* Reads one line of stdout (without newline); false on EOF or timeout. */
+bool ph_read_line(struct ph_process *p, char *line, size_t size, int timeout_ms);
+/* Reads lines until one starts with prefix. */
+bool ph_expect_line(struct ph_process *p, const char *prefix, char *line, size_t size,
+	int timeout_ms);
+bool ph_write_line(struct ph_process *p, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Waits for exit; returns the exit code, 128+signal, or -1 after a timeout (then killed). */
+int ph_wait(struct ph_process *p, int timeout_ms);
+void ph_kill(struct ph_process *p);
+/* Runs to completion; stdout+stderr go to out (NUL-terminated, may be NULL). */
+int ph_run(struct ph_compositor *c, const char *const *argv, int timeout_ms,
+	char *out, size_t out_size);
+
+/* Images: PNG or binary PPM, decoded to 0xAARRGGBB. */
+struct ph_image {
+	int width, height;
+	uint32_t *pixels;
+};
+bool ph_image_load(const char *path, struct ph_image *image);
+void ph_image_finish(struct ph_image *image);
+uint32_t ph_image_at(const struct ph_image *image, int x, int y);
+/* Every pixel of the rectangle equals argb; on mismatch describes the first one. */
+bool ph_image_rect_is(const struct ph_image *image, int x, int y, int width, int height,
+	uint32_t argb, char *why, size_t why_size);
+
+/* A file in the test's scratch directory. */
+const char *ph_scratch(const char *name);
+
+#endif

@@ -1,0 +1,257 @@
+/*
+ * pinhole's capture module, checked byte by byte: every SHM format and colour
+ * order, stride, position, damage (reported and copied), the first capture of
+ * a session, waiting for new content, renegotiation and stop on output removal.
+ * ph-paint draws the known pixels; ph-capture-probe scripts the capture.
+ */
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include "harness.h"
+
+#define SHM_ARGB8888 0
+#define SHM_XRGB8888 1
+#define SHM_XBGR8888 0x34324258
+#define SHM_ABGR8888 0x34324241
+
+struct probe {
+	struct ph_process process;
+	char line[4096];
+};
+
+static bool probe_cmd(struct probe *probe, const char *cmd, const char *expect) {
+	ph_write_line(&probe->process, "%s", cmd);
+	if (expect == NULL) {
+		return true;
+	}
+	bool ok = ph_expect_line(&probe->process, expect, probe->line, sizeof(probe->line), 5000);
+	if (!ok) {
+		ph_diag("probe: '%s' got no '%s' (last: %s)", cmd, expect, probe->line);
+	}
+	return ok;
+}
+
+static uint32_t probe_word(struct probe *probe, const char *buffer, int x, int y) {
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "word %s %d %d", buffer, x, y);
+	if (!probe_cmd(probe, cmd, "word ")) {
+		return 0xdeadbeef;
+	}
+	return (uint32_t)strtoul(probe->line + 5, NULL, 16);
+}
+
+static long probe_count(struct probe *probe, const char *buffer, int x, int y, int w, int h,
+		uint32_t word) {
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "count %s %d %d %d %d 0x%08x", buffer, x, y, w, h, word);
+	if (!probe_cmd(probe, cmd, "count ")) {
+		return -1;
+	}
+	return atol(probe->line + 6);
+}
+
+/* A session's later captures wait for new content: checks that need a frame now start afresh. */
+static void new_session(struct probe *probe) {
+	probe_cmd(probe, "destroy-session", "destroyed");
+	probe_cmd(probe, "output 0", "constraints");
+}
+
+/* Expected word for an opaque 0xRRGGBB in a format (X bytes masked by the caller). */
+static uint32_t word_for(uint32_t format, uint32_t rgb) {
+	uint32_t r = rgb >> 16 & 0xff, g = rgb >> 8 & 0xff, b = rgb & 0xff;
+	if (format == SHM_XBGR8888 || format == SHM_ABGR8888) {
+		return 0xff000000u | b << 16 | g << 8 | r;
+	}
+	return 0xff000000u | rgb;
+}
+
+static void test_formats(struct probe *probe) {
+	static const struct {
+		uint32_t format;
+		const char *name;
+		bool alpha;
+	} formats[] = {
+		{SHM_XRGB8888, "XRGB8888", false},
+		{SHM_ARGB8888, "ARGB8888", true},
+		{SHM_XBGR8888, "XBGR8888", false},
+		{SHM_ABGR8888, "ABGR8888", true},
+	};
+	static const struct {
+		int x, y;
+		uint32_t rgb;
+	} points[] = {
+		{0, 0, 0xff0000}, {159, 119, 0xff0000}, {160, 0, 0x00ff00}, {319, 119, 0x00ff00},
+		{0, 120, 0x0000ff}, {159, 239, 0x0000ff}, {160, 120, 0xffffff}, {319, 239, 0xffffff},
+		{320, 0, 0x000000}, {0, 240, 0x000000}, {639, 479, 0x000000},
+	};
+	for (size_t f = 0; f < sizeof(formats) / sizeof(formats[0]); f++) {
+		for (int padded = 0; padded < 2; padded++) {
+			char cmd[128], name[32];
+			snprintf(name, sizeof(name), "f%zu%d", f, padded);
+			snprintf(cmd, sizeof(cmd), "buffer %s %u %d", name, formats[f].format,
+				padded ? 640 * 4 + 64 : 0);
+			new_session(probe);
+			probe_cmd(probe, cmd, "buffer");
+			snprintf(cmd, sizeof(cmd), "capture %s", name);
+			bool ready = probe_cmd(probe, cmd, "ready");
+			bool exact = ready;
+			char why[128] = "ok";
+			uint32_t mask = formats[f].alpha ? 0xffffffffu : 0x00ffffffu;
+			for (size_t i = 0; exact && i < sizeof(points) / sizeof(points[0]); i++) {
+				uint32_t got = probe_word(probe, name, points[i].x, points[i].y);
+				uint32_t want = word_for(formats[f].format, points[i].rgb);
+				if ((got & mask) != (want & mask)) {
+					exact = false;
+					snprintf(why, sizeof(why), "(%d,%d) word 0x%08x, expected 0x%08x",
+						points[i].x, points[i].y, got, want);
+				}
+			}
+			ph_ok(exact, "%s%s: exact bytes at quadrant corners and outside (%s)",
+				formats[f].name, padded ? " with a padded stride" : "", why);
+			snprintf(cmd, sizeof(cmd), "destroy-buffer %s", name);
+			probe_cmd(probe, cmd, "destroyed");
+		}
+	}
+}
+
+static void test_damage(struct probe *probe, struct ph_process *paint) {
+	/* A buffer the session has filled once, then scribbled on by "the client". */
+	new_session(probe);
+	probe_cmd(probe, "buffer d 1", "buffer");
+	probe_cmd(probe, "capture d", "ready");
+	ph_ok(strstr(probe->line, "damage=0,0,640,480") != NULL,
+		"first capture of a buffer reports full damage: %s", probe->line);
+
+	/* Nothing changed: the next capture must wait for content. */
+	probe_cmd(probe, "fill d 0x12345678", "filled");
+	probe_cmd(probe, "capture d", NULL);
+	char line[512];
+	bool early = ph_read_line(&probe->process, line, sizeof(line), 300);
+	ph_ok(!early, "capture waits while nothing changes%s%s", early ? ": got " : "",
+		early ? line : "");
+
+	ph_write_line(paint, "rect 40 30 16 8 0xff10e020");
+	bool painted = ph_expect_line(paint, "ok", line, sizeof(line), 5000);
+	bool ready = ph_expect_line(&probe->process, "ready", probe->line, sizeof(probe->line),
+		5000);
+	ph_ok(painted && ready, "capture completes once the client commits: %s", probe->line);
+
+	int x, y, w, h;
+	bool covers = sscanf(probe->line, "ready damage=%d,%d,%d,%d", &x, &y, &w, &h) == 4 &&
+		x <= 40 && y <= 30 && x + w >= 56 && y + h >= 38 && w * h <= 2 * 16 * 8 * 4;
+	ph_ok(covers, "damage covers the changed rectangle and little else: %s", probe->line);
+	long inside = probe_count(probe, "d", 40, 30, 16, 8, 0xff10e020 & 0xffffffff);
+	long inside_x = probe_count(probe, "d", 40, 30, 16, 8, 0x0010e020);
+	ph_ok(inside + inside_x == 16 * 8, "changed pixels copied (%ld of 128)", inside + inside_x);
+	long untouched = probe_count(probe, "d", 0, 0, 640, 480, 0x12345678);
+	ph_ok(untouched >= 640 * 480 - 2 * 16 * 8 * 4 && untouched <= 640 * 480 - 16 * 8,
+		"the copy wrote only the damaged region (%ld pixels untouched)", untouched);
+
+	/* A second buffer the session never filled gets everything, however little changed. */
+	probe_cmd(probe, "buffer e 1", "buffer");
+	probe_cmd(probe, "fill e 0x12345678", "filled");
+	ph_write_line(paint, "rect 100 100 4 4 0xff00ffff");
+	ph_expect_line(paint, "ok", line, sizeof(line), 5000);
+	probe_cmd(probe, "capture e", "ready");
+	long stale = probe_count(probe, "e", 0, 0, 640, 480, 0x12345678);
+	ph_ok(stale == 0, "first use of a buffer is fully copied (%ld stale pixels)", stale);
+	uint32_t quad = probe_word(probe, "e", 200, 10) & 0x00ffffff;
+	ph_ok(quad == 0x00ff00, "and shows the window (0x%06x)", quad);
+
+	/* Buffer d missed that change: client damage is optional, its staleness is ours to track. */
+	ph_write_line(paint, "rect 300 200 2 2 0xff808080");
+	ph_expect_line(paint, "ok", line, sizeof(line), 5000);
+	probe_cmd(probe, "capture d", "ready");
+	uint32_t missed = probe_word(probe, "d", 101, 101) & 0x00ffffff;
+	ph_ok(missed == 0x00ffff, "a change made while another buffer was used reaches d (0x%06x)",
+		missed);
+	probe_cmd(probe, "destroy-buffer d", "destroyed");
+	probe_cmd(probe, "destroy-buffer e", "destroyed");
+}
+
+static void test_bad_buffers(struct probe *probe) {
+	new_session(probe);
+	probe_cmd(probe, "buffer rgb565 0x36314752", NULL); /* RGB565 is never advertised */
+	ph_expect_line(&probe->process, "buffer", probe->line, sizeof(probe->line), 5000);
+	probe_cmd(probe, "capture rgb565", "failed");
+	ph_ok(strcmp(probe->line, "failed 1") == 0, "unadvertised format → failed buffer_constraints"
+		" (%s)", probe->line);
+	probe_cmd(probe, "destroy-buffer rgb565", "destroyed");
+}
+
+static void test_new_session_first_frame(struct ph_compositor *c) {
+	/* The first capture of a session completes at once even on a static screen. */
+	struct probe probe;
+	ph_spawn(c, &probe.process, (const char *[]){ph_path("ph-capture-probe"), NULL},
+		PH_PIPE_STDIN | PH_PIPE_STDOUT);
+	probe_cmd(&probe, "", "hello");
+	probe_cmd(&probe, "output 0", "constraints");
+	probe_cmd(&probe, "buffer a 1", "buffer");
+	bool ready = probe_cmd(&probe, "capture a", "ready");
+	ph_ok(ready, "first capture of a new session on a static screen completes: %s", probe.line);
+	probe_cmd(&probe, "quit", NULL);
+	ph_wait(&probe.process, 5000);
+}
+
+static void test_output_removal(struct ph_compositor *c) {
+	struct probe probe;
+	ph_spawn(c, &probe.process, (const char *[]){ph_path("ph-capture-probe"), NULL},
+		PH_PIPE_STDIN | PH_PIPE_STDOUT);
+	probe_cmd(&probe, "", "hello");
+	ph_ok(strcmp(probe.line, "hello outputs=2") == 0, "two outputs: %s", probe.line);
+	probe_cmd(&probe, "output 1", "constraints");
+	probe_cmd(&probe, "buffer a 1", "buffer");
+	probe_cmd(&probe, "capture a", "ready");
+	probe_cmd(&probe, "capture a", NULL); /* waits: nothing changes on the second output */
+	kill(c->pid, SIGUSR2); /* removes the last output */
+	char line[256];
+	bool failed = ph_expect_line(&probe.process, "failed", line, sizeof(line), 5000);
+	ph_ok(failed && strcmp(line, "failed 2") == 0, "pending frame fails with 'stopped': %s", line);
+	bool stopped = ph_expect_line(&probe.process, "stopped", line, sizeof(line), 5000);
+	ph_ok(stopped, "session stopped when its output went away");
+	probe_cmd(&probe, "capture a", "failed");
+	ph_ok(strcmp(probe.line, "failed 2") == 0, "capture on a stopped session: %s", probe.line);
+	probe_cmd(&probe, "destroy-session", "destroyed");
+	probe_cmd(&probe, "output 0", "constraints");
+	probe_cmd(&probe, "buffer b 1", "buffer");
+	ph_ok(probe_cmd(&probe, "capture b", "ready"), "the remaining output still captures");
+	probe_cmd(&probe, "quit", NULL);
+	ph_ok(ph_wait(&probe.process, 5000) == 0, "probe disconnected cleanly");
+}
+
+int main(int argc, char *argv[]) {
+	ph_init(argc, argv, 120);
+	struct ph_compositor c;
+	if (!ph_compositor_start(&c, (const char *[]){"--mode", "640x480", "--outputs", "2",
+			NULL})) {
+		ph_ok(false, "compositor started");
+		return ph_finish();
+	}
+	struct ph_process paint;
+	ph_spawn(&c, &paint, (const char *[]){ph_path("ph-paint"), "--pattern", "quad",
+		"--size", "320x240", NULL}, PH_PIPE_STDIN | PH_PIPE_STDOUT);
+	char line[256];
+	ph_ok(ph_expect_line(&paint, "ready", line, sizeof(line), 5000), "client mapped: %s", line);
+
+	struct probe probe;
+	ph_spawn(&c, &probe.process, (const char *[]){ph_path("ph-capture-probe"), NULL},
+		PH_PIPE_STDIN | PH_PIPE_STDOUT);
+	probe_cmd(&probe, "", "hello");
+	probe_cmd(&probe, "output 0", "constraints");
+	ph_ok(strcmp(probe.line, "constraints 640x480 formats=1,0,875709016,875708993") == 0,
+		"constraints at once: size and XRGB, ARGB, XBGR, ABGR in that order (%s)", probe.line);
+
+	test_formats(&probe);
+	test_damage(&probe, &paint);
+	test_bad_buffers(&probe);
+	probe_cmd(&probe, "quit", NULL);
+	ph_ok(ph_wait(&probe.process, 5000) == 0, "probe exits cleanly");
+
+	test_new_session_first_frame(&c);
+	test_output_removal(&c);
+
+	ph_kill(&paint);
+	int code = ph_compositor_stop(&c);
+	ph_ok(code == 0, "compositor exits cleanly (%d)", code);
+	return ph_finish();
+}
