@@ -159,7 +159,7 @@ static void untrack_child(pid_t pid) {
 	}
 }
 
-static void sleep_ms(int ms) {
+void ph_sleep_ms(int ms) {
 	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
 	nanosleep(&ts, NULL);
 }
@@ -254,7 +254,7 @@ bool ph_compositor_start(struct ph_compositor *c, const char *const *args) {
 			ph_compositor_dump_log(c);
 			return false;
 		}
-		sleep_ms(20);
+		ph_sleep_ms(20);
 	}
 	ph_diag("pinhole did not become ready in 10 s");
 	ph_compositor_dump_log(c);
@@ -277,7 +277,7 @@ int ph_compositor_stop(struct ph_compositor *c) {
 			}
 			return 128 + WTERMSIG(status);
 		}
-		sleep_ms(10);
+		ph_sleep_ms(10);
 	}
 	kill(-c->pid, SIGKILL);
 	kill(c->pid, SIGKILL);
@@ -423,7 +423,7 @@ int ph_wait(struct ph_process *p, int timeout_ms) {
 			}
 			return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 		}
-		sleep_ms(5);
+		ph_sleep_ms(5);
 	}
 	ph_kill(p);
 	return -1;

@@ -79,6 +79,8 @@ uint32_t ph_image_at(const struct ph_image *image, int x, int y);
 bool ph_image_rect_is(const struct ph_image *image, int x, int y, int width, int height,
 	uint32_t argb, char *why, size_t why_size);
 
+void ph_sleep_ms(int ms);
+
 /* A file in the test's scratch directory. */
 const char *ph_scratch(const char *name);
 

@@ -1,4 +1,3 @@
-#define _GNU_SOURCE
 /*
  * Start-up and shutdown: the socket is logged, -s runs its command with
  * WAYLAND_DISPLAY set, and SIGTERM with clients connected ends cleanly
@@ -28,7 +27,7 @@ int main(int argc, char *argv[]) {
 			}
 			fclose(f);
 		}
-		usleep(20000);
+		ph_sleep_ms(20);
 	}
 	seen[strcspn(seen, "\n")] = '\0';
 	ph_ok(strcmp(seen, c.socket) == 0, "-s command sees WAYLAND_DISPLAY=%s", seen);

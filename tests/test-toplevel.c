@@ -1,0 +1,107 @@
+/*
+ * Toplevel capture: the window with its popup and subsurface, at its own
+ * extent, with transparency where it has no pixels and its own alpha kept,
+ * even while another window covers it on screen.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "harness.h"
+
+#define SHM_ARGB8888 0
+
+struct probe {
+	struct ph_process process;
+	char line[4096];
+};
+
+static bool probe_cmd(struct probe *probe, const char *cmd, const char *expect) {
+	ph_write_line(&probe->process, "%s", cmd);
+	if (expect == NULL) {
+		return true;
+	}
+	bool ok = ph_expect_line(&probe->process, expect, probe->line, sizeof(probe->line), 5000);
+	if (!ok) {
+		ph_diag("probe: '%s' got no '%s' (last: %s)", cmd, expect, probe->line);
+	}
+	return ok;
+}
+
+static uint32_t word_at(struct probe *probe, const char *buffer, int x, int y) {
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "word %s %d %d", buffer, x, y);
+	return probe_cmd(probe, cmd, "word ") ? (uint32_t)strtoul(probe->line + 5, NULL, 16) :
+		0xdeadbeef;
+}
+
+static void check_word(struct probe *probe, const char *buffer, int x, int y, uint32_t want,
+		const char *what) {
+	uint32_t got = word_at(probe, buffer, x, y);
+	ph_ok(got == want, "%s: (%d,%d) is 0x%08x, expected 0x%08x", what, x, y, got, want);
+}
+
+int main(int argc, char *argv[]) {
+	ph_init(argc, argv, 90);
+	struct ph_compositor c;
+	if (!ph_compositor_start(&c, (const char *[]){"--mode", "640x480", NULL})) {
+		ph_ok(false, "compositor started");
+		return ph_finish();
+	}
+	char line[256];
+	struct ph_process window, cover, translucent;
+	ph_spawn(&c, &window, (const char *[]){ph_path("ph-paint"), "--pattern", "quad",
+		"--size", "200x150", "--app-id", "target",
+		"--subsurface", "20x20+10x10:0xffff00ff",
+		"--popup", "150x100+60x40:0xffffff00", NULL}, PH_PIPE_STDOUT);
+	ph_ok(ph_expect_line(&window, "popup-ready", line, sizeof(line), 5000),
+		"window with popup and subsurface mapped");
+	/* A larger window on top hides most of the target on screen. */
+	ph_spawn(&c, &cover, (const char *[]){ph_path("ph-paint"), "--size", "500x400",
+		"--color", "0xff202020", "--app-id", "cover", NULL}, PH_PIPE_STDOUT);
+	ph_ok(ph_expect_line(&cover, "ready", line, sizeof(line), 5000), "covering window mapped");
+	ph_spawn(&c, &translucent, (const char *[]){ph_path("ph-paint"), "--size", "64x64",
+		"--format", "argb", "--color", "0x80ff0000", "--app-id", "translucent", NULL},
+		PH_PIPE_STDOUT);
+	ph_ok(ph_expect_line(&translucent, "ready", line, sizeof(line), 5000),
+		"translucent window mapped");
+
+	struct probe probe;
+	ph_spawn(&c, &probe.process, (const char *[]){ph_path("ph-capture-probe"), NULL},
+		PH_PIPE_STDIN | PH_PIPE_STDOUT);
+	probe_cmd(&probe, "", "hello");
+	probe_cmd(&probe, "toplevel target", "constraints");
+	/* The popup at (150,100) size 60x40 sticks out to x=210: the capture grows with it. */
+	ph_ok(strncmp(probe.line, "constraints 210x150 ", 20) == 0,
+		"extent covers window and popup: %s", probe.line);
+	probe_cmd(&probe, "buffer t 0", "buffer");
+	probe_cmd(&probe, "capture t", "ready");
+	ph_ok(strstr(probe.line, "damage=0,0,210,150") != NULL, "first frame fully damaged: %s",
+		probe.line);
+	check_word(&probe, "t", 5, 5, 0xffff0000, "top-left quadrant, though covered on screen");
+	check_word(&probe, "t", 150, 20, 0xff00ff00, "top-right quadrant");
+	check_word(&probe, "t", 5, 140, 0xff0000ff, "bottom-left quadrant");
+	check_word(&probe, "t", 120, 90, 0xffffffff, "bottom-right quadrant");
+	check_word(&probe, "t", 25, 25, 0xffff00ff, "subsurface");
+	check_word(&probe, "t", 170, 120, 0xffffff00, "popup");
+	check_word(&probe, "t", 205, 10, 0x00000000, "transparent outside the window");
+
+	probe_cmd(&probe, "destroy-session", "destroyed");
+	probe_cmd(&probe, "toplevel translucent", "constraints");
+	probe_cmd(&probe, "buffer a 0", "buffer");
+	probe_cmd(&probe, "capture a", "ready");
+	check_word(&probe, "a", 30, 30, 0x80800000, "window alpha kept (premultiplied)");
+
+	/* Closing a captured window stops its session. */
+	probe_cmd(&probe, "capture a", NULL); /* no reply: it waits for content */
+	ph_kill(&translucent);
+	ph_ok(ph_expect_line(&probe.process, "failed", line, sizeof(line), 5000) &&
+		strcmp(line, "failed 2") == 0, "pending frame failed with 'stopped': %s", line);
+	ph_ok(ph_expect_line(&probe.process, "stopped", line, sizeof(line), 5000),
+		"session stopped when the window closed");
+
+	probe_cmd(&probe, "quit", NULL);
+	ph_wait(&probe.process, 5000);
+	ph_kill(&window);
+	ph_kill(&cover);
+	ph_ok(ph_compositor_stop(&c) == 0, "compositor exits cleanly");
+	return ph_finish();
+}

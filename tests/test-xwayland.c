@@ -1,0 +1,86 @@
+/*
+ * XWayland: an X11 application maps in pinhole, gets focus, is listed in
+ * ext-foreign-toplevel-list and is captured as a toplevel (grim -T) with the
+ * pixels it draws. xlogo draws its background in the colour we ask for.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include "harness.h"
+
+int main(int argc, char *argv[]) {
+	ph_init(argc, argv, 90);
+	if (access("/usr/bin/Xwayland", X_OK) != 0 || access("/usr/bin/xlogo", X_OK) != 0) {
+		ph_skip_all("Xwayland or xlogo (x11-apps) is not installed");
+	}
+	struct ph_compositor c;
+	if (!ph_compositor_start(&c, (const char *[]){"--mode", "640x480", NULL})) {
+		ph_ok(false, "compositor started");
+		return ph_finish();
+	}
+	ph_ok(c.display[0] == ':', "DISPLAY exported: %s", c.display);
+	struct ph_process xlogo;
+	ph_spawn(&c, &xlogo, (const char *[]){"xlogo", "-bg", "#00ff00", "-fg", "#0000ff",
+		"-geometry", "120x100", NULL}, 0);
+
+	char out[8192], identifier[128] = "";
+	for (int i = 0; i < 100 && identifier[0] == '\0'; i++) {
+		ph_run(&c, (const char *[]){ph_path("capture-shm"), "-l", NULL}, 5000, out, sizeof(out));
+		for (char *l = strtok(out, "\n"); l != NULL; l = strtok(NULL, "\n")) {
+			if (strncmp(l, "toplevel ", 9) == 0 && strstr(l, "app_id=XLogo") != NULL) {
+				sscanf(l + 9, "%127s", identifier);
+			}
+		}
+		ph_sleep_ms(50);
+	}
+	ph_ok(identifier[0] != '\0', "X11 window listed as a foreign toplevel: %s", identifier);
+
+	/* The window manager gave it focus: X11's _NET_ACTIVE_WINDOW names it. */
+	char active[256] = "", wininfo[4096] = "";
+	ph_run(&c, (const char *[]){"xprop", "-root", "_NET_ACTIVE_WINDOW", NULL}, 5000, active,
+		sizeof(active));
+	ph_run(&c, (const char *[]){"xwininfo", "-name", "xlogo", NULL}, 5000, wininfo,
+		sizeof(wininfo));
+	unsigned long active_id = 0, window_id = 0;
+	char *hash = strstr(active, "# ");
+	if (hash != NULL) {
+		sscanf(hash + 2, "%lx", &active_id);
+	}
+	char *id = strstr(wininfo, "Window id: ");
+	if (id != NULL) {
+		sscanf(id + 11, "%lx", &window_id);
+	}
+	ph_ok(active_id != 0 && active_id == window_id, "focused: active 0x%lx, xlogo 0x%lx",
+		active_id, window_id);
+
+	int code = ph_run(&c, (const char *[]){"grim", "-T", identifier, ph_scratch("x11.png"), NULL},
+		10000, out, sizeof(out));
+	struct ph_image image;
+	char why[128] = "no image";
+	bool ok = code == 0 && ph_image_load(ph_scratch("x11.png"), &image);
+	ok = ok && image.width == 120 && image.height == 100;
+	/* The corners are background; the X runs corner to corner but leaves these 3x3 alone. */
+	ok = ok && ph_image_rect_is(&image, 117, 0, 3, 3, 0xff00ff00, why, sizeof(why)) &&
+		ph_image_rect_is(&image, 0, 97, 3, 3, 0xff00ff00, why, sizeof(why));
+	bool has_blue = false;
+	for (int x = 0; ok && x < 120 && !has_blue; x++) {
+		has_blue = ph_image_at(&image, x, 50) == 0xff0000ff;
+	}
+	ph_ok(ok && has_blue, "grim -T captures the X11 window: %dx%d, green background, blue X (%s)",
+		image.width, image.height, why);
+	if (image.pixels != NULL) {
+		ph_image_finish(&image);
+	}
+
+	code = ph_run(&c, (const char *[]){"grim", ph_scratch("screen.png"), NULL}, 10000, out,
+		sizeof(out));
+	ok = code == 0 && ph_image_load(ph_scratch("screen.png"), &image);
+	ok = ok && ph_image_rect_is(&image, 117, 0, 3, 3, 0xff00ff00, why, sizeof(why));
+	ph_ok(ok, "and it is on screen at the top-left (%s)", why);
+	if (image.pixels != NULL) {
+		ph_image_finish(&image);
+	}
+	ph_kill(&xlogo);
+	ph_ok(ph_compositor_stop(&c) == 0, "compositor exits cleanly with XWayland running");
+	return ph_finish();
+}
