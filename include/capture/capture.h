@@ -7,8 +7,9 @@
  * module and a wlroots compositor; nothing else of the compositor is used.
  *
  * The compositor owns rendering. The module reads the buffers outputs commit
- * (so capture never costs an extra composite and never disables direct
- * scan-out) and renders toplevels itself, offscreen, from their scene trees.
+ * (so capture never costs an extra composite), disables direct scan-out only
+ * while a frame waits after a scan-out that did not cover the whole screen,
+ * and renders toplevels itself, offscreen, from their scene trees.
  */
 
 #include <stdbool.h>

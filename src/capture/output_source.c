@@ -19,7 +19,7 @@ struct capture_output {
 	uint32_t current_seq; /* commit that produced current */
 	bool presented;
 	struct timespec present_time;
-	/* Direct scan-out is off while a frame waits: the next commit must be a full frame. */
+	/* Direct scan-out is off while a frame waits after a commit that was not a full frame. */
 	bool scanout_locked;
 
 	struct wl_listener commit;
@@ -33,7 +33,11 @@ static struct capture_output *output_from_source(struct capture_source *source) 
 static void output_request_frame(struct capture_source *source, bool force) {
 	struct capture_output *output = output_from_source(source);
 	struct pinhole_capture *capture = source->capture;
-	if (!output->scanout_locked) {
+	/*
+	 * A full-screen scan-out buffer can be copied as it is; only when the
+	 * last commit was not a whole frame does the next one have to be composited.
+	 */
+	if (!output->scanout_locked && output->current == NULL) {
 		wlr_output_lock_attach_render(output->output, true);
 		output->scanout_locked = true;
 	}

@@ -406,8 +406,10 @@ void capture_session_damage(struct capture_session *session, const pixman_region
 	wl_list_for_each(record, &session->buffers, link) {
 		pixman_region32_union(&record->stale, &record->stale, damage);
 	}
+	/* A scan-out commit brings damage but no copyable frame: keep waiting for one. */
 	struct capture_frame *frame = session->frame;
-	if (frame != NULL && frame->state == FRAME_WAITING && session_has_new_content(session)) {
+	if (frame != NULL && frame->state == FRAME_WAITING && session_has_new_content(session) &&
+			source->impl->has_content(source)) {
 		frame_copy(frame);
 	}
 }
