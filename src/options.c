@@ -69,7 +69,7 @@ static bool parse_backend(const char *text, enum backend_choice *out) {
 
 void options_print_usage(FILE *out, const char *prog) {
 	fprintf(out,
-		"usage: %s [-h] [-v] [-d] [-s CMD] [--backend auto|drm|wayland|x11|headless]\n"
+		"usage: %s [-h] [-V] [-v] [-d] [-s CMD] [--backend auto|drm|wayland|x11|headless]\n"
 		"       %*s [--mode WxH[@Hz]] [--outputs N] [--no-ext-capture]\n"
 		"\n"
 		"  -h, --help          show this help and exit\n"
