@@ -1,0 +1,498 @@
+/*
+ * The OBS path: xdg-desktop-portal + xdg-desktop-portal-wlr (0.8.4) on a
+ * private D-Bus session, PipeWire + WirePlumber, a ScreenCast session started
+ * through org.freedesktop.portal.ScreenCast by tests/scripts/portal-screencast.py
+ * (python3-dbus), and gst-launch-1.0 pipewiresrc recording N frames of the
+ * stream as lossless PNGs while ph-paint changes colour.
+ *
+ * xdg-desktop-portal-wlr 0.8.4 has a race of its own (upstream PRs #340,
+ * #380): when the PipeWire stream goes STREAMING -> PAUSED -> STREAMING
+ * (gst-launch's pipewiresrc does exactly that as it reaches PLAYING) while a
+ * frame or its fps-limit timer is pending, it sends create_frame twice and the
+ * compositor rightly kills it with duplicate_frame. pinhole answers the first
+ * capture at once from the last committed buffer, so at 640x480 the answer
+ * beats the pause most of the time and xdpw dies in ~60% of runs. At
+ * 1920x1080 the copy takes long enough for the pause to come first (0 of 20
+ * runs died). The test uses 1920x1080, and if xdpw still dies that way it says
+ * so and retries with fresh portals (up to 3 attempts).
+ *
+ * Around that pause xdpw also queues a buffer it never filled, flagged
+ * CORRUPTED with PTS 0; pipewiresrc passes it on (an all-black frame, which
+ * the checks tolerate once, as frame 0 or 1) and, as a live source, would
+ * then wait on the later absolute PTS forever: the script runs it non-live
+ * (see tests/scripts/portal-screencast.py).
+ */
+#define _GNU_SOURCE
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include "harness.h"
+
+#ifndef OUT_W
+#define OUT_W 1920
+#define OUT_H 1080
+#endif
+#define WIN_W 320
+#define WIN_H 240
+#define FRAMES 5
+#define MAX_ATTEMPTS 3
+
+#define RED 0xffff0000u
+#define GREEN 0xff00ff00u
+#define BLUE 0xff0000ffu
+#define WHITE 0xffffffffu
+#define BLACK 0xff000000u
+
+static const uint32_t colors[] = {
+	0xffcc3311, 0xff11aa55, 0xff2244ee, 0xff808080, 0xfff0e010, 0xff123456, 0xff654321,
+	0xffabcdef, 0xff00c0c0, 0xffc000c0,
+};
+#define NCOLORS (int)(sizeof(colors) / sizeof(colors[0]))
+
+static void sleep_ms(int ms) {
+	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+	nanosleep(&ts, NULL);
+}
+
+static int64_t now_ms(void) {
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static char *slurp(const char *path) {
+	FILE *f = fopen(path, "r");
+	if (f == NULL) {
+		return NULL;
+	}
+	size_t cap = 1 << 16, len = 0, n;
+	char *data = malloc(cap);
+	while ((n = fread(data + len, 1, cap - len - 1, f)) > 0) {
+		len += n;
+		if (cap - len < 2) {
+			cap *= 2;
+			data = realloc(data, cap);
+		}
+	}
+	data[len] = '\0';
+	fclose(f);
+	return data;
+}
+
+static bool file_contains(const char *path, const char *needle) {
+	char *data = slurp(path);
+	bool found = data != NULL && strstr(data, needle) != NULL;
+	free(data);
+	return found;
+}
+
+static void dump_tail(const char *what, const char *path, size_t max) {
+	char *data = slurp(path);
+	if (data == NULL) {
+		ph_diag("--- %s (%s): missing ---", what, path);
+		return;
+	}
+	size_t len = strlen(data);
+	ph_diag("--- %s (%s) ---\n%s", what, path, len > max ? data + len - max : data);
+	free(data);
+}
+
+static bool write_file(const char *path, const char *text) {
+	FILE *f = fopen(path, "w");
+	if (f == NULL) {
+		return false;
+	}
+	fputs(text, f);
+	return fclose(f) == 0;
+}
+
+static bool is_exited(struct ph_process *p) {
+	siginfo_t info = {0};
+	return p->pid <= 0 || (waitid(P_PID, (id_t)p->pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+		info.si_pid == p->pid);
+}
+
+/* A file of the source tree: meson-info in the build directory names it. */
+static void source_path(const char *relative, char *out, size_t size) {
+	const char *build = getenv("PH_BUILD_DIR");
+	char info_path[600];
+	snprintf(info_path, sizeof(info_path), "%s/meson-info/meson-info.json",
+		build != NULL ? build : ".");
+	char *info = slurp(info_path);
+	const char *key = info != NULL ? strstr(info, "\"source\": \"") : NULL;
+	if (key != NULL) {
+		key += strlen("\"source\": \"");
+		int len = (int)strcspn(key, "\"");
+		snprintf(out, size, "%.*s/%s", len, key, relative);
+	} else {
+		snprintf(out, size, "%s/../%s", build != NULL ? build : ".", relative);
+	}
+	free(info);
+}
+
+static char script[600];
+
+/* Runs a daemon with its output in scratch/NAME.log. */
+static void spawn_logged(struct ph_compositor *c, struct ph_process *p, const char *name,
+		const char *command) {
+	char cmd[1200];
+	snprintf(cmd, sizeof(cmd), "exec %s >'%s' 2>&1", command, ph_scratch(name));
+	ph_spawn(c, p, (const char *[]){"sh", "-c", cmd, NULL}, 0);
+}
+
+static bool wait_name(struct ph_compositor *c, const char *name) {
+	char out[1024];
+	int code = ph_run(c, (const char *[]){"python3", script, "--wait-name", name, "--timeout",
+		"10", NULL}, 15000, out, sizeof(out));
+	if (code != 0) {
+		ph_diag("%s", out);
+	}
+	return code == 0;
+}
+
+struct portals {
+	struct ph_process xdpw, xdp;
+	int generation;
+	char xdpw_log[64], xdp_log[64];
+};
+
+/* xdpw first: xdg-desktop-portal asks its backends for their properties at start-up. */
+static bool portals_start(struct ph_compositor *c, struct portals *portals) {
+	portals->generation++;
+	snprintf(portals->xdpw_log, sizeof(portals->xdpw_log), "xdpw-%d.log", portals->generation);
+	snprintf(portals->xdp_log, sizeof(portals->xdp_log), "xdp-%d.log", portals->generation);
+	char cmd[800];
+	snprintf(cmd, sizeof(cmd), "/usr/libexec/xdg-desktop-portal-wlr -l DEBUG -c '%s'",
+		ph_scratch("config/xdg-desktop-portal-wlr/config"));
+	spawn_logged(c, &portals->xdpw, portals->xdpw_log, cmd);
+	if (!wait_name(c, "org.freedesktop.impl.portal.desktop.wlr")) {
+		dump_tail("xdpw log", ph_scratch(portals->xdpw_log), 2000);
+		return false;
+	}
+	spawn_logged(c, &portals->xdp, portals->xdp_log, "/usr/libexec/xdg-desktop-portal -v");
+	if (!wait_name(c, "org.freedesktop.portal.Desktop")) {
+		dump_tail("xdg-desktop-portal log", ph_scratch(portals->xdp_log), 2000);
+		return false;
+	}
+	return true;
+}
+
+static void portals_stop(struct portals *portals) {
+	ph_kill(&portals->xdp);
+	ph_kill(&portals->xdpw);
+}
+
+/* What one frame shows: -1 unknown, 0 quadrants, 1+i colour i, -2 all black. */
+static int classify(const struct ph_image *image, char *why, size_t size) {
+	if (image->width != OUT_W || image->height != OUT_H) {
+		snprintf(why, size, "size %dx%d", image->width, image->height);
+		return -1;
+	}
+	char tmp[160];
+	bool desktop_black = ph_image_rect_is(image, WIN_W, 0, OUT_W - WIN_W, OUT_H, BLACK, why,
+			size) &&
+		ph_image_rect_is(image, 0, WIN_H, WIN_W, OUT_H - WIN_H, BLACK, why, size);
+	if (!desktop_black) {
+		return -1;
+	}
+	if (ph_image_rect_is(image, 0, 0, WIN_W, WIN_H, BLACK, tmp, sizeof(tmp))) {
+		return -2;
+	}
+	int hw = WIN_W / 2, hh = WIN_H / 2;
+	if (ph_image_rect_is(image, 0, 0, hw, hh, RED, tmp, sizeof(tmp)) &&
+			ph_image_rect_is(image, hw, 0, hw, hh, GREEN, tmp, sizeof(tmp)) &&
+			ph_image_rect_is(image, 0, hh, hw, hh, BLUE, tmp, sizeof(tmp)) &&
+			ph_image_rect_is(image, hw, hh, hw, hh, WHITE, tmp, sizeof(tmp))) {
+		return 0;
+	}
+	uint32_t corner = ph_image_at(image, 0, 0);
+	for (int i = 0; i < NCOLORS; i++) {
+		if (corner == colors[i]) {
+			if (ph_image_rect_is(image, 0, 0, WIN_W, WIN_H, colors[i], why, size)) {
+				return 1 + i;
+			}
+			return -1;
+		}
+	}
+	snprintf(why, size, "window corner is 0x%08x: neither quadrants nor a known colour",
+		corner);
+	return -1;
+}
+
+struct attempt {
+	bool started, recorded, closed;
+	int gst_exit;
+	char stream[160];
+	char error[512];
+	int changes;
+};
+
+/* One portal session: returns whether xdpw died of the known duplicate_frame race. */
+static bool run_attempt(struct ph_compositor *c, struct ph_process *paint, struct portals *portals,
+		int number, struct attempt *a) {
+	memset(a, 0, sizeof(*a));
+	a->gst_exit = -1;
+	char dir[64], pattern[600], line[1024];
+	snprintf(dir, sizeof(dir), "frames-%d", number);
+	mkdir(ph_scratch(dir), 0700);
+	snprintf(pattern, sizeof(pattern), "%s/f-%%03d.png", ph_scratch(dir));
+	char frames_arg[16], gst_log[64];
+	snprintf(frames_arg, sizeof(frames_arg), "%d", FRAMES);
+	/* pipewiresrc says which buffers xdpw flagged CORRUPTED. */
+	snprintf(gst_log, sizeof(gst_log), "gst-%d.log", number);
+	setenv("GST_DEBUG", "pipewiresrc:5", 1);
+	setenv("GST_DEBUG_NO_COLOR", "1", 1);
+	setenv("GST_DEBUG_FILE", ph_scratch(gst_log), 1);
+	struct ph_process client;
+	ph_spawn(c, &client, (const char *[]){"python3", script, "--frames", frames_arg, "--out",
+		pattern, "--cursor-mode", "2", "--timeout", "20", NULL}, PH_PIPE_STDOUT);
+
+	int64_t deadline = now_ms() + 40000;
+	int next_color = 0;
+	int64_t next_change = 0;
+	while (now_ms() < deadline) {
+		int wait = a->recorded ? 50 : (int)(deadline - now_ms());
+		if (ph_read_line(&client, line, sizeof(line), wait)) {
+			if (strncmp(line, "stream ", 7) == 0) {
+				snprintf(a->stream, sizeof(a->stream), "%.150s", line + 7);
+				a->started = true;
+			} else if (strcmp(line, "recording") == 0) {
+				a->recorded = true;
+				next_change = now_ms() + 300;
+			} else if (strncmp(line, "gst-exit ", 9) == 0) {
+				a->gst_exit = atoi(line + 9);
+			} else if (strcmp(line, "gst-timeout") == 0) {
+				snprintf(a->error, sizeof(a->error), "gst-launch got fewer than %d frames "
+					"in 20 s", FRAMES);
+			} else if (strcmp(line, "closed") == 0) {
+				a->closed = true;
+				break;
+			} else if (strncmp(line, "error ", 6) == 0) {
+				snprintf(a->error, sizeof(a->error), "%.500s", line + 6);
+				break;
+			}
+			continue;
+		}
+		if (is_exited(&client)) {
+			break;
+		}
+		/* While gst records, the screen changes every 300 ms: a frame per change. */
+		if (a->recorded && a->gst_exit < 0 && next_color < NCOLORS && now_ms() >= next_change) {
+			ph_write_line(paint, "color 0x%08x", colors[next_color++]);
+			ph_expect_line(paint, "ok", line, sizeof(line), 5000);
+			a->changes++;
+			next_change = now_ms() + 300;
+		}
+	}
+	int code = ph_wait(&client, 5000);
+	if (code != 0 && a->error[0] == '\0') {
+		snprintf(a->error, sizeof(a->error), "portal-screencast.py exit %d", code);
+	}
+	return file_contains(ph_scratch(portals->xdpw_log), "a frame already exists");
+}
+
+static void check_frames(int number) {
+	int count = 0, last = -100, black = 0, colours = 0, unknown = 0;
+	bool ordered = true;
+	char seq[256] = "";
+	for (int i = 0; i <= FRAMES; i++) {
+		char name[64];
+		snprintf(name, sizeof(name), "frames-%d/f-%03d.png", number, i);
+		if (access(ph_scratch(name), F_OK) != 0) {
+			continue;
+		}
+		count++;
+		struct ph_image image;
+		char why[200] = "unreadable";
+		int what = -1;
+		if (ph_image_load(ph_scratch(name), &image)) {
+			what = classify(&image, why, sizeof(why));
+			ph_image_finish(&image);
+		}
+		char item[16];
+		snprintf(item, sizeof(item), "%s%s", i > 0 ? "," : "",
+			what == -2 ? "black" : what == -1 ? "?" : what == 0 ? "quad" : "c");
+		strncat(seq, item, sizeof(seq) - strlen(seq) - 1);
+		if (what >= 1) {
+			snprintf(item, sizeof(item), "%d", what - 1);
+			strncat(seq, item, sizeof(seq) - strlen(seq) - 1);
+			colours++;
+		}
+		if (what == -1) {
+			unknown++;
+			ph_diag("%s: %s", name, why);
+		} else if (what == -2) {
+			/* xdpw's never-filled buffer from the start-up pause: one, early, tolerated. */
+			black++;
+			if (i > 1) {
+				ordered = false;
+			}
+		} else {
+			if (what < last) {
+				ordered = false;
+			}
+			last = what;
+		}
+	}
+	char gst_log[64];
+	snprintf(gst_log, sizeof(gst_log), "gst-%d.log", number);
+	char *log = slurp(ph_scratch(gst_log));
+	int corrupted = 0;
+	for (const char *p = log; p != NULL && (p = strstr(p, "Buffer corrupted")) != NULL; p++) {
+		corrupted++;
+	}
+	free(log);
+	ph_diag("frame sequence: %s; pipewiresrc got %d CORRUPTED buffers", seq, corrupted);
+	ph_ok(count == FRAMES, "gst-launch wrote %d frames (num-buffers=%d)", count, FRAMES);
+	ph_ok(unknown == 0, "every frame is exactly a picture the screen showed (%d are not)",
+		unknown);
+	ph_ok(ordered && black <= 1 && black <= corrupted, "frames come in screen order (%s)%s",
+		seq, black ? "; the all-black one is xdpw's CORRUPTED, never-filled buffer" : "");
+	ph_ok(colours >= 2, "frames follow the changes: %d colour frames", colours);
+}
+
+int main(int argc, char *argv[]) {
+	ph_init(argc, argv, 200);
+	const char *needed[] = {"/usr/libexec/xdg-desktop-portal", "/usr/libexec/xdg-desktop-portal-wlr",
+		"/usr/bin/pipewire", "/usr/bin/wireplumber", "/usr/bin/dbus-daemon",
+		"/usr/bin/gst-launch-1.0"};
+	for (size_t i = 0; i < sizeof(needed) / sizeof(needed[0]); i++) {
+		if (access(needed[i], X_OK) != 0) {
+			char reason[300];
+			snprintf(reason, sizeof(reason), "%s is not installed", needed[i]);
+			ph_skip_all(reason);
+		}
+	}
+	source_path("tests/scripts/portal-screencast.py", script, sizeof(script));
+
+	struct ph_compositor c;
+	char mode[32];
+	snprintf(mode, sizeof(mode), "%dx%d", OUT_W, OUT_H);
+	if (!ph_compositor_start(&c, (const char *[]){"--mode", mode, NULL})) {
+		ph_ok(false, "compositor started");
+		return ph_finish();
+	}
+	struct ph_process paint;
+	ph_spawn(&c, &paint, (const char *[]){ph_path("ph-paint"), "--pattern", "quad", "--size",
+		"320x240", "--app-id", "portal-test", NULL}, PH_PIPE_STDIN | PH_PIPE_STDOUT);
+	char line[1024] = "";
+	ph_ok(ph_expect_line(&paint, "ready", line, sizeof(line), 5000), "client mapped: %s", line);
+
+	/* Private configuration and state: nothing of the user's or the system's session. */
+	mkdir(ph_scratch("config"), 0700);
+	mkdir(ph_scratch("config/xdg-desktop-portal"), 0700);
+	mkdir(ph_scratch("config/xdg-desktop-portal-wlr"), 0700);
+	mkdir(ph_scratch("data"), 0700);
+	mkdir(ph_scratch("cache"), 0700);
+	mkdir(ph_scratch("state"), 0700);
+	write_file(ph_scratch("config/xdg-desktop-portal/portals.conf"),
+		"[preferred]\ndefault=wlr\n");
+	write_file(ph_scratch("config/xdg-desktop-portal-wlr/config"),
+		"[screencast]\noutput_name=HEADLESS-1\nchooser_type=none\nmax_fps=30\n");
+	setenv("XDG_CONFIG_HOME", ph_scratch("config"), 1);
+	setenv("XDG_DATA_HOME", ph_scratch("data"), 1);
+	setenv("XDG_CACHE_HOME", ph_scratch("cache"), 1);
+	setenv("XDG_STATE_HOME", ph_scratch("state"), 1);
+	setenv("XDG_CURRENT_DESKTOP", "pinhole", 1);
+	/* No service directories: nothing is D-Bus-activated behind the test's back. */
+	char bus_conf[1024];
+	snprintf(bus_conf, sizeof(bus_conf),
+		"<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN\" "
+		"\"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
+		"<busconfig>\n<type>session</type>\n<listen>unix:path=%s/bus</listen>\n"
+		"<auth>EXTERNAL</auth>\n<policy context=\"default\">\n"
+		"<allow send_destination=\"*\" eavesdrop=\"true\"/>\n<allow eavesdrop=\"true\"/>\n"
+		"<allow own=\"*\"/>\n</policy>\n</busconfig>\n", c.runtime_dir);
+	write_file(ph_scratch("bus.conf"), bus_conf);
+
+	char config_arg[600];
+	snprintf(config_arg, sizeof(config_arg), "--config-file=%s", ph_scratch("bus.conf"));
+	struct ph_process bus;
+	ph_spawn(&c, &bus, (const char *[]){"dbus-daemon", config_arg, "--nofork",
+		"--print-address=1", NULL}, PH_PIPE_STDOUT);
+	char address[512] = "";
+	bool ok = ph_read_line(&bus, address, sizeof(address), 10000) && address[0] != '\0';
+	ph_ok(ok, "private D-Bus session: %s", address);
+	if (!ok) {
+		ph_compositor_stop(&c);
+		return ph_finish();
+	}
+	setenv("DBUS_SESSION_BUS_ADDRESS", address, 1);
+
+	struct ph_process pipewire, wireplumber;
+	spawn_logged(&c, &pipewire, "pipewire.log", "pipewire");
+	char socket_path[400];
+	snprintf(socket_path, sizeof(socket_path), "%s/pipewire-0", c.runtime_dir);
+	ok = false;
+	for (int waited = 0; waited < 10000 && !ok; waited += 50) {
+		struct stat st;
+		ok = stat(socket_path, &st) == 0 && S_ISSOCK(st.st_mode);
+		if (!ok) {
+			sleep_ms(50);
+		}
+	}
+	ph_ok(ok, "pipewire is up");
+	if (!ok) {
+		dump_tail("pipewire log", ph_scratch("pipewire.log"), 2000);
+	}
+	spawn_logged(&c, &wireplumber, "wireplumber.log", "wireplumber");
+
+	struct portals portals = {0};
+	ok = portals_start(&c, &portals);
+	ph_ok(ok, "xdg-desktop-portal-wlr and xdg-desktop-portal own their bus names");
+
+	struct attempt a = {0};
+	int number = 0;
+	bool raced = false;
+	while (ok && number < MAX_ATTEMPTS) {
+		number++;
+		raced = run_attempt(&c, &paint, &portals, number, &a);
+		if (!raced) {
+			break;
+		}
+		ph_diag("attempt %d: xdg-desktop-portal-wlr sent create_frame twice (its own "
+			"STREAMING->PAUSED->STREAMING race, upstream PRs #340/#380) and was "
+			"disconnected with duplicate_frame; restarting the portals", number);
+		portals_stop(&portals);
+		if (number < MAX_ATTEMPTS) {
+			ok = portals_start(&c, &portals);
+		}
+	}
+	ph_ok(!raced, "xdpw survived its duplicate_frame race (attempt %d of %d)", number,
+		MAX_ATTEMPTS);
+	ph_ok(a.started, "ScreenCast session: CreateSession, SelectSources (monitor, cursor "
+		"embedded), Start -> stream %s", a.stream[0] != '\0' ? a.stream : a.error);
+	char expected_stream[64];
+	snprintf(expected_stream, sizeof(expected_stream), "size=%dx%d source_type=1", OUT_W, OUT_H);
+	ph_ok(strstr(a.stream, expected_stream) != NULL, "stream properties: %s", a.stream);
+	ph_ok(a.recorded && a.gst_exit == 0, "OpenPipeWireRemote + gst-launch pipewiresrc "
+		"num-buffers=%d: exit %d after %d screen changes %s", FRAMES, a.gst_exit, a.changes,
+		a.error);
+	if (a.started) {
+		check_frames(number);
+	}
+	ph_ok(a.closed, "session closed through the portal %s", a.error);
+	ph_ok(!is_exited(&portals.xdpw), "xdg-desktop-portal-wlr still running at the end");
+	if (!a.closed || a.gst_exit != 0 || raced) {
+		dump_tail("xdpw log", ph_scratch(portals.xdpw_log), 3000);
+		dump_tail("xdg-desktop-portal log", ph_scratch(portals.xdp_log), 1500);
+		dump_tail("wireplumber log", ph_scratch("wireplumber.log"), 800);
+	}
+
+	portals_stop(&portals);
+	ph_kill(&wireplumber);
+	ph_kill(&pipewire);
+	ph_kill(&bus);
+	ph_write_line(&paint, "quit");
+	ph_wait(&paint, 2000);
+	int status = ph_compositor_stop(&c);
+	ph_ok(status == 0, "compositor exits cleanly (%d)", status);
+	if (status != 0) {
+		ph_compositor_dump_log(&c);
+	}
+	return ph_finish();
+}
