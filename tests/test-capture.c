@@ -226,6 +226,38 @@ static void test_output_removal(struct ph_compositor *c) {
 	ph_ok(ph_wait(&probe.process, 5000) == 0, "probe disconnected cleanly");
 }
 
+static void test_mode_change(struct ph_compositor *c) {
+	struct probe probe;
+	ph_spawn(c, &probe.process, (const char *[]){ph_path("ph-capture-probe"), NULL},
+		PH_PIPE_STDIN | PH_PIPE_STDOUT);
+	probe_cmd(&probe, "", "hello");
+	probe_cmd(&probe, "output 0", "constraints");
+	probe_cmd(&probe, "buffer a 1", "buffer");
+	probe_cmd(&probe, "capture a", "ready");
+	probe_cmd(&probe, "capture a", NULL); /* waits */
+	char out[1024];
+	int code = ph_run(c, (const char *[]){"wlr-randr", "--output", "HEADLESS-1",
+		"--custom-mode", "800x600", NULL}, 10000, out, sizeof(out));
+	ph_ok(code == 0, "wlr-randr sets 800x600 through wlr-output-management (%d %s)", code, out);
+	char line[256];
+	ph_ok(ph_expect_line(&probe.process, "failed", line, sizeof(line), 5000) &&
+		strcmp(line, "failed 1") == 0, "pending 640x480 frame fails with buffer_constraints: %s",
+		line);
+	ph_ok(ph_expect_line(&probe.process, "constraints", line, sizeof(line), 5000) &&
+		strncmp(line, "constraints 800x600 ", 20) == 0, "constraints renegotiated: %s", line);
+	probe_cmd(&probe, "destroy-buffer a", "destroyed");
+	probe_cmd(&probe, "buffer b 1", "buffer");
+	bool ready = probe_cmd(&probe, "capture b", "ready");
+	ph_ok(ready && strstr(probe.line, "damage=0,0,800,600") != NULL,
+		"a new buffer of the new size captures in full: %s", probe.line);
+	uint32_t window = probe_word(&probe, "b", 10, 10) & 0x00ffffff;
+	uint32_t outside = probe_word(&probe, "b", 700, 500) & 0x00ffffff;
+	ph_ok(window == 0xff0000 && outside == 0, "pixels right after the change (0x%06x, 0x%06x)",
+		window, outside);
+	probe_cmd(&probe, "quit", NULL);
+	ph_ok(ph_wait(&probe.process, 5000) == 0, "probe disconnected cleanly");
+}
+
 int main(int argc, char *argv[]) {
 	ph_init(argc, argv, 120);
 	struct ph_compositor c;
@@ -256,6 +288,7 @@ int main(int argc, char *argv[]) {
 
 	test_new_session_first_frame(&c);
 	test_output_removal(&c);
+	test_mode_change(&c);
 
 	ph_kill(&paint);
 	int code = ph_compositor_stop(&c);
