@@ -164,13 +164,13 @@ void ph_sleep_ms(int ms) {
 	nanosleep(&ts, NULL);
 }
 
-static int64_t now_ms(void) {
+int64_t ph_now_ms(void) {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static char *read_file(const char *path) {
+char *ph_read_file(const char *path) {
 	FILE *f = fopen(path, "r");
 	if (f == NULL) {
 		return NULL;
@@ -190,11 +190,15 @@ static char *read_file(const char *path) {
 	return data;
 }
 
-bool ph_compositor_log_contains(struct ph_compositor *c, const char *needle) {
-	char *log = read_file(c->log_path);
-	bool found = log != NULL && strstr(log, needle) != NULL;
-	free(log);
+bool ph_file_contains(const char *path, const char *needle) {
+	char *data = ph_read_file(path);
+	bool found = data != NULL && strstr(data, needle) != NULL;
+	free(data);
 	return found;
+}
+
+bool ph_compositor_log_contains(struct ph_compositor *c, const char *needle) {
+	return ph_file_contains(c->log_path, needle);
 }
 
 bool ph_compositor_start(struct ph_compositor *c, const char *const *args) {
@@ -234,7 +238,7 @@ bool ph_compositor_start(struct ph_compositor *c, const char *const *args) {
 	}
 
 	for (int waited = 0; waited < 10000; waited += 20) {
-		char *log = read_file(c->log_path);
+		char *log = ph_read_file(c->log_path);
 		const char *line = log != NULL ? strstr(log, "listening on WAYLAND_DISPLAY=") : NULL;
 		if (line != NULL) {
 			sscanf(line, "listening on WAYLAND_DISPLAY=%63s", c->socket);
@@ -289,7 +293,7 @@ int ph_compositor_stop(struct ph_compositor *c) {
 }
 
 void ph_compositor_dump_log(struct ph_compositor *c) {
-	char *log = read_file(c->log_path);
+	char *log = ph_read_file(c->log_path);
 	if (log == NULL) {
 		return;
 	}
@@ -354,7 +358,7 @@ bool ph_spawn(struct ph_compositor *c, struct ph_process *p, const char *const *
 }
 
 bool ph_read_line(struct ph_process *p, char *line, size_t size, int timeout_ms) {
-	int64_t deadline = now_ms() + timeout_ms;
+	int64_t deadline = ph_now_ms() + timeout_ms;
 	for (;;) {
 		char *nl = memchr(p->buf, '\n', p->buf_len);
 		if (nl != NULL) {
@@ -364,7 +368,7 @@ bool ph_read_line(struct ph_process *p, char *line, size_t size, int timeout_ms)
 			p->buf_len -= n + 1;
 			return true;
 		}
-		int64_t left = deadline - now_ms();
+		int64_t left = deadline - ph_now_ms();
 		if (left <= 0 || p->stdout_fd < 0 || p->buf_len == sizeof(p->buf)) {
 			return false;
 		}
@@ -382,10 +386,10 @@ bool ph_read_line(struct ph_process *p, char *line, size_t size, int timeout_ms)
 
 bool ph_expect_line(struct ph_process *p, const char *prefix, char *line, size_t size,
 		int timeout_ms) {
-	int64_t deadline = now_ms() + timeout_ms;
+	int64_t deadline = ph_now_ms() + timeout_ms;
 	char buf[1024];
-	while (now_ms() < deadline) {
-		if (!ph_read_line(p, buf, sizeof(buf), (int)(deadline - now_ms()))) {
+	while (ph_now_ms() < deadline) {
+		if (!ph_read_line(p, buf, sizeof(buf), (int)(deadline - ph_now_ms()))) {
 			return false;
 		}
 		if (strncmp(buf, prefix, strlen(prefix)) == 0) {
@@ -474,7 +478,7 @@ int ph_run(struct ph_compositor *c, const char *const *argv, int timeout_ms,
 	struct ph_process p = {.pid = pid, .stdin_fd = -1, .stdout_fd = -1};
 	int code = ph_wait(&p, timeout_ms);
 	if (out != NULL && out_size > 0) {
-		char *data = read_file(path);
+		char *data = ph_read_file(path);
 		snprintf(out, out_size, "%s", data != NULL ? data : "");
 		free(data);
 	}

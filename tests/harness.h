@@ -80,6 +80,10 @@ bool ph_image_rect_is(const struct ph_image *image, int x, int y, int width, int
 	uint32_t argb, char *why, size_t why_size);
 
 void ph_sleep_ms(int ms);
+int64_t ph_now_ms(void); /* CLOCK_MONOTONIC */
+/* The whole file, NUL-terminated (free it), or NULL. */
+char *ph_read_file(const char *path);
+bool ph_file_contains(const char *path, const char *needle);
 
 /* A file in the test's scratch directory. */
 const char *ph_scratch(const char *name);

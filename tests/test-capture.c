@@ -8,47 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include "harness.h"
+#include "probe.h"
 
 #define SHM_ARGB8888 0
 #define SHM_XRGB8888 1
 #define SHM_XBGR8888 0x34324258
 #define SHM_ABGR8888 0x34324241
-
-struct probe {
-	struct ph_process process;
-	char line[4096];
-};
-
-static bool probe_cmd(struct probe *probe, const char *cmd, const char *expect) {
-	ph_write_line(&probe->process, "%s", cmd);
-	if (expect == NULL) {
-		return true;
-	}
-	bool ok = ph_expect_line(&probe->process, expect, probe->line, sizeof(probe->line), 5000);
-	if (!ok) {
-		ph_diag("probe: '%s' got no '%s' (last: %s)", cmd, expect, probe->line);
-	}
-	return ok;
-}
-
-static uint32_t probe_word(struct probe *probe, const char *buffer, int x, int y) {
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "word %s %d %d", buffer, x, y);
-	if (!probe_cmd(probe, cmd, "word ")) {
-		return 0xdeadbeef;
-	}
-	return (uint32_t)strtoul(probe->line + 5, NULL, 16);
-}
-
-static long probe_count(struct probe *probe, const char *buffer, int x, int y, int w, int h,
-		uint32_t word) {
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "count %s %d %d %d %d 0x%08x", buffer, x, y, w, h, word);
-	if (!probe_cmd(probe, cmd, "count ")) {
-		return -1;
-	}
-	return atol(probe->line + 6);
-}
 
 /* A session's later captures wait for new content: checks that need a frame now start afresh. */
 static void new_session(struct probe *probe) {
@@ -182,9 +147,7 @@ static void test_bad_buffers(struct probe *probe) {
 static void test_new_session_first_frame(struct ph_compositor *c) {
 	/* The first capture of a session completes at once even on a static screen. */
 	struct probe probe;
-	ph_spawn(c, &probe.process, (const char *[]){ph_path("ph-capture-probe"), NULL},
-		PH_PIPE_STDIN | PH_PIPE_STDOUT);
-	probe_cmd(&probe, "", "hello");
+	probe_start(c, &probe);
 	probe_cmd(&probe, "output 0", "constraints");
 	probe_cmd(&probe, "buffer a 1", "buffer");
 	bool ready = probe_cmd(&probe, "capture a", "ready");
@@ -195,9 +158,7 @@ static void test_new_session_first_frame(struct ph_compositor *c) {
 
 static void test_output_removal(struct ph_compositor *c) {
 	struct probe probe;
-	ph_spawn(c, &probe.process, (const char *[]){ph_path("ph-capture-probe"), NULL},
-		PH_PIPE_STDIN | PH_PIPE_STDOUT);
-	probe_cmd(&probe, "", "hello");
+	probe_start(c, &probe);
 	ph_ok(strcmp(probe.line, "hello outputs=2") == 0, "two outputs: %s", probe.line);
 	probe_cmd(&probe, "output 1", "constraints");
 	probe_cmd(&probe, "buffer a 1", "buffer");
@@ -228,9 +189,7 @@ static void test_output_removal(struct ph_compositor *c) {
 
 static void test_mode_change(struct ph_compositor *c) {
 	struct probe probe;
-	ph_spawn(c, &probe.process, (const char *[]){ph_path("ph-capture-probe"), NULL},
-		PH_PIPE_STDIN | PH_PIPE_STDOUT);
-	probe_cmd(&probe, "", "hello");
+	probe_start(c, &probe);
 	probe_cmd(&probe, "output 0", "constraints");
 	probe_cmd(&probe, "buffer a 1", "buffer");
 	probe_cmd(&probe, "capture a", "ready");
@@ -273,9 +232,7 @@ int main(int argc, char *argv[]) {
 	ph_ok(ph_expect_line(&paint, "ready", line, sizeof(line), 5000), "client mapped: %s", line);
 
 	struct probe probe;
-	ph_spawn(&c, &probe.process, (const char *[]){ph_path("ph-capture-probe"), NULL},
-		PH_PIPE_STDIN | PH_PIPE_STDOUT);
-	probe_cmd(&probe, "", "hello");
+	probe_start(&c, &probe);
 	probe_cmd(&probe, "output 0", "constraints");
 	ph_ok(strcmp(probe.line, "constraints 640x480 formats=1,0,875709016,875708993") == 0,
 		"constraints at once: size and XRGB, ARGB, XBGR, ABGR in that order (%s)", probe.line);

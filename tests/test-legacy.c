@@ -23,11 +23,6 @@
 #define WHITE 0xffffffffu
 #define BLACK 0xff000000u
 
-static void sleep_ms(int ms) {
-	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-	nanosleep(&ts, NULL);
-}
-
 static bool image_is_quad(const struct ph_image *image, int w, int h, char *why, size_t size) {
 	return ph_image_rect_is(image, 0, 0, w / 2, h / 2, RED, why, size) &&
 		ph_image_rect_is(image, w / 2, 0, w / 2, h / 2, GREEN, why, size) &&
@@ -72,7 +67,7 @@ static bool wait_frames(int count, int timeout_ms) {
 		if (count_frames() >= count) {
 			return true;
 		}
-		sleep_ms(20);
+		ph_sleep_ms(20);
 	}
 	return false;
 }
@@ -85,7 +80,7 @@ static bool wait_exit(struct ph_process *p, int timeout_ms) {
 				info.si_pid == p->pid) {
 			return true;
 		}
-		sleep_ms(10);
+		ph_sleep_ms(10);
 	}
 	return false;
 }
@@ -162,7 +157,7 @@ static void test_wf_recorder(struct ph_compositor *c, struct ph_process *paint) 
 			ph_diag("colour %d: shown=%d, frames on disk %d", i, shown, count_frames());
 		}
 		all = all && recorded;
-		sleep_ms(100);
+		ph_sleep_ms(100);
 	}
 	ph_ok(all, "a frame recorded for each of %d changes", NCOLORS);
 

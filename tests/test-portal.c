@@ -53,45 +53,8 @@ static const uint32_t colors[] = {
 };
 #define NCOLORS (int)(sizeof(colors) / sizeof(colors[0]))
 
-static void sleep_ms(int ms) {
-	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-	nanosleep(&ts, NULL);
-}
-
-static int64_t now_ms(void) {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static char *slurp(const char *path) {
-	FILE *f = fopen(path, "r");
-	if (f == NULL) {
-		return NULL;
-	}
-	size_t cap = 1 << 16, len = 0, n;
-	char *data = malloc(cap);
-	while ((n = fread(data + len, 1, cap - len - 1, f)) > 0) {
-		len += n;
-		if (cap - len < 2) {
-			cap *= 2;
-			data = realloc(data, cap);
-		}
-	}
-	data[len] = '\0';
-	fclose(f);
-	return data;
-}
-
-static bool file_contains(const char *path, const char *needle) {
-	char *data = slurp(path);
-	bool found = data != NULL && strstr(data, needle) != NULL;
-	free(data);
-	return found;
-}
-
 static void dump_tail(const char *what, const char *path, size_t max) {
-	char *data = slurp(path);
+	char *data = ph_read_file(path);
 	if (data == NULL) {
 		ph_diag("--- %s (%s): missing ---", what, path);
 		return;
@@ -122,7 +85,7 @@ static void source_path(const char *relative, char *out, size_t size) {
 	char info_path[600];
 	snprintf(info_path, sizeof(info_path), "%s/meson-info/meson-info.json",
 		build != NULL ? build : ".");
-	char *info = slurp(info_path);
+	char *info = ph_read_file(info_path);
 	const char *key = info != NULL ? strstr(info, "\"source\": \"") : NULL;
 	if (key != NULL) {
 		key += strlen("\"source\": \"");
@@ -251,18 +214,18 @@ static bool run_attempt(struct ph_compositor *c, struct ph_process *paint, struc
 	ph_spawn(c, &client, (const char *[]){"python3", script, "--frames", frames_arg, "--out",
 		pattern, "--cursor-mode", "2", "--timeout", "20", NULL}, PH_PIPE_STDOUT);
 
-	int64_t deadline = now_ms() + 40000;
+	int64_t deadline = ph_now_ms() + 40000;
 	int next_color = 0;
 	int64_t next_change = 0;
-	while (now_ms() < deadline) {
-		int wait = a->recorded ? 50 : (int)(deadline - now_ms());
+	while (ph_now_ms() < deadline) {
+		int wait = a->recorded ? 50 : (int)(deadline - ph_now_ms());
 		if (ph_read_line(&client, line, sizeof(line), wait)) {
 			if (strncmp(line, "stream ", 7) == 0) {
 				snprintf(a->stream, sizeof(a->stream), "%.150s", line + 7);
 				a->started = true;
 			} else if (strcmp(line, "recording") == 0) {
 				a->recorded = true;
-				next_change = now_ms() + 300;
+				next_change = ph_now_ms() + 300;
 			} else if (strncmp(line, "gst-exit ", 9) == 0) {
 				a->gst_exit = atoi(line + 9);
 			} else if (strcmp(line, "gst-timeout") == 0) {
@@ -281,18 +244,18 @@ static bool run_attempt(struct ph_compositor *c, struct ph_process *paint, struc
 			break;
 		}
 		/* While gst records, the screen changes every 300 ms: a frame per change. */
-		if (a->recorded && a->gst_exit < 0 && next_color < NCOLORS && now_ms() >= next_change) {
+		if (a->recorded && a->gst_exit < 0 && next_color < NCOLORS && ph_now_ms() >= next_change) {
 			ph_write_line(paint, "color 0x%08x", colors[next_color++]);
 			ph_expect_line(paint, "ok", line, sizeof(line), 5000);
 			a->changes++;
-			next_change = now_ms() + 300;
+			next_change = ph_now_ms() + 300;
 		}
 	}
 	int code = ph_wait(&client, 5000);
 	if (code != 0 && a->error[0] == '\0') {
 		snprintf(a->error, sizeof(a->error), "portal-screencast.py exit %d", code);
 	}
-	return file_contains(ph_scratch(portals->xdpw_log), "a frame already exists");
+	return ph_file_contains(ph_scratch(portals->xdpw_log), "a frame already exists");
 }
 
 static void check_frames(int number) {
@@ -340,7 +303,7 @@ static void check_frames(int number) {
 	}
 	char gst_log[64];
 	snprintf(gst_log, sizeof(gst_log), "gst-%d.log", number);
-	char *log = slurp(ph_scratch(gst_log));
+	char *log = ph_read_file(ph_scratch(gst_log));
 	int corrupted = 0;
 	for (const char *p = log; p != NULL && (p = strstr(p, "Buffer corrupted")) != NULL; p++) {
 		corrupted++;
@@ -432,7 +395,7 @@ int main(int argc, char *argv[]) {
 		struct stat st;
 		ok = stat(socket_path, &st) == 0 && S_ISSOCK(st.st_mode);
 		if (!ok) {
-			sleep_ms(50);
+			ph_sleep_ms(50);
 		}
 	}
 	ph_ok(ok, "pipewire is up");

@@ -6,36 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include "harness.h"
+#include "probe.h"
 
 #define SHM_ARGB8888 0
 
-struct probe {
-	struct ph_process process;
-	char line[4096];
-};
-
-static bool probe_cmd(struct probe *probe, const char *cmd, const char *expect) {
-	ph_write_line(&probe->process, "%s", cmd);
-	if (expect == NULL) {
-		return true;
-	}
-	bool ok = ph_expect_line(&probe->process, expect, probe->line, sizeof(probe->line), 5000);
-	if (!ok) {
-		ph_diag("probe: '%s' got no '%s' (last: %s)", cmd, expect, probe->line);
-	}
-	return ok;
-}
-
-static uint32_t word_at(struct probe *probe, const char *buffer, int x, int y) {
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "word %s %d %d", buffer, x, y);
-	return probe_cmd(probe, cmd, "word ") ? (uint32_t)strtoul(probe->line + 5, NULL, 16) :
-		0xdeadbeef;
-}
-
 static void check_word(struct probe *probe, const char *buffer, int x, int y, uint32_t want,
 		const char *what) {
-	uint32_t got = word_at(probe, buffer, x, y);
+	uint32_t got = probe_word(probe, buffer, x, y);
 	ph_ok(got == want, "%s: (%d,%d) is 0x%08x, expected 0x%08x", what, x, y, got, want);
 }
 
@@ -65,9 +42,7 @@ int main(int argc, char *argv[]) {
 		"translucent window mapped");
 
 	struct probe probe;
-	ph_spawn(&c, &probe.process, (const char *[]){ph_path("ph-capture-probe"), NULL},
-		PH_PIPE_STDIN | PH_PIPE_STDOUT);
-	probe_cmd(&probe, "", "hello");
+	probe_start(&c, &probe);
 	probe_cmd(&probe, "toplevel target", "constraints");
 	/* The popup at (150,100) size 60x40 sticks out to x=210: the capture grows with it. */
 	ph_ok(strncmp(probe.line, "constraints 210x150 ", 20) == 0,

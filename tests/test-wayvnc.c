@@ -54,45 +54,8 @@ static int hard_failures;
 		ph_ok(ok_, __VA_ARGS__); \
 	} while (0)
 
-static void sleep_ms(int ms) {
-	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-	nanosleep(&ts, NULL);
-}
-
-static int64_t now_ms(void) {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static char *slurp(const char *path) {
-	FILE *f = fopen(path, "r");
-	if (f == NULL) {
-		return NULL;
-	}
-	size_t cap = 1 << 16, len = 0, n;
-	char *data = malloc(cap);
-	while ((n = fread(data + len, 1, cap - len - 1, f)) > 0) {
-		len += n;
-		if (cap - len < 2) {
-			cap *= 2;
-			data = realloc(data, cap);
-		}
-	}
-	data[len] = '\0';
-	fclose(f);
-	return data;
-}
-
-static bool file_contains(const char *path, const char *needle) {
-	char *data = slurp(path);
-	bool found = data != NULL && strstr(data, needle) != NULL;
-	free(data);
-	return found;
-}
-
 static void dump_tail(const char *what, const char *path) {
-	char *data = slurp(path);
+	char *data = ph_read_file(path);
 	if (data == NULL) {
 		return;
 	}
@@ -133,7 +96,7 @@ static void source_path(const char *relative, char *out, size_t size) {
 	char info_path[600];
 	snprintf(info_path, sizeof(info_path), "%s/meson-info/meson-info.json",
 		build != NULL ? build : ".");
-	char *info = slurp(info_path);
+	char *info = ph_read_file(info_path);
 	const char *key = info != NULL ? strstr(info, "\"source\": \"") : NULL;
 	if (key != NULL) {
 		key += strlen("\"source\": \"");
@@ -283,7 +246,7 @@ static bool snapshot(struct ph_compositor *c, int port, const char *name, struct
 		}
 		ph_diag("vncsnapshot %s attempt %d got wayvnc's grey placeholder", name, attempt);
 		ph_image_finish(image);
-		sleep_ms(300);
+		ph_sleep_ms(300);
 	}
 	return false;
 }
@@ -301,10 +264,10 @@ struct viewer {
 
 /* Reads lines until one starts with prefix; remembers updates and cursors on the way. */
 static bool viewer_expect(struct viewer *v, const char *prefix, int timeout_ms) {
-	int64_t deadline = now_ms() + timeout_ms;
+	int64_t deadline = ph_now_ms() + timeout_ms;
 	char line[1024];
-	while (now_ms() < deadline) {
-		if (!ph_read_line(&v->process, line, sizeof(line), (int)(deadline - now_ms()))) {
+	while (ph_now_ms() < deadline) {
+		if (!ph_read_line(&v->process, line, sizeof(line), (int)(deadline - ph_now_ms()))) {
 			return false;
 		}
 		if (strncmp(line, "update ", 7) == 0) {
@@ -332,7 +295,7 @@ static bool viewer_dump(struct viewer *v, const char *name, struct ph_image *ima
 /* Waits (through incremental updates) until the viewer's picture matches. */
 static bool viewer_wait_for(struct viewer *v, const char *name, const struct expected *e,
 		char *why, size_t size) {
-	int64_t deadline = now_ms() + 5000;
+	int64_t deadline = ph_now_ms() + 5000;
 	struct ph_image image;
 	for (;;) {
 		if (!viewer_dump(v, name, &image)) {
@@ -341,7 +304,7 @@ static bool viewer_wait_for(struct viewer *v, const char *name, const struct exp
 		}
 		bool ok = screen_matches(&image, e, 0, why, size);
 		ph_image_finish(&image);
-		if (ok || now_ms() >= deadline || v->closed) {
+		if (ok || ph_now_ms() >= deadline || v->closed) {
 			return ok;
 		}
 		/* Short waits: the update may already have been read while waiting for "dumped". */
@@ -367,9 +330,9 @@ static void run_mode(struct ph_compositor *c, bool render_cursor) {
 	ph_spawn(c, &vnc, (const char *[]){"sh", "-c", cmd, NULL}, 0);
 	bool listening = false;
 	for (int waited = 0; waited < 10000 && !listening && !is_exited(&vnc); waited += 50) {
-		listening = file_contains(ph_scratch(log), "Listening for connections");
+		listening = ph_file_contains(ph_scratch(log), "Listening for connections");
 		if (!listening) {
-			sleep_ms(50);
+			ph_sleep_ms(50);
 		}
 	}
 	CHECK(listening, "%s: listening on 127.0.0.1:%d", mode, port);
@@ -451,9 +414,9 @@ static void run_mode(struct ph_compositor *c, bool render_cursor) {
 	}
 	ph_write_line(&viewer.process, "pointer %d %d", POINTER_X, POINTER_Y);
 	viewer_expect(&viewer, "pointer-sent", 5000);
-	int64_t deadline = now_ms() + 2000;
+	int64_t deadline = ph_now_ms() + 2000;
 	int painted = 0;
-	while (now_ms() < deadline) {
+	while (ph_now_ms() < deadline) {
 		viewer_expect(&viewer, "update", 200);
 		if (viewer_dump(&viewer, "v-cursor.ppm", &image)) {
 			painted = cursor_pixels(&image);
@@ -469,7 +432,7 @@ static void run_mode(struct ph_compositor *c, bool render_cursor) {
 			"headless cursor is a cursor plane", mode, painted, POINTER_X, POINTER_Y);
 	} else {
 		ph_diag("%s: wayvnc log says the cursor capture session was stopped: %s", mode,
-			file_contains(ph_scratch(log), "stopped") ? "yes" : "no");
+			ph_file_contains(ph_scratch(log), "stopped") ? "yes" : "no");
 		ph_ok(viewer.got_cursor, "%s: the viewer gets the cursor image from the cursor "
 			"session (%s; %d pixels painted in frames) # TODO pinhole's cursor sessions "
 			"never enter", mode, viewer.got_cursor ? viewer.cursor_line : "none", painted);

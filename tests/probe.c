@@ -1,0 +1,42 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include "probe.h"
+
+bool probe_start(struct ph_compositor *c, struct probe *probe) {
+	if (!ph_spawn(c, &probe->process, (const char *[]){ph_path("ph-capture-probe"), NULL},
+			PH_PIPE_STDIN | PH_PIPE_STDOUT)) {
+		return false;
+	}
+	return ph_expect_line(&probe->process, "hello", probe->line, sizeof(probe->line), 5000);
+}
+
+bool probe_cmd(struct probe *probe, const char *cmd, const char *expect) {
+	ph_write_line(&probe->process, "%s", cmd);
+	if (expect == NULL) {
+		return true;
+	}
+	bool ok = ph_expect_line(&probe->process, expect, probe->line, sizeof(probe->line), 5000);
+	if (!ok) {
+		ph_diag("probe: '%s' got no '%s' (last: %s)", cmd, expect, probe->line);
+	}
+	return ok;
+}
+
+uint32_t probe_word(struct probe *probe, const char *buffer, int x, int y) {
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "word %s %d %d", buffer, x, y);
+	if (!probe_cmd(probe, cmd, "word ")) {
+		return 0xdeadbeef;
+	}
+	return (uint32_t)strtoul(probe->line + 5, NULL, 16);
+}
+
+long probe_count(struct probe *probe, const char *buffer, int x, int y, int w, int h,
+		uint32_t word) {
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "count %s %d %d %d %d 0x%08x", buffer, x, y, w, h, word);
+	if (!probe_cmd(probe, cmd, "count ")) {
+		return -1;
+	}
+	return atol(probe->line + 6);
+}
