@@ -65,6 +65,26 @@ int main(int argc, char *argv[]) {
 	probe_cmd(&probe, "capture a", "ready");
 	check_word(&probe, "a", 30, 30, 0x80800000, "window alpha kept (premultiplied)");
 
+	/* On a HiDPI output the capture has the output's pixels, not the logical size. */
+	char out[1024];
+	int code = ph_run(&c, (const char *[]){"wlr-randr", "--output", "HEADLESS-1", "--scale", "2",
+		NULL}, 10000, out, sizeof(out));
+	ph_ok(code == 0, "output scale set to 2 (%d %s)", code, out);
+	struct probe scaled;
+	probe_start(&c, &scaled);
+	probe_cmd(&scaled, "toplevel target", "constraints");
+	ph_ok(strncmp(scaled.line, "constraints 420x300 ", 20) == 0,
+		"toplevel captured at scale 2: %s", scaled.line);
+	probe_cmd(&scaled, "buffer s 0", "buffer");
+	probe_cmd(&scaled, "capture s", "ready");
+	check_word(&scaled, "s", 10, 10, 0xffff0000, "scale 2: top-left quadrant");
+	check_word(&scaled, "s", 300, 40, 0xff00ff00, "scale 2: top-right quadrant");
+	check_word(&scaled, "s", 50, 50, 0xffff00ff, "scale 2: subsurface");
+	check_word(&scaled, "s", 340, 240, 0xffffff00, "scale 2: popup");
+	check_word(&scaled, "s", 410, 20, 0x00000000, "scale 2: transparent outside");
+	probe_cmd(&scaled, "quit", NULL);
+	ph_wait(&scaled.process, 5000);
+
 	/* Closing a captured window stops its session. */
 	probe_cmd(&probe, "capture a", NULL); /* no reply: it waits for content */
 	ph_kill(&translucent);
