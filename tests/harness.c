@@ -137,6 +137,24 @@ const char *ph_path(const char *name) {
 	return out;
 }
 
+void ph_source_path(const char *relative, char *out, size_t size) {
+	/* meson-info in the build directory names the source tree. */
+	const char *build = getenv("PH_BUILD_DIR");
+	char info_path[600];
+	snprintf(info_path, sizeof(info_path), "%s/meson-info/meson-info.json",
+		build != NULL ? build : ".");
+	char *info = ph_read_file(info_path);
+	const char *key = info != NULL ? strstr(info, "\"source\": \"") : NULL;
+	if (key != NULL) {
+		key += strlen("\"source\": \"");
+		int len = (int)strcspn(key, "\"");
+		snprintf(out, size, "%.*s/%s", len, key, relative);
+	} else {
+		snprintf(out, size, "%s/../%s", build != NULL ? build : ".", relative);
+	}
+	free(info);
+}
+
 const char *ph_scratch(const char *name) {
 	static char paths[8][512];
 	static int next;
@@ -310,6 +328,20 @@ void ph_compositor_dump_log(struct ph_compositor *c) {
 	free(log);
 }
 
+/* In a forked child: the compositor's environment, then the client. */
+static void exec_client(struct ph_compositor *c, const char *const *argv) {
+	if (c != NULL) {
+		setenv("XDG_RUNTIME_DIR", c->runtime_dir, 1);
+		setenv("WAYLAND_DISPLAY", c->socket, 1);
+		if (c->display[0] != '\0') {
+			setenv("DISPLAY", c->display, 1);
+		}
+	}
+	execvp(argv[0], (char *const *)argv);
+	fprintf(stderr, "exec %s: %s\n", argv[0], strerror(errno));
+	_exit(127);
+}
+
 bool ph_spawn(struct ph_compositor *c, struct ph_process *p, const char *const *argv,
 		unsigned flags) {
 	memset(p, 0, sizeof(*p));
@@ -333,16 +365,7 @@ bool ph_spawn(struct ph_compositor *c, struct ph_process *p, const char *const *
 		if (out[1] >= 0) {
 			dup2(out[1], STDOUT_FILENO);
 		}
-		if (c != NULL) {
-			setenv("XDG_RUNTIME_DIR", c->runtime_dir, 1);
-			setenv("WAYLAND_DISPLAY", c->socket, 1);
-			if (c->display[0] != '\0') {
-				setenv("DISPLAY", c->display, 1);
-			}
-		}
-		execvp(argv[0], (char *const *)argv);
-		fprintf(stderr, "exec %s: %s\n", argv[0], strerror(errno));
-		_exit(127);
+		exec_client(c, argv);
 	}
 	if (in[0] >= 0) {
 		close(in[0]);
@@ -463,16 +486,7 @@ int ph_run(struct ph_compositor *c, const char *const *argv, int timeout_ms,
 		dup2(fd, STDERR_FILENO);
 		int null = open("/dev/null", O_RDONLY);
 		dup2(null, STDIN_FILENO);
-		if (c != NULL) {
-			setenv("XDG_RUNTIME_DIR", c->runtime_dir, 1);
-			setenv("WAYLAND_DISPLAY", c->socket, 1);
-			if (c->display[0] != '\0') {
-				setenv("DISPLAY", c->display, 1);
-			}
-		}
-		execvp(argv[0], (char *const *)argv);
-		fprintf(stderr, "exec %s: %s\n", argv[0], strerror(errno));
-		_exit(127);
+		exec_client(c, argv);
 	}
 	track_child(pid);
 	struct ph_process p = {.pid = pid, .stdin_fd = -1, .stdout_fd = -1};

@@ -42,6 +42,8 @@ void ph_skip_all(const char *reason) __attribute__((noreturn));
 void ph_diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Paths of built programs: "pinhole", a test client or an example. */
 const char *ph_path(const char *name);
+/* A file of the source tree (scripts the tests run). */
+void ph_source_path(const char *relative, char *out, size_t size);
 
 /* Starts pinhole with args (NULL-terminated, may be NULL) after the defaults. */
 bool ph_compositor_start(struct ph_compositor *c, const char *const *args);

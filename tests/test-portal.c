@@ -79,24 +79,6 @@ static bool is_exited(struct ph_process *p) {
 		info.si_pid == p->pid);
 }
 
-/* A file of the source tree: meson-info in the build directory names it. */
-static void source_path(const char *relative, char *out, size_t size) {
-	const char *build = getenv("PH_BUILD_DIR");
-	char info_path[600];
-	snprintf(info_path, sizeof(info_path), "%s/meson-info/meson-info.json",
-		build != NULL ? build : ".");
-	char *info = ph_read_file(info_path);
-	const char *key = info != NULL ? strstr(info, "\"source\": \"") : NULL;
-	if (key != NULL) {
-		key += strlen("\"source\": \"");
-		int len = (int)strcspn(key, "\"");
-		snprintf(out, size, "%.*s/%s", len, key, relative);
-	} else {
-		snprintf(out, size, "%s/../%s", build != NULL ? build : ".", relative);
-	}
-	free(info);
-}
-
 static char script[600];
 
 /* Runs a daemon with its output in scratch/NAME.log. */
@@ -330,7 +312,7 @@ int main(int argc, char *argv[]) {
 			ph_skip_all(reason);
 		}
 	}
-	source_path("tests/scripts/portal-screencast.py", script, sizeof(script));
+	ph_source_path("tests/scripts/portal-screencast.py", script, sizeof(script));
 
 	struct ph_compositor c;
 	char mode[32];

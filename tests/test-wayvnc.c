@@ -90,24 +90,6 @@ static bool is_exited(struct ph_process *p) {
 		info.si_pid == p->pid;
 }
 
-/* A file of the source tree: meson-info in the build directory names it. */
-static void source_path(const char *relative, char *out, size_t size) {
-	const char *build = getenv("PH_BUILD_DIR");
-	char info_path[600];
-	snprintf(info_path, sizeof(info_path), "%s/meson-info/meson-info.json",
-		build != NULL ? build : ".");
-	char *info = ph_read_file(info_path);
-	const char *key = info != NULL ? strstr(info, "\"source\": \"") : NULL;
-	if (key != NULL) {
-		key += strlen("\"source\": \"");
-		int len = (int)strcspn(key, "\"");
-		snprintf(out, size, "%.*s/%s", len, key, relative);
-	} else {
-		snprintf(out, size, "%s/../%s", build != NULL ? build : ".", relative);
-	}
-	free(info);
-}
-
 /* Images */
 
 static bool near(uint32_t a, uint32_t b, int tolerance) {
@@ -358,7 +340,7 @@ static void run_mode(struct ph_compositor *c, bool render_cursor) {
 	char port_arg[16];
 	snprintf(port_arg, sizeof(port_arg), "%d", port);
 	char script_path[600];
-	source_path("tests/scripts/rfb-viewer.py", script_path, sizeof(script_path));
+	ph_source_path("tests/scripts/rfb-viewer.py", script_path, sizeof(script_path));
 	ph_spawn(c, &viewer.process, (const char *[]){"python3", script_path, "127.0.0.1",
 		port_arg, NULL}, PH_PIPE_STDIN | PH_PIPE_STDOUT);
 	bool connected = viewer_expect(&viewer, "connected", 10000);
