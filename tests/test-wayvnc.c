@@ -41,18 +41,6 @@
 #define POINTER_X 480
 #define POINTER_Y 360
 
-/*
- * Known compositor bugs are TAP "# TODO" points: reported, but they do not
- * fail the test (meson counts them as expected failures, and as a failure
- * once they pass). Everything else goes through CHECK.
- */
-static int hard_failures;
-#define CHECK(ok, ...) \
-	do { \
-		bool ok_ = (ok); \
-		hard_failures += !ok_; \
-		ph_ok(ok_, __VA_ARGS__); \
-	} while (0)
 
 static void dump_tail(const char *what, const char *path) {
 	char *data = ph_read_file(path);
@@ -298,9 +286,16 @@ static void run_mode(struct ph_compositor *c, bool render_cursor) {
 	const char *mode = render_cursor ? "wayvnc -r" : "wayvnc";
 	char line[256] = "";
 	struct ph_process paint;
+	/*
+	 * Over the window the cursor is invisible (a transparent image), so
+	 * painted cursors change no pixel the screen checks look at, wherever a
+	 * viewer such as vncsnapshot puts the pointer; over the desktop pinhole's
+	 * theme cursor shows, which is what step 6 looks for.
+	 */
 	ph_spawn(c, &paint, (const char *[]){ph_path("ph-paint"), "--pattern", "quad", "--size",
-		"320x240", "--app-id", "wayvnc-test", NULL}, PH_PIPE_STDIN | PH_PIPE_STDOUT);
-	CHECK(ph_expect_line(&paint, "ready", line, sizeof(line), 5000), "%s: client mapped: %s",
+		"320x240", "--app-id", "wayvnc-test", "--format", "argb",
+		"--cursor", "0x0+1x1:0x00000000", NULL}, PH_PIPE_STDIN | PH_PIPE_STDOUT);
+	ph_ok(ph_expect_line(&paint, "ready", line, sizeof(line), 5000), "%s: client mapped: %s",
 		mode, line);
 
 	int port = pick_port();
@@ -317,7 +312,7 @@ static void run_mode(struct ph_compositor *c, bool render_cursor) {
 			ph_sleep_ms(50);
 		}
 	}
-	CHECK(listening, "%s: listening on 127.0.0.1:%d", mode, port);
+	ph_ok(listening, "%s: listening on 127.0.0.1:%d", mode, port);
 	if (!listening) {
 		dump_tail("wayvnc log", ph_scratch(log));
 		ph_kill(&vnc);
@@ -331,7 +326,7 @@ static void run_mode(struct ph_compositor *c, bool render_cursor) {
 	struct expected quad = {.quad = true};
 	bool ok = snapshot(c, port, render_cursor ? "r-quad" : "quad", &image);
 	ok = ok && screen_matches(&image, &quad, JPEG_TOLERANCE, why, sizeof(why));
-	CHECK(ok, "%s: vncsnapshot shows the quadrants (JPEG, +-%d) (%s)", mode, JPEG_TOLERANCE,
+	ph_ok(ok, "%s: vncsnapshot shows the quadrants (JPEG, +-%d) (%s)", mode, JPEG_TOLERANCE,
 		why);
 	ph_image_finish(&image);
 
@@ -345,11 +340,11 @@ static void run_mode(struct ph_compositor *c, bool render_cursor) {
 		port_arg, NULL}, PH_PIPE_STDIN | PH_PIPE_STDOUT);
 	bool connected = viewer_expect(&viewer, "connected", 10000);
 	ok = connected && viewer_expect(&viewer, "update", 5000);
-	CHECK(ok, "%s: raw viewer connected and got a first update (%s)", mode,
+	ph_ok(ok, "%s: raw viewer connected and got a first update (%s)", mode,
 		viewer.last_update);
 	snprintf(why, sizeof(why), "no update");
 	ok = ok && viewer_wait_for(&viewer, "v-quad.ppm", &quad, why, sizeof(why));
-	CHECK(ok, "%s: raw viewer: quadrants exact (%s)", mode, why);
+	ph_ok(ok, "%s: raw viewer: quadrants exact (%s)", mode, why);
 
 	/* 3. A full-window change reaches the viewer through damage alone. */
 	struct expected solid = {.color = 0xff2080c0u};
@@ -357,7 +352,7 @@ static void run_mode(struct ph_compositor *c, bool render_cursor) {
 	ph_write_line(&paint, "color 0x%08x", solid.color);
 	ok = ph_expect_line(&paint, "ok", line, sizeof(line), 5000);
 	ok = ok && viewer_wait_for(&viewer, "v-solid.ppm", &solid, why, sizeof(why));
-	CHECK(ok, "%s: after 'color', incremental updates show the new colour exactly (%s; %d "
+	ph_ok(ok, "%s: after 'color', incremental updates show the new colour exactly (%s; %d "
 		"updates, last: %s)", mode, why, viewer.updates - before, viewer.last_update);
 
 	/* 4. A small change: only its damage is sent, and it must be enough. */
@@ -368,14 +363,14 @@ static void run_mode(struct ph_compositor *c, bool render_cursor) {
 		rect.rect_color);
 	ok = ph_expect_line(&paint, "ok", line, sizeof(line), 5000);
 	ok = ok && viewer_wait_for(&viewer, "v-rect.ppm", &rect, why, sizeof(why));
-	CHECK(ok, "%s: after 'rect', incremental updates show it exactly (%s; %d updates, last: %s)",
+	ph_ok(ok, "%s: after 'rect', incremental updates show it exactly (%s; %d updates, last: %s)",
 		mode, why, viewer.updates - before, viewer.last_update);
 
 	/* 5. vncsnapshot sees the changed screen (wayvnc is still capturing for the viewer). */
 	snprintf(why, sizeof(why), "no image");
 	ok = snapshot(c, port, render_cursor ? "r-rect" : "rect", &image);
 	ok = ok && screen_matches(&image, &rect, JPEG_TOLERANCE, why, sizeof(why));
-	CHECK(ok, "%s: second vncsnapshot shows the colour and the rectangle (+-%d) (%s)", mode,
+	ph_ok(ok, "%s: second vncsnapshot shows the colour and the rectangle (+-%d) (%s)", mode,
 		JPEG_TOLERANCE, why);
 	ph_image_finish(&image);
 
@@ -410,24 +405,24 @@ static void run_mode(struct ph_compositor *c, bool render_cursor) {
 	}
 	if (render_cursor) {
 		ph_ok(painted > 0, "%s: the cursor is painted into the frames at the pointer (%d "
-			"non-black pixels near %d,%d) # TODO pinhole ignores paint_cursors and the "
-			"headless cursor is a cursor plane", mode, painted, POINTER_X, POINTER_Y);
+			"non-black pixels near %d,%d)", mode, painted, POINTER_X, POINTER_Y);
 	} else {
-		ph_diag("%s: wayvnc log says the cursor capture session was stopped: %s", mode,
-			ph_file_contains(ph_scratch(log), "stopped") ? "yes" : "no");
-		ph_ok(viewer.got_cursor, "%s: the viewer gets the cursor image from the cursor "
-			"session (%s; %d pixels painted in frames) # TODO pinhole's cursor sessions "
-			"never enter", mode, viewer.got_cursor ? viewer.cursor_line : "none", painted);
+		ph_ok(viewer.got_cursor && painted == 0, "%s: the viewer gets the cursor image from "
+			"the cursor session, and frames carry no cursor (%s; %d pixels painted)", mode,
+			viewer.got_cursor ? viewer.cursor_line : "none", painted);
 	}
+	/* Back over the window, where the cursor is invisible, for whatever runs next. */
+	ph_write_line(&viewer.process, "pointer %d %d", WIN_W / 2, WIN_H / 2);
+	viewer_expect(&viewer, "pointer-sent", 5000);
 
 	/* 7. wayvnc survived all of it and stops cleanly (on SIGINT: SIGTERM kills it). */
 	ph_write_line(&viewer.process, "quit");
 	ph_wait(&viewer.process, 3000);
 	bool alive = !is_exited(&vnc);
-	CHECK(alive, "%s: still running after the session", mode);
+	ph_ok(alive, "%s: still running after the session", mode);
 	kill(vnc.pid, SIGINT);
 	int code = ph_wait(&vnc, 5000);
-	CHECK(alive && code == 0, "%s: exits 0 on SIGINT (status %d)", mode, code);
+	ph_ok(alive && code == 0, "%s: exits 0 on SIGINT (status %d)", mode, code);
 	if (!alive || code != 0) {
 		dump_tail("wayvnc log", ph_scratch(log));
 	}
@@ -439,17 +434,16 @@ int main(int argc, char *argv[]) {
 	ph_init(argc, argv, 150);
 	struct ph_compositor c;
 	if (!ph_compositor_start(&c, (const char *[]){"--mode", "640x480", NULL})) {
-		CHECK(false, "compositor started");
+		ph_ok(false, "compositor started");
 		ph_finish();
 		return 1;
 	}
 	run_mode(&c, false);
 	run_mode(&c, true);
 	int status = ph_compositor_stop(&c);
-	CHECK(status == 0, "compositor exits cleanly (%d)", status);
+	ph_ok(status == 0, "compositor exits cleanly (%d)", status);
 	if (status != 0) {
 		ph_compositor_dump_log(&c);
 	}
-	ph_finish();
-	return hard_failures == 0 ? 0 : 1;
+	return ph_finish();
 }

@@ -12,8 +12,31 @@
 #include "capture/capture.h"
 
 struct wlr_buffer;
+struct wlr_output;
+struct wlr_output_cursor;
+struct wlr_renderer;
 struct capture_source;
 struct capture_session;
+
+/*
+ * The pointer cursor as one source sees it. Positions and sizes are in the
+ * source's buffer pixels (scaled), in its transformed orientation.
+ */
+struct capture_cursor {
+	bool visible; /* the image intersects the source */
+	int x, y; /* the hotspot's position */
+	int hotspot_x, hotspot_y; /* in the image */
+	int width, height;
+	const uint32_t *pixels; /* premultiplied ARGB8888, tight stride; NULL when hidden */
+	uint64_t image_serial; /* changes whenever the image's pixels or size do */
+};
+
+/* A cursor image read back from a wlr_output_cursor, kept until it changes. */
+struct capture_cursor_image {
+	int width, height;
+	uint32_t *pixels;
+	uint64_t serial;
+};
 
 /* What differs between output and toplevel sources. */
 struct capture_source_impl {
@@ -35,6 +58,8 @@ struct capture_source_impl {
 	 * frames wait for capture_source_presented().
 	 */
 	bool (*presented)(struct capture_source *source, struct timespec *when);
+	/* Where the pointer cursor is relative to this source, and its image. */
+	void (*get_cursor)(struct capture_source *source, struct capture_cursor *cursor);
 };
 
 struct capture_source {
@@ -42,8 +67,12 @@ struct capture_source {
 	const struct capture_source_impl *impl;
 	int width, height; /* buffer size in pixels */
 	enum wl_output_transform transform;
+	/* Offer formats with alpha first (cursor images: clients want the shape). */
+	bool prefer_alpha;
 	struct wl_list resources; /* ext_image_capture_source_v1 resources */
 	struct wl_list sessions; /* capture_session.source_link */
+	struct wl_list cursor_sessions; /* cursor_session.source_link */
+	struct wl_list link; /* pinhole_capture.sources */
 };
 
 struct pinhole_capture {
@@ -53,9 +82,11 @@ struct pinhole_capture {
 	struct wl_global *toplevel_source_manager_global;
 	struct wl_list outputs; /* capture_output.link */
 	struct wl_list toplevels; /* capture_toplevel.link */
+	struct wl_list sources; /* capture_source.link: outputs, toplevels, cursor images */
 	/* SHM formats offered to every session (DRM fourcc), first preferred. */
 	uint32_t shm_formats[4];
 	size_t shm_formats_len;
+	struct wl_event_source *cursor_idle; /* a cursor update is scheduled */
 	struct wl_listener display_destroy;
 };
 
@@ -71,6 +102,10 @@ void capture_source_set_constraints(struct capture_source *source, int width, in
 void capture_source_damage(struct capture_source *source, const pixman_region32_t *damage);
 /* The content copied since the last call was presented at when: frames become ready. */
 void capture_source_presented(struct capture_source *source, const struct timespec *when);
+bool capture_source_has_painting_sessions(struct capture_source *source);
+/* The cursor moved or changed: painting sessions of the source follow it. */
+void capture_source_cursor_update(struct capture_source *source,
+	const struct capture_cursor *cursor);
 /* True while a frame of this source waits for new content. */
 bool capture_source_is_wanted(struct capture_source *source);
 struct wl_resource *capture_source_create_resource(struct wl_client *client, uint32_t id,
@@ -84,9 +119,37 @@ struct capture_toplevel *capture_toplevel_from_handle(struct pinhole_capture *ca
 	struct wlr_ext_foreign_toplevel_handle_v1 *handle);
 struct capture_source *capture_toplevel_source(struct capture_toplevel *toplevel);
 
-/* Pointer cursor sessions (cursor.c) */
+/* Pointer cursor sessions and cursor painting (cursor.c) */
 void capture_cursor_session_create(struct wl_client *client, uint32_t version, uint32_t id,
 	struct capture_source *source, struct wl_resource *pointer);
+/* Leaves and stops the source's cursor sessions; they stay as inert objects. */
+void capture_source_finish_cursor_sessions(struct capture_source *source);
+/*
+ * Something that may move or change the cursor happened (an output's cursor
+ * moved, was damaged or committed): cursor sessions and painting sessions are
+ * brought up to date once the event loop is idle.
+ */
+void capture_cursor_schedule_update(struct pinhole_capture *capture);
+/* The pointer's cursor on an output: the first enabled wlr_output_cursor, or NULL. */
+struct wlr_output_cursor *capture_output_pointer_cursor(struct wlr_output *output);
+/* Reads the cursor's image into image; its serial changes if the pixels did. */
+void capture_cursor_image_update(struct capture_cursor_image *image,
+	struct wlr_renderer *renderer, struct wlr_output_cursor *cursor);
+void capture_cursor_image_finish(struct capture_cursor_image *image);
+/* The output source's view of the cursor (also used for toplevels on that output). */
+void capture_output_get_cursor(struct capture_source *source, struct capture_cursor *cursor);
+/* The output source whose area holds the cursor's hotspot, or NULL. */
+struct capture_source *capture_output_source_under_cursor(struct pinhole_capture *capture);
+/*
+ * Composites the cursor over dst (source-sized) where it intersects clip.
+ * Only CPU-accessible buffers; returns false otherwise.
+ */
+bool capture_paint_cursor(struct wlr_buffer *dst, const struct capture_cursor *cursor,
+	enum wl_output_transform transform, int source_width, int source_height);
+/* The cursor's image box in the source's buffer coordinates (transform undone). */
+void capture_cursor_buffer_box(const struct capture_cursor *cursor,
+	enum wl_output_transform transform, int source_width, int source_height,
+	pixman_region32_t *box);
 
 /* Sessions (session.c) */
 void capture_session_create(struct wl_client *client, uint32_t version, uint32_t id,
@@ -95,6 +158,7 @@ void capture_session_stop(struct capture_session *session);
 /* Source damage: mark everything stale and serve a waiting frame. */
 void capture_session_damage(struct capture_session *session, const pixman_region32_t *damage);
 void capture_session_presented(struct capture_session *session, const struct timespec *when);
+bool capture_session_paints_cursor(struct capture_session *session);
 void capture_session_send_constraints(struct capture_session *session);
 /* The source's size or transform changed: renegotiate, fail frames that no longer fit. */
 void capture_session_constraints_changed(struct capture_session *session);
@@ -115,5 +179,8 @@ void capture_copy_rect(void *dst, int dst_stride, uint32_t dst_format,
  */
 bool capture_copy_buffer(struct pinhole_capture *capture, struct wlr_buffer *dst,
 	struct wlr_buffer *src, const pixman_region32_t *region, bool opaque);
+/* Copies region from memory (src_format, src_stride) into a CPU-accessible dst. */
+bool capture_copy_from_memory(struct wlr_buffer *dst, const void *src, uint32_t src_format,
+	int src_stride, const pixman_region32_t *region);
 
 #endif

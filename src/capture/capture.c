@@ -58,9 +58,13 @@ void capture_source_init(struct capture_source *source, struct pinhole_capture *
 	source->transform = WL_OUTPUT_TRANSFORM_NORMAL;
 	wl_list_init(&source->resources);
 	wl_list_init(&source->sessions);
+	wl_list_init(&source->cursor_sessions);
+	wl_list_insert(&capture->sources, &source->link);
 }
 
 void capture_source_finish(struct capture_source *source) {
+	wl_list_remove(&source->link);
+	capture_source_finish_cursor_sessions(source);
 	capture_source_stop_sessions(source);
 	struct wl_resource *resource, *resource_tmp;
 	wl_resource_for_each_safe(resource, resource_tmp, &source->resources) {
@@ -201,6 +205,7 @@ struct pinhole_capture *capture_create(const struct capture_config *config) {
 	capture->config = *config;
 	wl_list_init(&capture->toplevels);
 	wl_list_init(&capture->outputs);
+	wl_list_init(&capture->sources);
 	init_shm_formats(capture);
 	capture->copy_manager_global = wl_global_create(config->display,
 		&ext_image_copy_capture_manager_v1_interface, COPY_CAPTURE_VERSION, capture,
@@ -225,6 +230,9 @@ void capture_destroy(struct pinhole_capture *capture) {
 	}
 	if (!wl_list_empty(&capture->outputs) || !wl_list_empty(&capture->toplevels)) {
 		wlr_log(WLR_ERROR, "capture: destroyed before its sources");
+	}
+	if (capture->cursor_idle != NULL) {
+		wl_event_source_remove(capture->cursor_idle);
 	}
 	if (capture->copy_manager_global != NULL) {
 		wl_global_destroy(capture->copy_manager_global);

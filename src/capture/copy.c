@@ -89,34 +89,44 @@ static uint32_t opaque_variant(uint32_t drm_format) {
 	}
 }
 
-static bool copy_cpu(struct wlr_buffer *dst, struct wlr_buffer *src,
-		const pixman_region32_t *region, bool opaque) {
-	void *src_data, *dst_data;
-	uint32_t src_format, dst_format;
-	size_t src_stride, dst_stride;
-	if (!wlr_buffer_begin_data_ptr_access(src, WLR_BUFFER_DATA_PTR_ACCESS_READ,
-			&src_data, &src_format, &src_stride)) {
-		return false;
-	}
+bool capture_copy_from_memory(struct wlr_buffer *dst, const void *src, uint32_t src_format,
+		int src_stride, const pixman_region32_t *region) {
+	void *dst_data;
+	uint32_t dst_format;
+	size_t dst_stride;
 	if (!capture_format_is_supported(src_format) ||
 			!wlr_buffer_begin_data_ptr_access(dst, WLR_BUFFER_DATA_PTR_ACCESS_WRITE,
 				&dst_data, &dst_format, &dst_stride)) {
-		wlr_buffer_end_data_ptr_access(src);
 		return false;
 	}
-	if (opaque) {
-		src_format = opaque_variant(src_format);
+	if (!capture_format_is_supported(dst_format)) {
+		wlr_buffer_end_data_ptr_access(dst);
+		return false;
 	}
 	int nrects;
 	const pixman_box32_t *rects = pixman_region32_rectangles(region, &nrects);
 	for (int i = 0; i < nrects; i++) {
-		capture_copy_rect(dst_data, (int)dst_stride, dst_format, src_data, (int)src_stride,
+		capture_copy_rect(dst_data, (int)dst_stride, dst_format, src, src_stride,
 			src_format, rects[i].x1, rects[i].y1, rects[i].x2 - rects[i].x1,
 			rects[i].y2 - rects[i].y1);
 	}
 	wlr_buffer_end_data_ptr_access(dst);
-	wlr_buffer_end_data_ptr_access(src);
 	return true;
+}
+
+static bool copy_cpu(struct wlr_buffer *dst, struct wlr_buffer *src,
+		const pixman_region32_t *region, bool opaque) {
+	void *src_data;
+	uint32_t src_format;
+	size_t src_stride;
+	if (!wlr_buffer_begin_data_ptr_access(src, WLR_BUFFER_DATA_PTR_ACCESS_READ,
+			&src_data, &src_format, &src_stride)) {
+		return false;
+	}
+	bool ok = capture_copy_from_memory(dst, src_data,
+		opaque ? opaque_variant(src_format) : src_format, (int)src_stride, region);
+	wlr_buffer_end_data_ptr_access(src);
+	return ok;
 }
 
 /* For buffers the CPU cannot read (GPU render targets, dmabufs). */

@@ -21,9 +21,13 @@ struct capture_output {
 	struct timespec present_time;
 	/* Direct scan-out is off while a frame waits after a commit that was not a full frame. */
 	bool scanout_locked;
+	struct capture_cursor_image cursor_image;
 
 	struct wl_listener commit;
 	struct wl_listener present;
+	/* Cursor moves and image changes: damage (software cursors) or needs_frame (planes). */
+	struct wl_listener damage;
+	struct wl_listener needs_frame;
 };
 
 static struct capture_output *output_from_source(struct capture_source *source) {
@@ -66,11 +70,49 @@ static bool output_presented(struct capture_source *source, struct timespec *whe
 	return output->presented;
 }
 
+void capture_output_get_cursor(struct capture_source *source, struct capture_cursor *cursor) {
+	struct capture_output *output = output_from_source(source);
+	struct wlr_output_cursor *output_cursor = capture_output_pointer_cursor(output->output);
+	*cursor = (struct capture_cursor){0};
+	capture_cursor_image_update(&output->cursor_image, source->capture->config.renderer,
+		output_cursor);
+	if (output_cursor == NULL || output->cursor_image.pixels == NULL) {
+		return;
+	}
+	/* wlr_output_cursor already works in scaled, transformed output pixels. */
+	*cursor = (struct capture_cursor){
+		.visible = output_cursor->visible,
+		.x = (int)output_cursor->x,
+		.y = (int)output_cursor->y,
+		.hotspot_x = output_cursor->hotspot_x,
+		.hotspot_y = output_cursor->hotspot_y,
+		.width = output->cursor_image.width,
+		.height = output->cursor_image.height,
+		.pixels = output->cursor_image.pixels,
+		.image_serial = output->cursor_image.serial,
+	};
+}
+
+struct capture_source *capture_output_source_under_cursor(struct pinhole_capture *capture) {
+	struct capture_output *output;
+	wl_list_for_each(output, &capture->outputs, link) {
+		struct wlr_output_cursor *cursor = capture_output_pointer_cursor(output->output);
+		int width, height;
+		wlr_output_transformed_resolution(output->output, &width, &height);
+		if (cursor != NULL && cursor->x >= 0 && cursor->y >= 0 && cursor->x < width &&
+				cursor->y < height) {
+			return &output->base;
+		}
+	}
+	return NULL;
+}
+
 static const struct capture_source_impl output_source_impl = {
 	.request_frame = output_request_frame,
 	.copy = output_copy,
 	.has_content = output_has_content,
 	.presented = output_presented,
+	.get_cursor = capture_output_get_cursor,
 };
 
 static void update_constraints(struct capture_output *output) {
@@ -114,6 +156,8 @@ static void handle_commit(struct wl_listener *listener, void *data) {
 			WLR_OUTPUT_STATE_ENABLED)) {
 		update_constraints(output);
 	}
+	/* A scale or mode change moves and resizes the cursor too. */
+	capture_cursor_schedule_update(output->base.capture);
 	if (!(state->committed & WLR_OUTPUT_STATE_BUFFER) || state->buffer == NULL) {
 		return;
 	}
@@ -153,6 +197,16 @@ static void handle_present(struct wl_listener *listener, void *data) {
 	capture_source_presented(&output->base, &output->present_time);
 }
 
+static void handle_damage(struct wl_listener *listener, void *data) {
+	struct capture_output *output = wl_container_of(listener, output, damage);
+	capture_cursor_schedule_update(output->base.capture);
+}
+
+static void handle_needs_frame(struct wl_listener *listener, void *data) {
+	struct capture_output *output = wl_container_of(listener, output, needs_frame);
+	capture_cursor_schedule_update(output->base.capture);
+}
+
 struct capture_output *capture_output_create(struct pinhole_capture *capture,
 		struct wlr_output *wlr_output) {
 	if (capture == NULL) {
@@ -169,6 +223,10 @@ struct capture_output *capture_output_create(struct pinhole_capture *capture,
 	wl_signal_add(&wlr_output->events.commit, &output->commit);
 	output->present.notify = handle_present;
 	wl_signal_add(&wlr_output->events.present, &output->present);
+	output->damage.notify = handle_damage;
+	wl_signal_add(&wlr_output->events.damage, &output->damage);
+	output->needs_frame.notify = handle_needs_frame;
+	wl_signal_add(&wlr_output->events.needs_frame, &output->needs_frame);
 	wl_list_insert(&capture->outputs, &output->link);
 	return output;
 }
@@ -181,7 +239,10 @@ void capture_output_destroy(struct capture_output *output) {
 	unlock_scanout_if_idle(output);
 	wl_list_remove(&output->commit.link);
 	wl_list_remove(&output->present.link);
+	wl_list_remove(&output->damage.link);
+	wl_list_remove(&output->needs_frame.link);
 	wl_list_remove(&output->link);
+	capture_cursor_image_finish(&output->cursor_image);
 	if (output->current != NULL) {
 		wlr_buffer_unlock(output->current);
 	}

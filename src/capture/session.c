@@ -29,6 +29,9 @@ struct capture_session {
 	pixman_region32_t damage;
 	bool delivered_first;
 	struct wl_list buffers; /* session_buffer.link */
+	/* paint_cursors: where the cursor was last painted or reported, and which image. */
+	pixman_region32_t cursor_box;
+	uint64_t cursor_serial;
 };
 
 enum frame_state {
@@ -167,6 +170,44 @@ static bool buffer_fits(struct capture_session *session, struct wlr_buffer *buff
 	return true;
 }
 
+/* Records a change: reported with the next frame, and stale in every buffer. */
+static void session_add_damage(struct capture_session *session, const pixman_region32_t *damage) {
+	struct capture_source *source = session->source;
+	pixman_region32_union(&session->damage, &session->damage, damage);
+	pixman_region32_intersect_rect(&session->damage, &session->damage, 0, 0,
+		source->width, source->height);
+	struct session_buffer *record;
+	wl_list_for_each(record, &session->buffers, link) {
+		pixman_region32_union(&record->stale, &record->stale, damage);
+	}
+}
+
+/* A painting session's cursor moved or changed: damage where it was and where it is. */
+static bool session_track_cursor(struct capture_session *session,
+		const struct capture_cursor *cursor) {
+	struct capture_source *source = session->source;
+	pixman_region32_t box;
+	pixman_region32_init(&box);
+	capture_cursor_buffer_box(cursor, source->transform, source->width, source->height, &box);
+	bool same_image = !cursor->visible || cursor->image_serial == session->cursor_serial;
+	bool changed = !same_image || !pixman_region32_equal(&box, &session->cursor_box);
+	if (changed) {
+		pixman_region32_t damage;
+		pixman_region32_init(&damage);
+		pixman_region32_union(&damage, &box, &session->cursor_box);
+		if (!pixman_region32_empty(&damage)) {
+			session_add_damage(session, &damage);
+		}
+		pixman_region32_fini(&damage);
+		pixman_region32_copy(&session->cursor_box, &box);
+		if (cursor->visible) {
+			session->cursor_serial = cursor->image_serial;
+		}
+	}
+	pixman_region32_fini(&box);
+	return changed;
+}
+
 /* Copies the source's current content into the frame's buffer. */
 static void frame_copy(struct capture_frame *frame) {
 	struct capture_session *session = frame->session;
@@ -177,18 +218,32 @@ static void frame_copy(struct capture_frame *frame) {
 		return;
 	}
 
+	struct capture_cursor cursor = {0};
+	if (capture_session_paints_cursor(session)) {
+		/* Paint where the cursor is now; damage covers where it was. */
+		source->impl->get_cursor(source, &cursor);
+		session_track_cursor(session, &cursor);
+	}
+
 	pixman_region32_t region;
 	pixman_region32_init(&region);
 	pixman_region32_union(&region, &record->stale, &frame->client_damage);
+	/* The content under the cursor is copied fresh before the cursor goes on top. */
+	pixman_region32_union(&region, &region, &session->cursor_box);
 	pixman_region32_intersect_rect(&region, &region, 0, 0, source->width, source->height);
 	bool ok = pixman_region32_empty(&region) || source->impl->copy(source, frame->buffer, &region);
 	pixman_region32_fini(&region);
+	if (ok && cursor.visible) {
+		ok = capture_paint_cursor(frame->buffer, &cursor, source->transform, source->width,
+			source->height);
+	}
 	if (!ok) {
 		wlr_log(WLR_ERROR, "capture session %p: copy failed", (void *)session);
 		frame_fail(frame, EXT_IMAGE_COPY_CAPTURE_FRAME_V1_FAILURE_REASON_UNKNOWN);
 		return;
 	}
-	pixman_region32_clear(&record->stale);
+	/* Where the cursor is painted, this buffer differs from the source. */
+	pixman_region32_copy(&record->stale, &session->cursor_box);
 
 	if (!session->delivered_first || pixman_region32_empty(&session->damage)) {
 		/* The first frame carries full damage, and damage is never empty. */
@@ -206,6 +261,10 @@ static void frame_copy(struct capture_frame *frame) {
 	if (source->impl->presented(source, &when)) {
 		frame_send_ready(frame, &when);
 	}
+}
+
+bool capture_session_paints_cursor(struct capture_session *session) {
+	return session->options & EXT_IMAGE_COPY_CAPTURE_MANAGER_V1_OPTIONS_PAINT_CURSORS;
 }
 
 static bool session_has_new_content(struct capture_session *session) {
@@ -377,9 +436,16 @@ void capture_session_send_constraints(struct capture_session *session) {
 	struct pinhole_capture *capture = source->capture;
 	ext_image_copy_capture_session_v1_send_buffer_size(session->resource,
 		(uint32_t)source->width, (uint32_t)source->height);
-	for (size_t i = 0; i < capture->shm_formats_len; i++) {
-		ext_image_copy_capture_session_v1_send_shm_format(session->resource,
-			capture_drm_format_to_shm(capture->shm_formats[i]));
+	/* Two passes when alpha comes first: clients take the first format they know. */
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < capture->shm_formats_len; i++) {
+			uint32_t format = capture->shm_formats[i];
+			bool first_pass = !source->prefer_alpha || capture_format_has_alpha(format);
+			if (first_pass == (pass == 0)) {
+				ext_image_copy_capture_session_v1_send_shm_format(session->resource,
+					capture_drm_format_to_shm(format));
+			}
+		}
 	}
 	ext_image_copy_capture_session_v1_send_done(session->resource);
 }
@@ -399,13 +465,7 @@ void capture_session_stop(struct capture_session *session) {
 
 void capture_session_damage(struct capture_session *session, const pixman_region32_t *damage) {
 	struct capture_source *source = session->source;
-	pixman_region32_union(&session->damage, &session->damage, damage);
-	pixman_region32_intersect_rect(&session->damage, &session->damage, 0, 0,
-		source->width, source->height);
-	struct session_buffer *record;
-	wl_list_for_each(record, &session->buffers, link) {
-		pixman_region32_union(&record->stale, &record->stale, damage);
-	}
+	session_add_damage(session, damage);
 	/* A scan-out commit brings damage but no copyable frame: keep waiting for one. */
 	struct capture_frame *frame = session->frame;
 	if (frame != NULL && frame->state == FRAME_WAITING && session_has_new_content(session) &&
@@ -421,10 +481,25 @@ void capture_session_presented(struct capture_session *session, const struct tim
 	}
 }
 
+static void session_cursor_update(struct capture_session *session,
+		const struct capture_cursor *cursor) {
+	if (session->source == NULL || !capture_session_paints_cursor(session) ||
+			!session_track_cursor(session, cursor)) {
+		return;
+	}
+	/* A moved cursor is new content for this session alone. */
+	struct capture_frame *frame = session->frame;
+	struct capture_source *source = session->source;
+	if (frame != NULL && frame->state == FRAME_WAITING && source->impl->has_content(source)) {
+		frame_copy(frame);
+	}
+}
+
 void capture_session_constraints_changed(struct capture_session *session) {
 	struct capture_source *source = session->source;
 	/* Old buffers no longer fit; everything is new to the next one. */
 	session_forget_buffers(session);
+	pixman_region32_clear(&session->cursor_box);
 	pixman_region32_fini(&session->damage);
 	pixman_region32_init_rect(&session->damage, 0, 0, source->width, source->height);
 	struct capture_frame *frame = session->frame;
@@ -455,6 +530,7 @@ static void session_handle_resource_destroy(struct wl_resource *resource) {
 		session->frame->session = NULL;
 	}
 	pixman_region32_fini(&session->damage);
+	pixman_region32_fini(&session->cursor_box);
 	free(session);
 }
 
@@ -477,6 +553,7 @@ void capture_session_create(struct wl_client *client, uint32_t version, uint32_t
 	wl_list_init(&session->buffers);
 	wl_list_init(&session->source_link);
 	pixman_region32_init(&session->damage);
+	pixman_region32_init(&session->cursor_box);
 	wl_resource_set_implementation(resource, &session_impl, session,
 		session_handle_resource_destroy);
 
@@ -552,3 +629,21 @@ bool capture_source_is_wanted(struct capture_source *source) {
 	return false;
 }
 
+
+bool capture_source_has_painting_sessions(struct capture_source *source) {
+	struct capture_session *session;
+	wl_list_for_each(session, &source->sessions, source_link) {
+		if (capture_session_paints_cursor(session)) {
+			return true;
+		}
+	}
+	return false;
+}
+
+void capture_source_cursor_update(struct capture_source *source,
+		const struct capture_cursor *cursor) {
+	struct capture_session *session, *tmp;
+	wl_list_for_each_safe(session, tmp, &source->sessions, source_link) {
+		session_cursor_update(session, cursor);
+	}
+}

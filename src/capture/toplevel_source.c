@@ -7,6 +7,7 @@
 #include <wlr/render/wlr_renderer.h>
 #include <wlr/render/wlr_texture.h>
 #include <wlr/types/wlr_buffer.h>
+#include <wlr/types/wlr_cursor.h>
 #include <wlr/types/wlr_ext_foreign_toplevel_list_v1.h>
 #include <wlr/types/wlr_output.h>
 #include <wlr/types/wlr_scene.h>
@@ -204,11 +205,39 @@ static bool toplevel_presented(struct capture_source *source, struct timespec *w
 	return true;
 }
 
+static void toplevel_get_cursor(struct capture_source *source, struct capture_cursor *cursor) {
+	struct capture_toplevel *toplevel = toplevel_from_source(source);
+	struct pinhole_capture *capture = source->capture;
+	*cursor = (struct capture_cursor){0};
+	/* The image is the one the output under the pointer shows, at that output's scale. */
+	struct capture_source *output = capture_output_source_under_cursor(capture);
+	struct wlr_cursor *wlr_cursor = capture->config.cursor;
+	if (output == NULL || wlr_cursor == NULL) {
+		return;
+	}
+	struct capture_cursor on_output;
+	capture_output_get_cursor(output, &on_output);
+	if (on_output.pixels == NULL) {
+		return;
+	}
+	int lx, ly;
+	if (!wlr_scene_node_coords(&toplevel->tree->node, &lx, &ly)) {
+		return; /* hidden: the pointer cannot be over it */
+	}
+	*cursor = on_output;
+	cursor->x = (int)floor((wlr_cursor->x - lx - toplevel->extent.x) * toplevel->scale);
+	cursor->y = (int)floor((wlr_cursor->y - ly - toplevel->extent.y) * toplevel->scale);
+	int left = cursor->x - cursor->hotspot_x, top = cursor->y - cursor->hotspot_y;
+	cursor->visible = left < source->width && top < source->height &&
+		left + cursor->width > 0 && top + cursor->height > 0;
+}
+
 static const struct capture_source_impl toplevel_source_impl = {
 	.request_frame = toplevel_request_frame,
 	.copy = toplevel_copy,
 	.has_content = toplevel_has_content,
 	.presented = toplevel_presented,
+	.get_cursor = toplevel_get_cursor,
 };
 
 static void handle_changed_idle(void *data) {

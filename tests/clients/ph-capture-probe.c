@@ -12,8 +12,14 @@
  *                              "ready damage=X,Y,W,H;..." or "failed REASON"
  *   word NAME X Y              "word 0xWORD" at that pixel
  *   count NAME X Y W H 0xWORD  "count N" pixels of the rectangle equal to WORD
- *   destroy-session | destroy-buffer NAME | quit
- * Events print as they come: "constraints WxH formats=F,F,..", "stopped".
+ *   dump NAME PATH             the buffer's rows, tight, to PATH ("dumped WxH")
+ *   cursor-session N           pointer cursor session on output N; its image
+ *                              capture session becomes the session above
+ *   pointer X Y W H            move the pointer (virtual pointer) to X,Y of a
+ *                              W x H layout ("moved")
+ *   destroy-session | destroy-cursor-session | destroy-buffer NAME | quit
+ * Events print as they come: "constraints WxH formats=F,F,..", "stopped",
+ * "cursor enter", "cursor leave", "cursor position X Y", "cursor hotspot X Y".
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -30,6 +36,41 @@
 #include "ext-foreign-toplevel-list-v1-client-protocol.h"
 #include "ext-image-capture-source-v1-client-protocol.h"
 #include "ext-image-copy-capture-v1-client-protocol.h"
+
+/*
+ * wlr-virtual-pointer-unstable-v1, written out by hand: its XML is not
+ * installed with wlroots, and the probe needs only three requests.
+ */
+static const struct wl_interface virtual_pointer_interface;
+static const struct wl_interface *virtual_pointer_types[] = {
+	NULL, NULL, NULL, NULL, NULL, &wl_seat_interface, &virtual_pointer_interface,
+};
+static const struct wl_message virtual_pointer_manager_requests[] = {
+	{"create_virtual_pointer", "?on", virtual_pointer_types + 5},
+	{"destroy", "", virtual_pointer_types},
+};
+static const struct wl_interface virtual_pointer_manager_interface = {
+	"zwlr_virtual_pointer_manager_v1", 1, 2, virtual_pointer_manager_requests, 0, NULL,
+};
+enum {
+	VIRTUAL_POINTER_MOTION_ABSOLUTE = 1,
+	VIRTUAL_POINTER_FRAME = 4,
+	VIRTUAL_POINTER_DESTROY = 8,
+};
+static const struct wl_message virtual_pointer_requests[] = {
+	{"motion", "uff", virtual_pointer_types},
+	{"motion_absolute", "uuuuu", virtual_pointer_types},
+	{"button", "uuu", virtual_pointer_types},
+	{"axis", "uuf", virtual_pointer_types},
+	{"frame", "", virtual_pointer_types},
+	{"axis_source", "u", virtual_pointer_types},
+	{"axis_stop", "uu", virtual_pointer_types},
+	{"axis_discrete", "uufi", virtual_pointer_types},
+	{"destroy", "", virtual_pointer_types},
+};
+static const struct wl_interface virtual_pointer_interface = {
+	"zwlr_virtual_pointer_v1", 1, 9, virtual_pointer_requests, 0, NULL,
+};
 
 #define MAX_OUTPUTS 8
 #define MAX_TOPLEVELS 16
@@ -68,6 +109,12 @@ static struct {
 	struct ext_image_copy_capture_frame_v1 *frame;
 	char damage[4096];
 	bool running;
+
+	struct wl_seat *seat;
+	struct wl_pointer *pointer;
+	struct wl_proxy *virtual_pointer_manager;
+	struct wl_proxy *virtual_pointer;
+	struct ext_image_copy_capture_cursor_session_v1 *cursor_session;
 } probe = {.running = true};
 
 static void reply(const char *fmt, ...) {
@@ -143,6 +190,11 @@ static void registry_handle_global(void *data, struct wl_registry *registry, uin
 			ext_foreign_toplevel_image_capture_source_manager_v1_interface.name) == 0) {
 		probe.toplevel_sources = wl_registry_bind(registry, name,
 			&ext_foreign_toplevel_image_capture_source_manager_v1_interface, 1);
+	} else if (strcmp(interface, wl_seat_interface.name) == 0 && probe.seat == NULL) {
+		probe.seat = wl_registry_bind(registry, name, &wl_seat_interface, 1);
+	} else if (strcmp(interface, virtual_pointer_manager_interface.name) == 0) {
+		probe.virtual_pointer_manager = wl_registry_bind(registry, name,
+			&virtual_pointer_manager_interface, 1);
 	} else if (strcmp(interface, ext_foreign_toplevel_list_v1_interface.name) == 0) {
 		probe.toplevel_list = wl_registry_bind(registry, name,
 			&ext_foreign_toplevel_list_v1_interface, 1);
@@ -243,6 +295,90 @@ static const struct ext_image_copy_capture_frame_v1_listener frame_listener = {
 	.ready = frame_handle_ready,
 	.failed = frame_handle_failed,
 };
+
+static struct buffer *find_buffer(const char *name);
+
+/* Cursor sessions */
+
+static void cursor_handle_enter(void *data,
+		struct ext_image_copy_capture_cursor_session_v1 *cursor_session) {
+	reply("cursor enter");
+}
+
+static void cursor_handle_leave(void *data,
+		struct ext_image_copy_capture_cursor_session_v1 *cursor_session) {
+	reply("cursor leave");
+}
+
+static void cursor_handle_position(void *data,
+		struct ext_image_copy_capture_cursor_session_v1 *cursor_session, int32_t x, int32_t y) {
+	reply("cursor position %d %d", x, y);
+}
+
+static void cursor_handle_hotspot(void *data,
+		struct ext_image_copy_capture_cursor_session_v1 *cursor_session, int32_t x, int32_t y) {
+	reply("cursor hotspot %d %d", x, y);
+}
+
+static const struct ext_image_copy_capture_cursor_session_v1_listener cursor_listener = {
+	.enter = cursor_handle_enter,
+	.leave = cursor_handle_leave,
+	.position = cursor_handle_position,
+	.hotspot = cursor_handle_hotspot,
+};
+
+static void cmd_cursor_session(int index) {
+	if (index < 0 || index >= probe.output_count || probe.seat == NULL ||
+			probe.session != NULL) {
+		reply("error no output %d, no seat or a session already", index);
+		return;
+	}
+	if (probe.pointer == NULL) {
+		probe.pointer = wl_seat_get_pointer(probe.seat);
+	}
+	struct ext_image_capture_source_v1 *source =
+		ext_output_image_capture_source_manager_v1_create_source(probe.output_sources,
+			probe.outputs[index]);
+	probe.cursor_session = ext_image_copy_capture_manager_v1_create_pointer_cursor_session(
+		probe.copy_manager, source, probe.pointer);
+	ext_image_copy_capture_cursor_session_v1_add_listener(probe.cursor_session,
+		&cursor_listener, NULL);
+	ext_image_capture_source_v1_destroy(source);
+	probe.session = ext_image_copy_capture_cursor_session_v1_get_capture_session(
+		probe.cursor_session);
+	ext_image_copy_capture_session_v1_add_listener(probe.session, &session_listener, NULL);
+}
+
+static void cmd_pointer(int x, int y, int width, int height) {
+	if (probe.virtual_pointer_manager == NULL || x < 0 || y < 0 || width <= 0 ||
+			height <= 0) {
+		reply("error no virtual pointer manager or bad position");
+		return;
+	}
+	if (probe.virtual_pointer == NULL) {
+		probe.virtual_pointer = wl_proxy_marshal_flags(probe.virtual_pointer_manager, 0,
+			&virtual_pointer_interface, 1, 0, probe.seat, NULL);
+	}
+	wl_proxy_marshal_flags(probe.virtual_pointer, VIRTUAL_POINTER_MOTION_ABSOLUTE, NULL, 1, 0,
+		0u, (uint32_t)x, (uint32_t)y, (uint32_t)width, (uint32_t)height);
+	wl_proxy_marshal_flags(probe.virtual_pointer, VIRTUAL_POINTER_FRAME, NULL, 1, 0);
+	wl_display_roundtrip(probe.display);
+	reply("moved");
+}
+
+static void cmd_dump(const char *name, const char *path) {
+	struct buffer *buffer = find_buffer(name);
+	FILE *f = buffer != NULL ? fopen(path, "wb") : NULL;
+	if (f == NULL) {
+		reply("error cannot dump %s to %s", name, path);
+		return;
+	}
+	for (int j = 0; j < buffer->height; j++) {
+		fwrite(buffer->data + (size_t)j * buffer->stride, 4, (size_t)buffer->width, f);
+	}
+	fclose(f);
+	reply("dumped %dx%d", buffer->width, buffer->height);
+}
 
 /* Commands */
 
@@ -371,6 +507,21 @@ static void handle_command(char *line) {
 			}
 		}
 		reply("count %ld", count);
+	} else if (strcmp(cmd, "cursor-session") == 0) {
+		cmd_cursor_session(atoi(a));
+	} else if (strcmp(cmd, "pointer") == 0 &&
+			sscanf(line, "%*s %d %d %d %d", &x, &y, &w, &h) == 4) {
+		cmd_pointer(x, y, w, h);
+	} else if (strcmp(cmd, "dump") == 0) {
+		char path[512] = "";
+		sscanf(line, "%*s %*s %511s", path);
+		cmd_dump(a, path);
+	} else if (strcmp(cmd, "destroy-cursor-session") == 0) {
+		if (probe.cursor_session != NULL) {
+			ext_image_copy_capture_cursor_session_v1_destroy(probe.cursor_session);
+		}
+		probe.cursor_session = NULL;
+		reply("destroyed");
 	} else if (strcmp(cmd, "destroy-session") == 0) {
 		if (probe.session != NULL) {
 			ext_image_copy_capture_session_v1_destroy(probe.session);
@@ -399,6 +550,22 @@ static void cleanup(struct wl_registry *registry) {
 	}
 	if (probe.session != NULL) {
 		ext_image_copy_capture_session_v1_destroy(probe.session);
+	}
+	if (probe.cursor_session != NULL) {
+		ext_image_copy_capture_cursor_session_v1_destroy(probe.cursor_session);
+	}
+	if (probe.virtual_pointer != NULL) {
+		wl_proxy_marshal_flags(probe.virtual_pointer, VIRTUAL_POINTER_DESTROY, NULL, 1,
+			WL_MARSHAL_FLAG_DESTROY);
+	}
+	if (probe.virtual_pointer_manager != NULL) {
+		wl_proxy_destroy(probe.virtual_pointer_manager);
+	}
+	if (probe.pointer != NULL) {
+		wl_pointer_destroy(probe.pointer);
+	}
+	if (probe.seat != NULL) {
+		wl_seat_destroy(probe.seat);
 	}
 	for (int i = 0; i < MAX_BUFFERS; i++) {
 		if (probe.buffers[i].wl_buffer != NULL) {

@@ -55,6 +55,7 @@ struct options {
 	const char *title, *app_id;
 	bool fullscreen;
 	struct rect_spec popup, subsurface;
+	struct rect_spec cursor; /* x, y: the hotspot */
 };
 
 enum reply {
@@ -100,6 +101,10 @@ struct app {
 	struct paint_surface sub;
 	struct wl_subsurface *subsurface;
 
+	struct wl_seat *seat;
+	struct wl_pointer *pointer;
+	struct paint_surface cursor;
+
 	struct wl_list frame_waits;
 
 	int signal_fd;
@@ -122,6 +127,7 @@ static void usage(FILE *f) {
 		"  --fullscreen               ask to be fullscreen\n"
 		"  --popup XxY+WxH:0xAARRGGBB    xdg_popup once mapped\n"
 		"  --subsurface XxY+WxH:0xAARRGGBB  wl_subsurface\n"
+		"  --cursor HXxHY+WxH:0xAARRGGBB  solid cursor image with hotspot HX,HY\n"
 		"stdout: 'ready WxH' once a buffer of a new size was rendered,\n"
 		"'popup-ready' once the popup was rendered.\n"
 		"stdin: 'color 0xAARRGGBB', 'rect X Y W H 0xAARRGGBB' (reply 'ok'\n"
@@ -180,7 +186,7 @@ static bool parse_rect_spec(const char *s, struct rect_spec *spec) {
 
 static bool parse_options(struct options *opts, int argc, char *argv[]) {
 	enum { OPT_SIZE = 256, OPT_COLOR, OPT_PATTERN, OPT_FORMAT, OPT_TITLE,
-		OPT_APP_ID, OPT_FULLSCREEN, OPT_POPUP, OPT_SUBSURFACE, OPT_HELP };
+		OPT_APP_ID, OPT_FULLSCREEN, OPT_POPUP, OPT_SUBSURFACE, OPT_CURSOR, OPT_HELP };
 	static const struct option long_options[] = {
 		{ "size", required_argument, NULL, OPT_SIZE },
 		{ "color", required_argument, NULL, OPT_COLOR },
@@ -191,6 +197,7 @@ static bool parse_options(struct options *opts, int argc, char *argv[]) {
 		{ "fullscreen", no_argument, NULL, OPT_FULLSCREEN },
 		{ "popup", required_argument, NULL, OPT_POPUP },
 		{ "subsurface", required_argument, NULL, OPT_SUBSURFACE },
+		{ "cursor", required_argument, NULL, OPT_CURSOR },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ 0 },
 	};
@@ -239,6 +246,9 @@ static bool parse_options(struct options *opts, int argc, char *argv[]) {
 			break;
 		case OPT_SUBSURFACE:
 			ok = parse_rect_spec(optarg, &opts->subsurface);
+			break;
+		case OPT_CURSOR:
+			ok = parse_rect_spec(optarg, &opts->cursor);
 			break;
 		case OPT_HELP:
 			usage(stdout);
@@ -636,6 +646,42 @@ static const struct xdg_wm_base_listener wm_base_listener = {
 	.ping = wm_base_handle_ping,
 };
 
+/* With --cursor, the pointer over our window shows a known image and hotspot. */
+static void pointer_handle_enter(void *data, struct wl_pointer *pointer, uint32_t serial,
+		struct wl_surface *surface, wl_fixed_t x, wl_fixed_t y) {
+	struct app *app = data;
+	const struct rect_spec *spec = &app->opts.cursor;
+	if (app->cursor.surface == NULL) {
+		app->cursor.surface = wl_compositor_create_surface(app->compositor);
+		present_solid(app, &app->cursor, spec, spec->width, spec->height, -1);
+	}
+	wl_pointer_set_cursor(pointer, serial, app->cursor.surface, spec->x, spec->y);
+}
+
+static void pointer_handle_leave(void *data, struct wl_pointer *pointer, uint32_t serial,
+		struct wl_surface *surface) {
+}
+
+static void pointer_handle_motion(void *data, struct wl_pointer *pointer, uint32_t time,
+		wl_fixed_t x, wl_fixed_t y) {
+}
+
+static void pointer_handle_button(void *data, struct wl_pointer *pointer, uint32_t serial,
+		uint32_t time, uint32_t button, uint32_t state) {
+}
+
+static void pointer_handle_axis(void *data, struct wl_pointer *pointer, uint32_t time,
+		uint32_t axis, wl_fixed_t value) {
+}
+
+static const struct wl_pointer_listener pointer_listener = {
+	.enter = pointer_handle_enter,
+	.leave = pointer_handle_leave,
+	.motion = pointer_handle_motion,
+	.button = pointer_handle_button,
+	.axis = pointer_handle_axis,
+};
+
 static uint32_t min_u32(uint32_t a, uint32_t b) {
 	return a < b ? a : b;
 }
@@ -653,6 +699,11 @@ static void registry_handle_global(void *data, struct wl_registry *registry,
 			&wl_subcompositor_interface, 1);
 	} else if (strcmp(interface, wl_shm_interface.name) == 0) {
 		app->shm = wl_registry_bind(registry, name, &wl_shm_interface, 1);
+	} else if (strcmp(interface, wl_seat_interface.name) == 0 && app->opts.cursor.set &&
+			app->seat == NULL) {
+		app->seat = wl_registry_bind(registry, name, &wl_seat_interface, 1);
+		app->pointer = wl_seat_get_pointer(app->seat);
+		wl_pointer_add_listener(app->pointer, &pointer_listener, app);
 	} else if (strcmp(interface, xdg_wm_base_interface.name) == 0) {
 		app->wm_base = wl_registry_bind(registry, name,
 			&xdg_wm_base_interface, min_u32(version, 6));
@@ -943,6 +994,13 @@ static void app_finish(struct app *app) {
 		wl_list_remove(&wait->link);
 		free(wait);
 	}
+	if (app->pointer != NULL) {
+		wl_pointer_destroy(app->pointer);
+	}
+	if (app->seat != NULL) {
+		wl_seat_destroy(app->seat);
+	}
+	surface_finish(&app->cursor);
 	if (app->subsurface != NULL) {
 		wl_subsurface_destroy(app->subsurface);
 	}

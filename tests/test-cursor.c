@@ -1,0 +1,335 @@
+/*
+ * Pointer cursor sessions and paint_cursors, on headless outputs (where
+ * wlroots takes the cursor as a "hardware" cursor that no buffer contains).
+ *
+ * ph-paint fills the first output and shows a known cursor image (a solid
+ * 16x12 rectangle, hotspot 3,5) while the pointer is over it; a probe moves
+ * the pointer with a virtual pointer. Checked: enter/leave/position/hotspot
+ * events in order and only on change, the cursor image captured byte for
+ * byte, and two sessions of one output, with and without paint_cursors,
+ * differing exactly by the cursor, including a theme cursor blended over the
+ * background.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "harness.h"
+#include "probe.h"
+
+#define LAYOUT_W 1280
+#define LAYOUT_H 480
+#define BACKGROUND 0x203040u
+#define CURSOR_COLOR 0xffff00ffu
+#define CURSOR_W 16
+#define CURSOR_H 12
+#define HOTSPOT_X 3
+#define HOTSPOT_Y 5
+
+/* Reads the probe's lines up to one starting with last; all of them, '|'-joined, in out. */
+static bool collect(struct probe *probe, const char *last, char *out, size_t size) {
+	out[0] = '\0';
+	char line[512];
+	while (ph_read_line(&probe->process, line, sizeof(line), 5000)) {
+		size_t len = strlen(out);
+		snprintf(out + len, size - len, "%s%s", len ? "|" : "", line);
+		if (strncmp(line, last, strlen(last)) == 0) {
+			return true;
+		}
+	}
+	ph_diag("no '%s' after: %s", last, out);
+	return false;
+}
+
+static bool move_pointer(struct probe *mover, int x, int y) {
+	char cmd[64];
+	snprintf(cmd, sizeof(cmd), "pointer %d %d %d %d", x, y, LAYOUT_W, LAYOUT_H);
+	return probe_cmd(mover, cmd, "moved");
+}
+
+/* Waits until everything the compositor sent so far has been printed. */
+static void sync_probe(struct probe *probe, char *seen, size_t size) {
+	ph_write_line(&probe->process, "sync-marker");
+	collect(probe, "error unknown command 'sync-marker'", seen, size);
+}
+
+static void test_events(struct probe *cursor, struct probe *mover) {
+	char seen[2048];
+	move_pointer(mover, 100, 200);
+	bool got = collect(cursor, "cursor hotspot 3 5", seen, sizeof(seen));
+	const char *enter = strstr(seen, "cursor enter");
+	const char *position = strstr(seen, "cursor position 100 200");
+	ph_ok(got && enter != NULL && position != NULL && enter < position,
+		"pointer over the window: enter, then position 100,200 and the client's hotspot 3,5 (%s)",
+		seen);
+
+	move_pointer(mover, 300, 150);
+	got = collect(cursor, "cursor position", seen, sizeof(seen));
+	char tail[2048];
+	sync_probe(cursor, tail, sizeof(tail));
+	ph_ok(got && strstr(seen, "cursor position 300 150") != NULL &&
+		strstr(seen, "hotspot") == NULL && strstr(tail, "cursor") == NULL,
+		"a move sends the position alone, the unchanged hotspot is not repeated (%s / %s)",
+		seen, tail);
+
+	/* The image spans 638..653: it still intersects output 0 while the hotspot is beyond it. */
+	move_pointer(mover, 641, 150);
+	got = collect(cursor, "cursor position", seen, sizeof(seen));
+	ph_ok(got && strstr(seen, "cursor position 641 150") != NULL && strstr(seen, "leave") == NULL,
+		"a cursor image overlapping the edge stays entered, position beyond the buffer (%s)",
+		seen);
+
+	move_pointer(mover, 900, 150);
+	got = collect(cursor, "cursor leave", seen, sizeof(seen));
+	sync_probe(cursor, tail, sizeof(tail));
+	ph_ok(got && strstr(tail, "cursor") == NULL,
+		"on the other output: leave, and no position while away (%s / %s)", seen, tail);
+
+	move_pointer(mover, 120, 60);
+	got = collect(cursor, "cursor hotspot", seen, sizeof(seen));
+	enter = strstr(seen, "cursor enter");
+	position = strstr(seen, "cursor position 120 60");
+	ph_ok(got && enter != NULL && position != NULL && enter < position,
+		"back again: enter, position and hotspot (%s)", seen);
+}
+
+static void test_image(struct probe *cursor) {
+	/* The constraints follow the image: the last ones announced are the client's 16x12. */
+	char seen[2048];
+	probe_cmd(cursor, "buffer c 0", "buffer");
+	bool sized = strstr(cursor->line, "16x12") != NULL;
+	if (!sized) {
+		/* The 16x12 constraints may still be on their way; use them once they arrive. */
+		probe_cmd(cursor, "destroy-buffer c", "destroyed");
+		sized = collect(cursor, "constraints 16x12", seen, sizeof(seen)) &&
+			probe_cmd(cursor, "buffer c 0", "buffer");
+	}
+	ph_ok(sized, "cursor image constraints are the image's size, 16x12 (%s)", cursor->line);
+	ph_ok(probe_cmd(cursor, "capture c", "ready"), "cursor image captured: %s", cursor->line);
+	long exact = probe_count(cursor, "c", 0, 0, CURSOR_W, CURSOR_H, CURSOR_COLOR);
+	ph_ok(exact == CURSOR_W * CURSOR_H, "cursor image is the client's pixels, ARGB (%ld of %d)",
+		exact, CURSOR_W * CURSOR_H);
+	probe_cmd(cursor, "capture c", NULL);
+	char line[256];
+	bool early = ph_read_line(&cursor->process, line, sizeof(line), 300);
+	ph_ok(!early, "the next cursor frame waits for a new image%s%s", early ? ": " : "",
+		early ? line : "");
+}
+
+/* A session on output 0 with its own buffer, captured once. */
+static bool fresh_capture(struct probe *probe, bool paint, const char *buffer) {
+	char cmd[64];
+	probe_cmd(probe, "destroy-session", "destroyed");
+	probe_cmd(probe, paint ? "output 0 cursors" : "output 0", "constraints");
+	snprintf(cmd, sizeof(cmd), "buffer %s 1", buffer);
+	probe_cmd(probe, cmd, "buffer");
+	snprintf(cmd, sizeof(cmd), "capture %s", buffer);
+	return probe_cmd(probe, cmd, "ready");
+}
+
+static void test_paint(struct probe *painted, struct probe *plain, struct probe *mover) {
+	move_pointer(mover, 200, 100);
+	int bx = 200 - HOTSPOT_X, by = 100 - HOTSPOT_Y;
+	/* Opaque output pixels: compare the colour bytes only. */
+	ph_ok(fresh_capture(painted, true, "p") && fresh_capture(plain, false, "n"),
+		"two sessions on one output capture at the same time");
+	long in_painted = probe_count(painted, "p", bx, by, CURSOR_W, CURSOR_H, CURSOR_COLOR);
+	long bg_plain = probe_count(plain, "n", bx, by, CURSOR_W, CURSOR_H,
+		0xff000000u | BACKGROUND);
+	ph_ok(in_painted == CURSOR_W * CURSOR_H, "paint_cursors: the cursor at hotspot-adjusted "
+		"%d,%d (%ld of %d)", bx, by, in_painted, CURSOR_W * CURSOR_H);
+	ph_ok(bg_plain == CURSOR_W * CURSOR_H,
+		"without paint_cursors: no cursor, the window's pixels (%ld of %d)", bg_plain,
+		CURSOR_W * CURSOR_H);
+	long rest = probe_count(painted, "p", 0, 0, 640, 480, 0xff000000u | BACKGROUND);
+	ph_ok(rest == 640 * 480 - CURSOR_W * CURSOR_H,
+		"paint_cursors changes nothing but the cursor's pixels (%ld)", rest);
+
+	/* A move alone is new content for the painting session only. */
+	probe_cmd(painted, "capture p", NULL);
+	probe_cmd(plain, "capture n", NULL);
+	move_pointer(mover, 400, 300);
+	bool ready = ph_expect_line(&painted->process, "ready", painted->line,
+		sizeof(painted->line), 5000);
+	int nx = 400 - HOTSPOT_X, ny = 300 - HOTSPOT_Y;
+	char want_old[64], want_new[64];
+	snprintf(want_old, sizeof(want_old), "%d,%d,%d,%d", bx, by, CURSOR_W, CURSOR_H);
+	snprintf(want_new, sizeof(want_new), "%d,%d,%d,%d", nx, ny, CURSOR_W, CURSOR_H);
+	ph_ok(ready && strstr(painted->line, want_old) != NULL &&
+		strstr(painted->line, want_new) != NULL,
+		"a waiting painted frame completes on a move; damage is exactly both boxes (%s)",
+		painted->line);
+	long old_box = probe_count(painted, "p", bx, by, CURSOR_W, CURSOR_H,
+		0xff000000u | BACKGROUND);
+	long new_box = probe_count(painted, "p", nx, ny, CURSOR_W, CURSOR_H, CURSOR_COLOR);
+	ph_ok(old_box == CURSOR_W * CURSOR_H && new_box == CURSOR_W * CURSOR_H,
+		"same buffer again: the old place restored (%ld), the cursor at the new one (%ld)",
+		old_box, new_box);
+	char line[256];
+	bool early = ph_read_line(&plain->process, line, sizeof(line), 300);
+	ph_ok(!early, "the session without paint_cursors keeps waiting: nothing of it changed%s%s",
+		early ? ": " : "", early ? line : "");
+	probe_cmd(plain, "destroy-session", "destroyed");
+}
+
+/* Premultiplied source over an opaque destination, per channel. */
+static uint32_t over(uint32_t src, uint32_t dst) {
+	uint32_t inv = 255 - (src >> 24), out = 0xff000000u;
+	for (int shift = 0; shift < 24; shift += 8) {
+		uint32_t c = ((src >> shift) & 0xff) + (((dst >> shift) & 0xff) * inv + 127) / 255;
+		out |= (c > 255 ? 255 : c) << shift;
+	}
+	return out;
+}
+
+static uint32_t *load_dump(const char *path, size_t words) {
+	char *data = ph_read_file(path);
+	uint32_t *pixels = malloc(words * 4);
+	if (data != NULL && pixels != NULL) {
+		memcpy(pixels, data, words * 4);
+	}
+	free(data);
+	return data != NULL ? pixels : (free(pixels), NULL);
+}
+
+/*
+ * Over the empty second output the compositor shows its theme's default
+ * cursor: antialiased, so the check is that the painted capture equals the
+ * plain one with the captured cursor image blended in at position - hotspot.
+ */
+static void test_theme_cursor(struct ph_compositor *c, struct probe *mover) {
+	struct probe cursor, painted, plain;
+	probe_start(c, &cursor);
+	probe_start(c, &painted);
+	probe_start(c, &plain);
+	char seen[2048];
+	probe_cmd(&cursor, "cursor-session 1", "constraints");
+	move_pointer(mover, 640 + 300, 200);
+	bool entered = collect(&cursor, "cursor hotspot", seen, sizeof(seen));
+	int x = -1, y = -1, hx = -1, hy = -1;
+	const char *pos = strstr(seen, "cursor position ");
+	const char *hot = strstr(seen, "cursor hotspot ");
+	if (pos != NULL && hot != NULL) {
+		sscanf(pos, "cursor position %d %d", &x, &y);
+		sscanf(hot, "cursor hotspot %d %d", &hx, &hy);
+	}
+	ph_ok(entered && x == 300 && y == 200 && hx >= 0 && hy >= 0,
+		"theme cursor on output 1: position 300,200 in its own coordinates, hotspot %d,%d (%s)",
+		hx, hy, seen);
+	/* Constraints may have moved from the initial guess to the theme image's size. */
+	ph_write_line(&cursor.process, "sync-marker");
+	collect(&cursor, "error unknown command", seen, sizeof(seen));
+	int cw = 0, ch = 0;
+	for (char *p = strstr(seen, "constraints "); p != NULL; p = strstr(p + 1, "constraints ")) {
+		sscanf(p, "constraints %dx%d", &cw, &ch);
+	}
+	probe_cmd(&cursor, "buffer c 0", "buffer");
+	bool image = probe_cmd(&cursor, "capture c", "ready");
+	char path[512];
+	snprintf(path, sizeof(path), "dump c %s", ph_scratch("cursor.raw"));
+	image = image && probe_cmd(&cursor, path, "dumped");
+	sscanf(cursor.line, "dumped %dx%d", &cw, &ch);
+
+	probe_cmd(&painted, "output 1 cursors", "constraints");
+	probe_cmd(&plain, "output 1", "constraints");
+	probe_cmd(&painted, "buffer p 1", "buffer");
+	probe_cmd(&plain, "buffer n 1", "buffer");
+	bool captured = probe_cmd(&painted, "capture p", "ready") &&
+		probe_cmd(&plain, "capture n", "ready");
+	snprintf(path, sizeof(path), "dump p %s", ph_scratch("painted.raw"));
+	captured = captured && probe_cmd(&painted, path, "dumped");
+	snprintf(path, sizeof(path), "dump n %s", ph_scratch("plain.raw"));
+	captured = captured && probe_cmd(&plain, path, "dumped");
+	ph_ok(image && captured && cw > 0 && ch > 0, "cursor image (%dx%d) and both output "
+		"captures saved", cw, ch);
+
+	uint32_t *cur = image ? load_dump(ph_scratch("cursor.raw"), (size_t)cw * ch) : NULL;
+	uint32_t *p = captured ? load_dump(ph_scratch("painted.raw"), 640 * 480) : NULL;
+	uint32_t *n = captured ? load_dump(ph_scratch("plain.raw"), 640 * 480) : NULL;
+	long mismatches = -1, covered = 0;
+	char why[160] = "no data";
+	if (cur != NULL && p != NULL && n != NULL) {
+		mismatches = 0;
+		for (int j = 0; j < 480; j++) {
+			for (int i = 0; i < 640; i++) {
+				int ci = i - (x - hx), cj = j - (y - hy);
+				uint32_t want = n[j * 640 + i] | 0xff000000u;
+				if (ci >= 0 && cj >= 0 && ci < cw && cj < ch) {
+					uint32_t src = cur[cj * cw + ci];
+					covered += src >> 24 != 0;
+					want = over(src, want);
+				}
+				uint32_t got = p[j * 640 + i] | 0xff000000u;
+				if (got != want && mismatches++ == 0) {
+					snprintf(why, sizeof(why), "first at %d,%d: 0x%08x, expected 0x%08x",
+						i, j, got, want);
+				}
+			}
+		}
+		if (mismatches == 0) {
+			snprintf(why, sizeof(why), "%ld cursor pixels", covered);
+		}
+	}
+	ph_ok(mismatches == 0 && covered > 0, "painted = plain + the captured cursor image "
+		"blended at position - hotspot, every pixel (%s)", why);
+	free(cur);
+	free(p);
+	free(n);
+	probe_cmd(&cursor, "quit", NULL);
+	probe_cmd(&painted, "quit", NULL);
+	probe_cmd(&plain, "quit", NULL);
+	ph_wait(&cursor.process, 5000);
+	ph_wait(&painted.process, 5000);
+	ph_wait(&plain.process, 5000);
+}
+
+int main(int argc, char *argv[]) {
+	ph_init(argc, argv, 120);
+	struct ph_compositor c;
+	if (!ph_compositor_start(&c, (const char *[]){"--mode", "640x480", "--outputs", "2",
+			NULL})) {
+		ph_ok(false, "compositor started");
+		return ph_finish();
+	}
+	char color[32], cursor_spec[64], line[256];
+	snprintf(color, sizeof(color), "0xff%06x", BACKGROUND);
+	snprintf(cursor_spec, sizeof(cursor_spec), "%dx%d+%dx%d:0x%08x", HOTSPOT_X, HOTSPOT_Y,
+		CURSOR_W, CURSOR_H, CURSOR_COLOR);
+	struct ph_process paint;
+	ph_spawn(&c, &paint, (const char *[]){ph_path("ph-paint"), "--fullscreen", "--color", color,
+		"--cursor", cursor_spec, NULL}, PH_PIPE_STDIN | PH_PIPE_STDOUT);
+	bool mapped = false;
+	while (!mapped && ph_expect_line(&paint, "ready", line, sizeof(line), 5000)) {
+		mapped = strcmp(line, "ready 640x480") == 0;
+	}
+	ph_ok(mapped, "client fills output 0: %s", line);
+
+	struct probe cursor, mover, painted, plain;
+	probe_start(&c, &mover);
+	probe_start(&c, &cursor);
+	probe_cmd(&cursor, "cursor-session 0", "constraints");
+	ph_ok(strstr(cursor.line, "formats=0,") != NULL,
+		"cursor image constraints offer ARGB8888 first (%s)", cursor.line);
+
+	test_events(&cursor, &mover);
+	test_image(&cursor);
+	probe_start(&c, &painted);
+	probe_start(&c, &plain);
+	test_paint(&painted, &plain, &mover);
+	probe_cmd(&painted, "quit", NULL);
+	probe_cmd(&plain, "quit", NULL);
+	ph_wait(&painted.process, 5000);
+	ph_wait(&plain.process, 5000);
+
+	probe_cmd(&cursor, "destroy-cursor-session", "destroyed");
+	probe_cmd(&cursor, "destroy-session", "destroyed");
+	probe_cmd(&cursor, "quit", NULL);
+	ph_ok(ph_wait(&cursor.process, 5000) == 0, "cursor probe exits cleanly");
+
+	test_theme_cursor(&c, &mover);
+
+	probe_cmd(&mover, "quit", NULL);
+	ph_wait(&mover.process, 5000);
+	ph_kill(&paint);
+	int code = ph_compositor_stop(&c);
+	ph_ok(code == 0, "compositor exits cleanly (%d)", code);
+	return ph_finish();
+}
