@@ -129,7 +129,8 @@ void output_handle_new(struct wl_listener *listener, void *data) {
 	output->scene_output = wlr_scene_output_create(server->scene, wlr_output);
 	wlr_scene_output_layout_add_output(server->scene_layout, layout_output,
 		output->scene_output);
-	output->capture = capture_output_create(server->capture, wlr_output);
+	output->capture = capture_output_create(server->capture, wlr_output,
+		output->scene_output);
 
 	wlr_log(WLR_INFO, "output %s added: %dx%d scale %.2f", wlr_output->name,
 		wlr_output->width, wlr_output->height, wlr_output->scale);

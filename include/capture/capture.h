@@ -20,6 +20,7 @@ struct wlr_cursor;
 struct wlr_ext_foreign_toplevel_handle_v1;
 struct wlr_output;
 struct wlr_renderer;
+struct wlr_scene_output;
 struct wlr_scene_tree;
 struct wlr_seat;
 
@@ -58,9 +59,14 @@ struct pinhole_capture *capture_create(const struct capture_config *config);
 /* Every function below accepts a NULL capture or object and then does nothing. */
 void capture_destroy(struct pinhole_capture *capture);
 
-/* Output sources. The compositor creates one per output and destroys it with the output. */
+/*
+ * Output sources. The compositor creates one per output and destroys it with
+ * the output. scene_output (may be NULL) is what the output shows: the module
+ * renders from it only the few pixels under a software cursor, so that
+ * sessions without paint_cursors get no cursor.
+ */
 struct capture_output *capture_output_create(struct pinhole_capture *capture,
-	struct wlr_output *output);
+	struct wlr_output *output, struct wlr_scene_output *scene_output);
 void capture_output_destroy(struct capture_output *output);
 /* True while a frame waits for this output's next commit. */
 bool capture_output_wants_frame(struct capture_output *output);

@@ -146,6 +146,14 @@ struct capture_source *capture_output_source_under_cursor(struct pinhole_capture
  */
 bool capture_paint_cursor(struct wlr_buffer *dst, const struct capture_cursor *cursor,
 	enum wl_output_transform transform, int source_width, int source_height);
+/* A pixel of the transformed (logical) orientation to buffer coordinates. */
+void capture_transformed_to_buffer(int *x, int *y, enum wl_output_transform transform,
+	int source_width, int source_height);
+/* A box of the transformed orientation to buffer coordinates, clipped to the source. */
+struct wlr_box;
+void capture_transformed_box_to_buffer(const struct wlr_box *box,
+	enum wl_output_transform transform, int source_width, int source_height,
+	pixman_region32_t *region);
 /* The cursor's image box in the source's buffer coordinates (transform undone). */
 void capture_cursor_buffer_box(const struct capture_cursor *cursor,
 	enum wl_output_transform transform, int source_width, int source_height,
@@ -164,12 +172,28 @@ void capture_session_send_constraints(struct capture_session *session);
 void capture_session_constraints_changed(struct capture_session *session);
 bool capture_session_is_waiting(struct capture_session *session);
 
+/* Offscreen scene rendering (render.c) */
+struct wlr_scene_node;
+/* A scene node's size as wlr_scene lays it out (0x0 for trees). */
+void capture_scene_node_size(struct wlr_scene_node *node, int *width, int *height);
+/*
+ * Renders node and its children into dst, clipped: the scene point
+ * (origin_x, origin_y) lands on dst's 0,0, logical sizes times scale, over
+ * background (premultiplied RGBA).
+ */
+bool capture_render_scene(struct wlr_renderer *renderer, struct wlr_buffer *dst,
+	struct wlr_scene_node *node, double origin_x, double origin_y, float scale,
+	const float background[4], const pixman_region32_t *clip);
+
 /* Pixel copies (copy.c) */
 uint32_t capture_shm_format_to_drm(uint32_t shm_format);
 uint32_t capture_drm_format_to_shm(uint32_t drm_format);
 bool capture_format_has_alpha(uint32_t drm_format);
 /* Whether copy_rect_convert() can read or write this format. */
 bool capture_format_is_supported(uint32_t drm_format);
+/* One pixel between ARGB8888 order and a supported format (a red/blue swap or nothing). */
+uint32_t capture_pixel_from_argb(uint32_t argb, uint32_t dst_format);
+uint32_t capture_pixel_to_argb(uint32_t pixel, uint32_t src_format);
 void capture_copy_rect(void *dst, int dst_stride, uint32_t dst_format,
 	const void *src, int src_stride, uint32_t src_format, int x, int y, int width, int height);
 /*

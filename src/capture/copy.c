@@ -78,6 +78,18 @@ void capture_copy_rect(void *dst, int dst_stride, uint32_t dst_format,
 	}
 }
 
+uint32_t capture_pixel_from_argb(uint32_t argb, uint32_t dst_format) {
+	if (format_is_bgr(dst_format)) {
+		argb = (argb & 0xff00ff00u) | ((argb >> 16) & 0xffu) | ((argb & 0xffu) << 16);
+	}
+	return argb;
+}
+
+uint32_t capture_pixel_to_argb(uint32_t pixel, uint32_t src_format) {
+	/* The swap is its own inverse. */
+	return capture_pixel_from_argb(pixel, src_format);
+}
+
 static uint32_t opaque_variant(uint32_t drm_format) {
 	switch (drm_format) {
 	case DRM_FORMAT_ARGB8888:

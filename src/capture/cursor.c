@@ -159,6 +159,37 @@ void capture_cursor_image_finish(struct capture_cursor_image *image) {
 
 /* Painting */
 
+void capture_transformed_to_buffer(int *x, int *y, enum wl_output_transform transform,
+		int source_width, int source_height) {
+	int tw = source_width, th = source_height;
+	if (transform & WL_OUTPUT_TRANSFORM_90) {
+		tw = source_height;
+		th = source_width;
+	}
+	/* Map a one-pixel box the way outputs map their boxes, so both agree to the pixel. */
+	struct wlr_box px = {*x, *y, 1, 1};
+	wlr_box_transform(&px, &px, wlr_output_transform_invert(transform), tw, th);
+	*x = px.x;
+	*y = px.y;
+}
+
+void capture_transformed_box_to_buffer(const struct wlr_box *box,
+		enum wl_output_transform transform, int source_width, int source_height,
+		pixman_region32_t *region) {
+	int tw = source_width, th = source_height;
+	if (transform & WL_OUTPUT_TRANSFORM_90) {
+		tw = source_height;
+		th = source_width;
+	}
+	struct wlr_box in_buffer;
+	wlr_box_transform(&in_buffer, box, wlr_output_transform_invert(transform), tw, th);
+	pixman_region32_fini(region);
+	pixman_region32_init_rect(region, in_buffer.x, in_buffer.y,
+		(unsigned int)in_buffer.width, (unsigned int)in_buffer.height);
+	pixman_region32_intersect_rect(region, region, 0, 0, (unsigned int)source_width,
+		(unsigned int)source_height);
+}
+
 void capture_cursor_buffer_box(const struct capture_cursor *cursor,
 		enum wl_output_transform transform, int source_width, int source_height,
 		pixman_region32_t *box) {
@@ -166,22 +197,13 @@ void capture_cursor_buffer_box(const struct capture_cursor *cursor,
 	if (!cursor->visible || cursor->pixels == NULL) {
 		return;
 	}
-	int tw = source_width, th = source_height;
-	if (transform & WL_OUTPUT_TRANSFORM_90) {
-		tw = source_height;
-		th = source_width;
-	}
 	struct wlr_box image = {
 		.x = cursor->x - cursor->hotspot_x,
 		.y = cursor->y - cursor->hotspot_y,
 		.width = cursor->width,
 		.height = cursor->height,
 	};
-	wlr_box_transform(&image, &image, wlr_output_transform_invert(transform), tw, th);
-	pixman_region32_union_rect(box, box, image.x, image.y, (unsigned int)image.width,
-		(unsigned int)image.height);
-	pixman_region32_intersect_rect(box, box, 0, 0, (unsigned int)source_width,
-		(unsigned int)source_height);
+	capture_transformed_box_to_buffer(&image, transform, source_width, source_height, box);
 }
 
 static uint32_t blend_over(uint32_t src, uint32_t dst, bool dst_has_alpha) {
@@ -193,10 +215,6 @@ static uint32_t blend_over(uint32_t src, uint32_t dst, bool dst_has_alpha) {
 		out |= (c > 255 ? 255 : c) << shift;
 	}
 	return dst_has_alpha ? out : (out | 0xff000000u);
-}
-
-static uint32_t swap_red_blue(uint32_t p) {
-	return (p & 0xff00ff00u) | ((p >> 16) & 0xffu) | ((p & 0xffu) << 16);
 }
 
 bool capture_paint_cursor(struct wlr_buffer *dst, const struct capture_cursor *cursor,
@@ -215,14 +233,7 @@ bool capture_paint_cursor(struct wlr_buffer *dst, const struct capture_cursor *c
 		wlr_buffer_end_data_ptr_access(dst);
 		return false;
 	}
-	bool bgr = format == DRM_FORMAT_XBGR8888 || format == DRM_FORMAT_ABGR8888;
 	bool has_alpha = capture_format_has_alpha(format);
-	int tw = source_width, th = source_height;
-	if (transform & WL_OUTPUT_TRANSFORM_90) {
-		tw = source_height;
-		th = source_width;
-	}
-	enum wl_output_transform to_buffer = wlr_output_transform_invert(transform);
 	int left = cursor->x - cursor->hotspot_x, top = cursor->y - cursor->hotspot_y;
 	/* Cursors are small: map each image pixel the way the output maps boxes. */
 	for (int j = 0; j < cursor->height; j++) {
@@ -231,16 +242,16 @@ bool capture_paint_cursor(struct wlr_buffer *dst, const struct capture_cursor *c
 			if (src == 0) {
 				continue;
 			}
-			struct wlr_box px = {left + i, top + j, 1, 1};
-			wlr_box_transform(&px, &px, to_buffer, tw, th);
-			if (px.x < 0 || px.y < 0 || px.x >= source_width || px.y >= source_height) {
+			int bx = left + i, by = top + j;
+			capture_transformed_to_buffer(&bx, &by, transform, source_width, source_height);
+			if (bx < 0 || by < 0 || bx >= source_width || by >= source_height) {
 				continue;
 			}
-			uint32_t *d = (uint32_t *)((uint8_t *)data + (size_t)px.y * stride) + px.x;
-			uint32_t under = bgr ? swap_red_blue(*d) : *d;
+			uint32_t *d = (uint32_t *)((uint8_t *)data + (size_t)by * stride) + bx;
+			uint32_t under = capture_pixel_to_argb(*d, format);
 			uint32_t out = blend_over(src, has_alpha ? under : (under | 0xff000000u),
 				has_alpha);
-			*d = bgr ? swap_red_blue(out) : out;
+			*d = capture_pixel_from_argb(out, format);
 		}
 	}
 	wlr_buffer_end_data_ptr_access(dst);

@@ -1,7 +1,13 @@
+#include <drm_fourcc.h>
 #include <stdlib.h>
 #include <time.h>
+#include <wlr/render/allocator.h>
+#include <wlr/render/wlr_renderer.h>
+#include <wlr/render/wlr_texture.h>
 #include <wlr/types/wlr_buffer.h>
 #include <wlr/types/wlr_output.h>
+#include <wlr/types/wlr_scene.h>
+#include <wlr/util/box.h>
 #include <wlr/util/log.h>
 #include "capture/internal.h"
 
@@ -14,6 +20,7 @@
 struct capture_output {
 	struct capture_source base;
 	struct wlr_output *output;
+	struct wlr_scene_output *scene_output;
 	struct wl_list link; /* pinhole_capture.outputs */
 	struct wlr_buffer *current; /* locked; NULL before the first commit */
 	uint32_t current_seq; /* commit that produced current */
@@ -22,6 +29,13 @@ struct capture_output {
 	/* Direct scan-out is off while a frame waits after a commit that was not a full frame. */
 	bool scanout_locked;
 	struct capture_cursor_image cursor_image;
+	/*
+	 * Where wlroots drew the pointer into current (a software cursor), in
+	 * transformed output pixels; empty with a cursor plane. Copies render
+	 * that part again without it: the cursor is painted only on request.
+	 */
+	struct wlr_box baked_cursor;
+	struct wlr_buffer *unbake_buffer; /* offscreen, baked_cursor-sized */
 
 	struct wl_listener commit;
 	struct wl_listener present;
@@ -50,6 +64,75 @@ static void output_request_frame(struct capture_source *source, bool force) {
 	}
 }
 
+static bool ensure_unbake_buffer(struct capture_output *output, int width, int height) {
+	if (output->unbake_buffer != NULL && output->unbake_buffer->width == width &&
+			output->unbake_buffer->height == height) {
+		return true;
+	}
+	wlr_buffer_drop(output->unbake_buffer);
+	uint64_t modifier = DRM_FORMAT_MOD_LINEAR;
+	struct wlr_drm_format format = {
+		.format = DRM_FORMAT_ARGB8888,
+		.len = 1,
+		.capacity = 1,
+		.modifiers = &modifier,
+	};
+	output->unbake_buffer = wlr_allocator_create_buffer(output->base.capture->config.allocator,
+		width, height, &format);
+	return output->unbake_buffer != NULL;
+}
+
+/* Writes the scene under the software cursor, without it, into dst where region says. */
+static bool unbake_cursor(struct capture_output *output, struct wlr_buffer *dst,
+		const pixman_region32_t *region) {
+	struct pinhole_capture *capture = output->base.capture;
+	struct wlr_renderer *renderer = capture->config.renderer;
+	const struct wlr_box *box = &output->baked_cursor;
+	struct wlr_scene_output *scene_output = output->scene_output;
+	float scale = output->output->scale;
+	/* wlr_scene clears outputs to opaque black. */
+	static const float black[4] = {0, 0, 0, 1};
+	if (scene_output == NULL || !ensure_unbake_buffer(output, box->width, box->height) ||
+			!capture_render_scene(renderer, output->unbake_buffer,
+				&scene_output->scene->tree.node, scene_output->x + box->x / scale,
+				scene_output->y + box->y / scale, scale, black, NULL)) {
+		return false;
+	}
+	uint32_t *pixels = malloc((size_t)box->width * box->height * 4);
+	struct wlr_texture *texture = wlr_texture_from_buffer(renderer, output->unbake_buffer);
+	bool ok = pixels != NULL && texture != NULL &&
+		wlr_texture_read_pixels(texture, &(struct wlr_texture_read_pixels_options){
+			.data = pixels,
+			.format = DRM_FORMAT_ARGB8888,
+			.stride = (uint32_t)box->width * 4,
+			.src_box = {0, 0, box->width, box->height},
+		});
+	wlr_texture_destroy(texture);
+	void *data;
+	uint32_t format;
+	size_t stride;
+	ok = ok && wlr_buffer_begin_data_ptr_access(dst, WLR_BUFFER_DATA_PTR_ACCESS_WRITE,
+		&data, &format, &stride);
+	if (ok) {
+		struct capture_source *source = &output->base;
+		for (int j = 0; j < box->height; j++) {
+			for (int i = 0; i < box->width; i++) {
+				int x = box->x + i, y = box->y + j;
+				capture_transformed_to_buffer(&x, &y, source->transform, source->width,
+					source->height);
+				if (pixman_region32_contains_point(region, x, y, NULL)) {
+					uint32_t *d = (uint32_t *)((uint8_t *)data + (size_t)y * stride) + x;
+					*d = capture_pixel_from_argb(pixels[(size_t)j * box->width + i] |
+						0xff000000u, format);
+				}
+			}
+		}
+		wlr_buffer_end_data_ptr_access(dst);
+	}
+	free(pixels);
+	return ok;
+}
+
 static bool output_copy(struct capture_source *source, struct wlr_buffer *dst,
 		const pixman_region32_t *region) {
 	struct capture_output *output = output_from_source(source);
@@ -57,7 +140,24 @@ static bool output_copy(struct capture_source *source, struct wlr_buffer *dst,
 		return false;
 	}
 	/* What the output shows is opaque, whatever alpha a scanned-out buffer carries. */
-	return capture_copy_buffer(source->capture, dst, output->current, region, true);
+	if (!capture_copy_buffer(source->capture, dst, output->current, region, true)) {
+		return false;
+	}
+	if (wlr_box_empty(&output->baked_cursor)) {
+		return true;
+	}
+	pixman_region32_t under;
+	pixman_region32_init(&under);
+	capture_transformed_box_to_buffer(&output->baked_cursor, source->transform, source->width,
+		source->height, &under);
+	pixman_region32_intersect(&under, &under, region);
+	bool ok = pixman_region32_empty(&under) || unbake_cursor(output, dst, &under);
+	if (!ok) {
+		wlr_log(WLR_ERROR, "capture output %s: cannot remove the software cursor from a copy",
+			output->output->name);
+	}
+	pixman_region32_fini(&under);
+	return ok;
 }
 
 static bool output_has_content(struct capture_source *source) {
@@ -140,6 +240,26 @@ static bool is_full_frame(struct wlr_output *wlr_output, const struct wlr_output
 		buffer->height == wlr_output->height && !(state->committed & WLR_OUTPUT_STATE_LAYERS);
 }
 
+static void record_baked_cursor(struct capture_output *output) {
+	struct wlr_output *wlr_output = output->output;
+	struct wlr_output_cursor *cursor = capture_output_pointer_cursor(wlr_output);
+	output->baked_cursor = (struct wlr_box){0};
+	if (output->current == NULL || cursor == NULL || !cursor->visible ||
+			wlr_output->hardware_cursor == cursor) {
+		return;
+	}
+	/* The box wlroots drew, truncated the way wlroots truncates it. */
+	struct wlr_box drawn = {
+		.x = (int)(cursor->x - cursor->hotspot_x),
+		.y = (int)(cursor->y - cursor->hotspot_y),
+		.width = (int)cursor->width,
+		.height = (int)cursor->height,
+	};
+	struct wlr_box screen = {0};
+	wlr_output_transformed_resolution(wlr_output, &screen.width, &screen.height);
+	wlr_box_intersection(&output->baked_cursor, &drawn, &screen);
+}
+
 static void unlock_scanout_if_idle(struct capture_output *output) {
 	if (output->scanout_locked && !capture_source_is_wanted(&output->base)) {
 		wlr_output_lock_attach_render(output->output, false);
@@ -169,6 +289,7 @@ static void handle_commit(struct wl_listener *listener, void *data) {
 	if (is_full_frame(output->output, state)) {
 		output->current = wlr_buffer_lock(state->buffer);
 	}
+	record_baked_cursor(output);
 	output->current_seq = output->output->commit_seq;
 	output->presented = false;
 
@@ -208,7 +329,7 @@ static void handle_needs_frame(struct wl_listener *listener, void *data) {
 }
 
 struct capture_output *capture_output_create(struct pinhole_capture *capture,
-		struct wlr_output *wlr_output) {
+		struct wlr_output *wlr_output, struct wlr_scene_output *scene_output) {
 	if (capture == NULL) {
 		return NULL;
 	}
@@ -218,6 +339,7 @@ struct capture_output *capture_output_create(struct pinhole_capture *capture,
 	}
 	capture_source_init(&output->base, capture, &output_source_impl);
 	output->output = wlr_output;
+	output->scene_output = scene_output;
 	update_constraints(output);
 	output->commit.notify = handle_commit;
 	wl_signal_add(&wlr_output->events.commit, &output->commit);
@@ -243,6 +365,7 @@ void capture_output_destroy(struct capture_output *output) {
 	wl_list_remove(&output->needs_frame.link);
 	wl_list_remove(&output->link);
 	capture_cursor_image_finish(&output->cursor_image);
+	wlr_buffer_drop(output->unbake_buffer);
 	if (output->current != NULL) {
 		wlr_buffer_unlock(output->current);
 	}

@@ -41,19 +41,10 @@ struct extent_state {
 	float scale;
 };
 
-static void buffer_size(struct wlr_scene_buffer *scene_buffer, int *width, int *height) {
-	*width = scene_buffer->dst_width;
-	*height = scene_buffer->dst_height;
-	if (*width == 0 && scene_buffer->buffer != NULL) {
-		*width = scene_buffer->buffer->width;
-		*height = scene_buffer->buffer->height;
-	}
-}
-
 static void extent_iterator(struct wlr_scene_buffer *scene_buffer, int sx, int sy, void *data) {
 	struct extent_state *state = data;
 	int width, height;
-	buffer_size(scene_buffer, &width, &height);
+	capture_scene_node_size(&scene_buffer->node, &width, &height);
 	if (width <= 0 || height <= 0) {
 		return;
 	}
@@ -93,54 +84,6 @@ static void update_extent(struct capture_toplevel *toplevel) {
 	capture_source_set_constraints(&toplevel->base, width, height, WL_OUTPUT_TRANSFORM_NORMAL);
 }
 
-struct render_state {
-	struct capture_toplevel *toplevel;
-	struct wlr_render_pass *pass;
-	const pixman_region32_t *clip;
-};
-
-static void render_iterator(struct wlr_scene_buffer *scene_buffer, int sx, int sy, void *data) {
-	struct render_state *state = data;
-	struct capture_toplevel *toplevel = state->toplevel;
-	if (scene_buffer->buffer == NULL) {
-		return;
-	}
-	struct wlr_renderer *renderer = toplevel->base.capture->config.renderer;
-	struct wlr_client_buffer *client_buffer = wlr_client_buffer_get(scene_buffer->buffer);
-	struct wlr_texture *texture = client_buffer != NULL ? client_buffer->texture : NULL;
-	bool own_texture = false;
-	if (texture == NULL) {
-		texture = wlr_texture_from_buffer(renderer, scene_buffer->buffer);
-		own_texture = true;
-	}
-	if (texture == NULL) {
-		return;
-	}
-	int width, height;
-	buffer_size(scene_buffer, &width, &height);
-	float scale = toplevel->scale;
-	struct wlr_box dst = {
-		.x = (int)floorf((sx - toplevel->extent.x) * scale),
-		.y = (int)floorf((sy - toplevel->extent.y) * scale),
-		.width = (int)ceilf(width * scale),
-		.height = (int)ceilf(height * scale),
-	};
-	float alpha = scene_buffer->opacity;
-	wlr_render_pass_add_texture(state->pass, &(struct wlr_render_texture_options){
-		.texture = texture,
-		.src_box = scene_buffer->src_box,
-		.dst_box = dst,
-		.transform = scene_buffer->transform,
-		.alpha = &alpha,
-		.clip = state->clip,
-		.filter_mode = scene_buffer->filter_mode,
-		.blend_mode = WLR_RENDER_BLEND_MODE_PREMULTIPLIED,
-	});
-	if (own_texture) {
-		wlr_texture_destroy(texture);
-	}
-}
-
 static bool ensure_render_buffer(struct capture_toplevel *toplevel) {
 	struct capture_source *source = &toplevel->base;
 	if (toplevel->render_buffer != NULL &&
@@ -164,22 +107,11 @@ static bool toplevel_render(struct capture_toplevel *toplevel, const pixman_regi
 		wlr_log(WLR_ERROR, "capture toplevel %p: no offscreen buffer", (void *)toplevel);
 		return false;
 	}
-	struct wlr_renderer *renderer = toplevel->base.capture->config.renderer;
-	struct wlr_render_pass *pass = wlr_renderer_begin_buffer_pass(renderer,
-		toplevel->render_buffer, NULL);
-	if (pass == NULL) {
-		return false;
-	}
 	/* Transparent where the window has no pixels, so ARGB captures keep its shape. */
-	wlr_render_pass_add_rect(pass, &(struct wlr_render_rect_options){
-		.box = {0, 0, toplevel->base.width, toplevel->base.height},
-		.color = {0, 0, 0, 0},
-		.clip = region,
-		.blend_mode = WLR_RENDER_BLEND_MODE_NONE,
-	});
-	struct render_state state = {.toplevel = toplevel, .pass = pass, .clip = region};
-	wlr_scene_node_for_each_buffer(&toplevel->tree->node, render_iterator, &state);
-	return wlr_render_pass_submit(pass);
+	static const float transparent[4] = {0, 0, 0, 0};
+	return capture_render_scene(toplevel->base.capture->config.renderer,
+		toplevel->render_buffer, &toplevel->tree->node, toplevel->extent.x,
+		toplevel->extent.y, toplevel->scale, transparent, region);
 }
 
 static bool toplevel_copy(struct capture_source *source, struct wlr_buffer *dst,
