@@ -184,6 +184,46 @@ static void test_paint(struct probe *painted, struct probe *plain, struct probe 
 	probe_cmd(plain, "destroy-session", "destroyed");
 }
 
+/*
+ * Output 0 at scale 2 (output 1 stays at x=640 in the layout): positions,
+ * hotspot and image are in buffer pixels, so they double, and the client's
+ * scale-1 cursor image is scaled up the way the output shows it.
+ */
+static void test_scale(struct ph_compositor *c, struct probe *mover) {
+	char out[1024], seen[2048];
+	int code = ph_run(c, (const char *[]){"wlr-randr", "--output", "HEADLESS-1", "--scale", "2",
+		NULL}, 10000, out, sizeof(out));
+	ph_ok(code == 0, "wlr-randr sets scale 2 on output 0 (%d %s)", code, out);
+	struct probe cursor, painted;
+	probe_start(c, &cursor);
+	probe_start(c, &painted);
+	probe_cmd(&cursor, "cursor-session 0", "constraints");
+	move_pointer(mover, 100, 100);
+	bool got = collect(&cursor, "cursor hotspot 6 10", seen, sizeof(seen));
+	ph_ok(got && strstr(seen, "cursor position 200 200") != NULL,
+		"at scale 2: position 200,200 and hotspot 6,10 in buffer pixels (%s)", seen);
+	ph_write_line(&cursor.process, "sync-marker");
+	collect(&cursor, "error unknown command", seen, sizeof(seen));
+	probe_cmd(&cursor, "buffer c 0", "buffer");
+	ph_ok(strstr(cursor.line, "32x24") != NULL, "cursor image constraints 32x24 (%s)",
+		cursor.line);
+	probe_cmd(&cursor, "capture c", "ready");
+	long image = probe_count(&cursor, "c", 0, 0, 32, 24, CURSOR_COLOR);
+	ph_ok(image == 32 * 24, "cursor image scaled like the output shows it (%ld of %d)", image,
+		32 * 24);
+	probe_cmd(&painted, "output 0 cursors", "constraints");
+	probe_cmd(&painted, "buffer p 1", "buffer");
+	probe_cmd(&painted, "capture p", "ready");
+	long box = probe_count(&painted, "p", 194, 190, 32, 24, CURSOR_COLOR);
+	long all = probe_count(&painted, "p", 0, 0, 640, 480, CURSOR_COLOR);
+	ph_ok(box == 32 * 24 && all == 32 * 24, "painted at 194,190, 32x24 and nowhere else "
+		"(%ld, %ld)", box, all);
+	probe_cmd(&cursor, "quit", NULL);
+	probe_cmd(&painted, "quit", NULL);
+	ph_wait(&cursor.process, 5000);
+	ph_wait(&painted.process, 5000);
+}
+
 /* Premultiplied source over an opaque destination, per channel. */
 static uint32_t over(uint32_t src, uint32_t dst) {
 	uint32_t inv = 255 - (src >> 24), out = 0xff000000u;
@@ -342,6 +382,7 @@ static void run(bool software) {
 	ph_ok(ph_wait(&cursor.process, 5000) == 0, "cursor probe exits cleanly");
 
 	test_theme_cursor(&c, &mover);
+	test_scale(&c, &mover);
 
 	probe_cmd(&mover, "quit", NULL);
 	ph_wait(&mover.process, 5000);

@@ -108,6 +108,8 @@ static bool read_texture_scaled(struct wlr_texture *texture, const struct wlr_fb
 			pixman_double_to_fixed((double)box.height / height));
 		pixman_image_set_transform(src, &scale);
 		pixman_image_set_filter(src, PIXMAN_FILTER_BILINEAR, NULL, 0);
+		/* Edges keep their colour instead of fading into what lies outside the image. */
+		pixman_image_set_repeat(src, PIXMAN_REPEAT_PAD);
 		pixman_image_composite32(PIXMAN_OP_SRC, src, NULL, dst, 0, 0, 0, 0, 0, 0,
 			width, height);
 		pixman_image_unref(src);
