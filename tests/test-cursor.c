@@ -117,6 +117,26 @@ static void test_image(struct probe *cursor) {
 		early ? line : "");
 }
 
+/* The example client, run as a user would: events on stdout, the image as a PNG. */
+static void test_example(struct ph_compositor *c) {
+	char out[2048], prefix[512];
+	snprintf(prefix, sizeof(prefix), "%s", ph_scratch("cursor"));
+	int code = ph_run(c, (const char *[]){ph_path("capture-cursor"), "-o", "HEADLESS-1", "-n",
+		"1", prefix, NULL}, 10000, out, sizeof(out));
+	char png[600];
+	snprintf(png, sizeof(png), "%s-1.png", prefix);
+	ph_ok(code == 0 && strstr(out, "enter\n") != NULL && strstr(out, "hotspot 3 5\n") != NULL &&
+		strstr(out, "image 1 16x12 -> ") != NULL, "capture-cursor reports enter, the hotspot "
+		"and a 16x12 image (exit %d: %s)", code, out);
+	struct ph_image image = {0};
+	char why[160] = "no PNG";
+	bool exact = ph_image_load(png, &image) && image.width == CURSOR_W &&
+		image.height == CURSOR_H &&
+		ph_image_rect_is(&image, 0, 0, CURSOR_W, CURSOR_H, CURSOR_COLOR, why, sizeof(why));
+	ph_ok(exact, "capture-cursor's PNG is the client's cursor image (%s)", exact ? "exact" : why);
+	ph_image_finish(&image);
+}
+
 /* A session on output 0 with its own buffer, captured once. */
 static bool fresh_capture(struct probe *probe, bool paint, const char *buffer) {
 	char cmd[64];
@@ -368,6 +388,7 @@ static void run(bool software) {
 
 	test_events(&cursor, &mover);
 	test_image(&cursor);
+	test_example(&c);
 	probe_start(&c, &painted);
 	probe_start(&c, &plain);
 	test_paint(&painted, &plain, &mover, software);
