@@ -244,6 +244,64 @@ static void test_scale(struct ph_compositor *c, struct probe *mover) {
 	ph_wait(&painted.process, 5000);
 }
 
+/* grim: -c sets paint_cursors. The pointer is at 400,300 over the window. */
+static void test_grim(struct ph_compositor *c) {
+	char out[1024], why[160];
+	int bx = 400 - HOTSPOT_X, by = 300 - HOTSPOT_Y;
+	for (int with_cursor = 0; with_cursor < 2; with_cursor++) {
+		const char *path = ph_scratch(with_cursor ? "grim-c.png" : "grim.png");
+		int code = ph_run(c, (const char *[]){"grim", "-o", "HEADLESS-1",
+			with_cursor ? "-c" : "-o", with_cursor ? path : "HEADLESS-1",
+			with_cursor ? NULL : path, NULL}, 10000, out, sizeof(out));
+		struct ph_image image = {0};
+		snprintf(why, sizeof(why), "grim exit %d %.100s", code, out);
+		bool ok = code == 0 && ph_image_load(path, &image) &&
+			ph_image_rect_is(&image, bx, by, CURSOR_W, CURSOR_H,
+				with_cursor ? CURSOR_COLOR : 0xff000000u | BACKGROUND, why, sizeof(why));
+		ph_ok(ok, "grim%s: %s at the pointer (%s)", with_cursor ? " -c" : "",
+			with_cursor ? "the cursor" : "no cursor", ok ? "exact" : why);
+		ph_image_finish(&image);
+	}
+}
+
+/*
+ * cursor-shape-v1: a client asks for the theme's "text" shape; the cursor
+ * session reports another hotspot than the default arrow's and its image.
+ */
+static void test_shape(struct ph_compositor *c, struct probe *mover, struct ph_process *paint) {
+	char out[1024], seen[2048], line[256];
+	ph_run(c, (const char *[]){"wlr-randr", "--output", "HEADLESS-1", "--scale", "1", NULL},
+		10000, out, sizeof(out));
+	ph_kill(paint);
+	struct ph_process shaped;
+	ph_spawn(c, &shaped, (const char *[]){ph_path("ph-paint"), "--fullscreen",
+		"--cursor-shape", "9", NULL}, PH_PIPE_STDOUT);
+	bool mapped = false;
+	while (!mapped && ph_expect_line(&shaped, "ready", line, sizeof(line), 5000)) {
+		mapped = strcmp(line, "ready 640x480") == 0;
+	}
+	struct probe cursor;
+	probe_start(c, &cursor);
+	probe_cmd(&cursor, "cursor-session 0", "constraints");
+	move_pointer(mover, 900, 100); /* the desktop: default arrow, hotspot 3,1 */
+	move_pointer(mover, 100, 100);
+	int hx = -1, hy = -1;
+	bool got = false;
+	while (collect(&cursor, "cursor hotspot", seen, sizeof(seen))) {
+		const char *hot = strstr(seen, "cursor hotspot ");
+		sscanf(hot, "cursor hotspot %d %d", &hx, &hy);
+		if (hx != 3 || hy != 1) {
+			got = true;
+			break;
+		}
+	}
+	ph_ok(mapped && got, "the client's cursor-shape 'text' shows: hotspot %d,%d, not the "
+		"arrow's 3,1", hx, hy);
+	ph_kill(&shaped);
+	probe_cmd(&cursor, "quit", NULL);
+	ph_wait(&cursor.process, 5000);
+}
+
 /* Premultiplied source over an opaque destination, per channel. */
 static uint32_t over(uint32_t src, uint32_t dst) {
 	uint32_t inv = 255 - (src >> 24), out = 0xff000000u;
@@ -392,6 +450,7 @@ static void run(bool software) {
 	probe_start(&c, &painted);
 	probe_start(&c, &plain);
 	test_paint(&painted, &plain, &mover, software);
+	test_grim(&c);
 	probe_cmd(&painted, "quit", NULL);
 	probe_cmd(&plain, "quit", NULL);
 	ph_wait(&painted.process, 5000);
@@ -404,6 +463,7 @@ static void run(bool software) {
 
 	test_theme_cursor(&c, &mover);
 	test_scale(&c, &mover);
+	test_shape(&c, &mover, &paint);
 
 	probe_cmd(&mover, "quit", NULL);
 	ph_wait(&mover.process, 5000);

@@ -19,6 +19,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 #include <wayland-client.h>
+#include "cursor-shape-v1-client-protocol.h"
 #include "xdg-shell-client-protocol.h"
 
 /* Enough for the compositor to hold two buffers while we draw a third. */
@@ -56,6 +57,7 @@ struct options {
 	bool fullscreen;
 	struct rect_spec popup, subsurface;
 	struct rect_spec cursor; /* x, y: the hotspot */
+	uint32_t cursor_shape; /* wp_cursor_shape_device_v1 shape, 0: none */
 };
 
 enum reply {
@@ -104,6 +106,8 @@ struct app {
 	struct wl_seat *seat;
 	struct wl_pointer *pointer;
 	struct paint_surface cursor;
+	struct wp_cursor_shape_manager_v1 *cursor_shape_manager;
+	struct wp_cursor_shape_device_v1 *cursor_shape_device;
 
 	struct wl_list frame_waits;
 
@@ -128,6 +132,7 @@ static void usage(FILE *f) {
 		"  --popup XxY+WxH:0xAARRGGBB    xdg_popup once mapped\n"
 		"  --subsurface XxY+WxH:0xAARRGGBB  wl_subsurface\n"
 		"  --cursor HXxHY+WxH:0xAARRGGBB  solid cursor image with hotspot HX,HY\n"
+		"  --cursor-shape N           cursor-shape-v1 shape N (e.g. 9: text)\n"
 		"stdout: 'ready WxH' once a buffer of a new size was rendered,\n"
 		"'popup-ready' once the popup was rendered.\n"
 		"stdin: 'color 0xAARRGGBB', 'rect X Y W H 0xAARRGGBB' (reply 'ok'\n"
@@ -186,7 +191,8 @@ static bool parse_rect_spec(const char *s, struct rect_spec *spec) {
 
 static bool parse_options(struct options *opts, int argc, char *argv[]) {
 	enum { OPT_SIZE = 256, OPT_COLOR, OPT_PATTERN, OPT_FORMAT, OPT_TITLE,
-		OPT_APP_ID, OPT_FULLSCREEN, OPT_POPUP, OPT_SUBSURFACE, OPT_CURSOR, OPT_HELP };
+		OPT_APP_ID, OPT_FULLSCREEN, OPT_POPUP, OPT_SUBSURFACE, OPT_CURSOR, OPT_CURSOR_SHAPE,
+		OPT_HELP };
 	static const struct option long_options[] = {
 		{ "size", required_argument, NULL, OPT_SIZE },
 		{ "color", required_argument, NULL, OPT_COLOR },
@@ -198,6 +204,7 @@ static bool parse_options(struct options *opts, int argc, char *argv[]) {
 		{ "popup", required_argument, NULL, OPT_POPUP },
 		{ "subsurface", required_argument, NULL, OPT_SUBSURFACE },
 		{ "cursor", required_argument, NULL, OPT_CURSOR },
+		{ "cursor-shape", required_argument, NULL, OPT_CURSOR_SHAPE },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ 0 },
 	};
@@ -250,6 +257,12 @@ static bool parse_options(struct options *opts, int argc, char *argv[]) {
 		case OPT_CURSOR:
 			ok = parse_rect_spec(optarg, &opts->cursor);
 			break;
+		case OPT_CURSOR_SHAPE: {
+			int shape = 0;
+			ok = parse_int(optarg, &shape) && shape > 0;
+			opts->cursor_shape = (uint32_t)shape;
+			break;
+		}
 		case OPT_HELP:
 			usage(stdout);
 			exit(0);
@@ -646,10 +659,18 @@ static const struct xdg_wm_base_listener wm_base_listener = {
 	.ping = wm_base_handle_ping,
 };
 
-/* With --cursor, the pointer over our window shows a known image and hotspot. */
+/*
+ * With --cursor, the pointer over our window shows a known image and hotspot;
+ * with --cursor-shape, a shape from the compositor's cursor theme.
+ */
 static void pointer_handle_enter(void *data, struct wl_pointer *pointer, uint32_t serial,
 		struct wl_surface *surface, wl_fixed_t x, wl_fixed_t y) {
 	struct app *app = data;
+	if (app->cursor_shape_device != NULL) {
+		wp_cursor_shape_device_v1_set_shape(app->cursor_shape_device, serial,
+			app->opts.cursor_shape);
+		return;
+	}
 	const struct rect_spec *spec = &app->opts.cursor;
 	if (app->cursor.surface == NULL) {
 		app->cursor.surface = wl_compositor_create_surface(app->compositor);
@@ -699,8 +720,12 @@ static void registry_handle_global(void *data, struct wl_registry *registry,
 			&wl_subcompositor_interface, 1);
 	} else if (strcmp(interface, wl_shm_interface.name) == 0) {
 		app->shm = wl_registry_bind(registry, name, &wl_shm_interface, 1);
-	} else if (strcmp(interface, wl_seat_interface.name) == 0 && app->opts.cursor.set &&
-			app->seat == NULL) {
+	} else if (strcmp(interface, wp_cursor_shape_manager_v1_interface.name) == 0 &&
+			app->opts.cursor_shape != 0) {
+		app->cursor_shape_manager = wl_registry_bind(registry, name,
+			&wp_cursor_shape_manager_v1_interface, 1);
+	} else if (strcmp(interface, wl_seat_interface.name) == 0 &&
+			(app->opts.cursor.set || app->opts.cursor_shape != 0) && app->seat == NULL) {
 		app->seat = wl_registry_bind(registry, name, &wl_seat_interface, 1);
 		app->pointer = wl_seat_get_pointer(app->seat);
 		wl_pointer_add_listener(app->pointer, &pointer_listener, app);
@@ -739,6 +764,14 @@ static bool bind_globals(struct app *app) {
 	ok = require_global(app->wm_base, "xdg_wm_base") && ok;
 	if (app->opts.subsurface.set) {
 		ok = require_global(app->subcompositor, "wl_subcompositor") && ok;
+	}
+	if (app->opts.cursor_shape != 0) {
+		ok = require_global(app->cursor_shape_manager, "wp_cursor_shape_manager_v1") &&
+			require_global(app->pointer, "wl_seat") && ok;
+		if (ok) {
+			app->cursor_shape_device = wp_cursor_shape_manager_v1_get_pointer(
+				app->cursor_shape_manager, app->pointer);
+		}
 	}
 	return ok;
 }
@@ -993,6 +1026,12 @@ static void app_finish(struct app *app) {
 		wl_callback_destroy(wait->callback);
 		wl_list_remove(&wait->link);
 		free(wait);
+	}
+	if (app->cursor_shape_device != NULL) {
+		wp_cursor_shape_device_v1_destroy(app->cursor_shape_device);
+	}
+	if (app->cursor_shape_manager != NULL) {
+		wp_cursor_shape_manager_v1_destroy(app->cursor_shape_manager);
 	}
 	if (app->pointer != NULL) {
 		wl_pointer_destroy(app->pointer);
