@@ -42,10 +42,15 @@ static bool collect(struct probe *probe, const char *last, char *out, size_t siz
 	return false;
 }
 
-static bool move_pointer(struct probe *mover, int x, int y) {
+/* Absolute motion maps onto the layout's bounding box, layout_w x layout_h. */
+static bool move_pointer_in(struct probe *mover, int x, int y, int layout_w, int layout_h) {
 	char cmd[64];
-	snprintf(cmd, sizeof(cmd), "pointer %d %d %d %d", x, y, LAYOUT_W, LAYOUT_H);
+	snprintf(cmd, sizeof(cmd), "pointer %d %d %d %d", x, y, layout_w, layout_h);
 	return probe_cmd(mover, cmd, "moved");
+}
+
+static bool move_pointer(struct probe *mover, int x, int y) {
+	return move_pointer_in(mover, x, y, LAYOUT_W, LAYOUT_H);
 }
 
 /* Waits until everything the compositor sent so far has been printed. */
@@ -244,6 +249,42 @@ static void test_scale(struct ph_compositor *c, struct probe *mover) {
 	ph_wait(&painted.process, 5000);
 }
 
+/*
+ * Output 0 turned 90 degrees: positions are in the turned (logical)
+ * orientation, and grim, which turns frames upright by their transform event,
+ * must find the painted cursor upright at position - hotspot.
+ */
+static void test_transform(struct ph_compositor *c, struct probe *mover) {
+	char out[1024], seen[2048], why[160] = "no image";
+	int code = ph_run(c, (const char *[]){"wlr-randr", "--output", "HEADLESS-1", "--scale", "1",
+		"--transform", "90", NULL}, 10000, out, sizeof(out));
+	ph_ok(code == 0, "wlr-randr turns output 0 by 90 degrees (%d %s)", code, out);
+	struct probe cursor;
+	probe_start(c, &cursor);
+	probe_cmd(&cursor, "cursor-session 0", "constraints");
+	/* Output 0 is 480x640 now; the layout's box is 1280x640. */
+	move_pointer_in(mover, 100, 50, LAYOUT_W, 640);
+	bool got = collect(&cursor, "cursor position 100 50", seen, sizeof(seen));
+	ph_ok(got, "turned output: position 100,50 in its turned pixels (%s)", seen);
+	const char *path = ph_scratch("grim-turned.png");
+	code = ph_run(c, (const char *[]){"grim", "-c", "-o", "HEADLESS-1", path, NULL}, 10000, out,
+		sizeof(out));
+	struct ph_image image = {0};
+	bool ok = code == 0 && ph_image_load(path, &image) && image.width == 480 &&
+		image.height == 640 &&
+		ph_image_rect_is(&image, 100 - HOTSPOT_X, 50 - HOTSPOT_Y, CURSOR_W, CURSOR_H,
+			CURSOR_COLOR, why, sizeof(why)) &&
+		ph_image_rect_is(&image, 100 - HOTSPOT_X + CURSOR_W, 50 - HOTSPOT_Y, 4, CURSOR_H,
+			0xff000000u | BACKGROUND, why, sizeof(why));
+	ph_ok(ok, "grim -c on the turned output: a 480x640 picture with the cursor upright, "
+		"16x12 at 97,45 (%s)", ok ? "exact" : why);
+	ph_image_finish(&image);
+	ph_run(c, (const char *[]){"wlr-randr", "--output", "HEADLESS-1", "--transform", "normal",
+		NULL}, 10000, out, sizeof(out));
+	probe_cmd(&cursor, "quit", NULL);
+	ph_wait(&cursor.process, 5000);
+}
+
 /* grim: -c sets paint_cursors. The pointer is at 400,300 over the window. */
 static void test_grim(struct ph_compositor *c) {
 	char out[1024], why[160];
@@ -269,9 +310,7 @@ static void test_grim(struct ph_compositor *c) {
  * session reports another hotspot than the default arrow's and its image.
  */
 static void test_shape(struct ph_compositor *c, struct probe *mover, struct ph_process *paint) {
-	char out[1024], seen[2048], line[256];
-	ph_run(c, (const char *[]){"wlr-randr", "--output", "HEADLESS-1", "--scale", "1", NULL},
-		10000, out, sizeof(out));
+	char seen[2048], line[256];
 	ph_kill(paint);
 	struct ph_process shaped;
 	ph_spawn(c, &shaped, (const char *[]){ph_path("ph-paint"), "--fullscreen",
@@ -463,6 +502,7 @@ static void run(bool software) {
 
 	test_theme_cursor(&c, &mover);
 	test_scale(&c, &mover);
+	test_transform(&c, &mover);
 	test_shape(&c, &mover, &paint);
 
 	probe_cmd(&mover, "quit", NULL);
