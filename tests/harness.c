@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <png.h>
 #include <poll.h>
@@ -217,6 +218,39 @@ bool ph_file_contains(const char *path, const char *needle) {
 
 bool ph_compositor_log_contains(struct ph_compositor *c, const char *needle) {
 	return ph_file_contains(c->log_path, needle);
+}
+
+bool ph_compositor_sanitizer_clean(struct ph_compositor *c) {
+	/* ASan and LSan reports name "Sanitizer"; UBSan's say "runtime error". */
+	return !ph_compositor_log_contains(c, "Sanitizer") &&
+		!ph_compositor_log_contains(c, "runtime error");
+}
+
+void ph_process_usage(pid_t pid, long *rss_kb, long *fds) {
+	*rss_kb = *fds = -1;
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	FILE *f = fopen(path, "r");
+	if (f != NULL) {
+		char line[256];
+		while (fgets(line, sizeof(line), f) != NULL) {
+			if (sscanf(line, "VmRSS: %ld", rss_kb) == 1) {
+				break;
+			}
+		}
+		fclose(f);
+	}
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+	DIR *dir = opendir(path);
+	if (dir != NULL) {
+		long n = 0;
+		struct dirent *entry;
+		while ((entry = readdir(dir)) != NULL) {
+			n += entry->d_name[0] != '.';
+		}
+		closedir(dir);
+		*fds = n;
+	}
 }
 
 bool ph_compositor_start(struct ph_compositor *c, const char *const *args) {

@@ -50,6 +50,10 @@ bool ph_compositor_start(struct ph_compositor *c, const char *const *args);
 /* SIGTERM, then waits; returns the exit status, or -1 if it had to be killed. */
 int ph_compositor_stop(struct ph_compositor *c);
 void ph_compositor_dump_log(struct ph_compositor *c);
+/* No AddressSanitizer/LeakSanitizer/UBSan report in the compositor's log. */
+bool ph_compositor_sanitizer_clean(struct ph_compositor *c);
+/* VmRSS in KiB and the number of open fds of a process (-1 when unreadable). */
+void ph_process_usage(pid_t pid, long *rss_kb, long *fds);
 bool ph_compositor_log_contains(struct ph_compositor *c, const char *needle);
 
 /* Clients run with the compositor's WAYLAND_DISPLAY and XDG_RUNTIME_DIR. */

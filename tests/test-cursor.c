@@ -130,9 +130,13 @@ static void test_example(struct ph_compositor *c) {
 		"1", prefix, NULL}, 10000, out, sizeof(out));
 	char png[600];
 	snprintf(png, sizeof(png), "%s-1.png", prefix);
-	ph_ok(code == 0 && strstr(out, "enter\n") != NULL && strstr(out, "hotspot 3 5\n") != NULL &&
-		strstr(out, "image 1 16x12 -> ") != NULL, "capture-cursor reports enter, the hotspot "
-		"and a 16x12 image (exit %d: %s)", code, out);
+	bool reported = code == 0 && strstr(out, "enter\n") != NULL &&
+		strstr(out, "hotspot 3 5\n") != NULL && strstr(out, "image 1 16x12 -> ") != NULL;
+	for (char *nl = strchr(out, '\n'); nl != NULL; nl = strchr(nl, '\n')) {
+		*nl = '|'; /* one TAP line */
+	}
+	ph_ok(reported, "capture-cursor reports enter, the hotspot and a 16x12 image (exit %d: %s)",
+		code, out);
 	struct ph_image image = {0};
 	char why[160] = "no PNG";
 	bool exact = ph_image_load(png, &image) && image.width == CURSOR_W &&

@@ -11,7 +11,10 @@ static const char *const cases[] = {
 	"no_buffer", "damage_negative", "damage_zero", "attach_after_capture",
 	"damage_after_capture", "capture_twice", "duplicate_frame", "invalid_option",
 	"huge_damage", "wrong_size", "wrong_format", "large_stride", "ok_all_formats",
-	"constraints_once", "destroy_orders",
+	"constraints_once", "destroy_orders", "damage_negative_y", "damage_negative_width",
+	"damage_zero_height", "invalid_option_high", "attach_after_ready", "capture_after_failed",
+	"cursor_duplicate_session", "attach_destroyed_buffer", "frame_outlives_session",
+	"new_frame_after_destroy", "source_manager_destroyed",
 };
 
 int main(int argc, char *argv[]) {
@@ -42,6 +45,15 @@ int main(int argc, char *argv[]) {
 		ph_ok(code == 0, "%s: %s", cases[i], result != NULL ? result : out);
 	}
 
+	/* ext-foreign-toplevel-list edges and destroy orders, with windows of its own. */
+	char list_out[4096];
+	int list_code = ph_run(&c, (const char *[]){ph_path("ph-stress"), "toplevel-list", NULL},
+		30000, list_out, sizeof(list_out));
+	ph_diag("%s", list_out);
+	char *list_result = strstr(list_out, "PASS");
+	ph_ok(list_code == 0 && list_result != NULL, "toplevel-list: %s",
+		list_result != NULL ? list_result : list_out);
+
 	/* The compositor survived all of it and still captures for a well-behaved client. */
 	char out[4096];
 	int code = ph_run(&c, (const char *[]){"grim", ph_scratch("after.png"), NULL}, 10000,
@@ -55,6 +67,13 @@ int main(int argc, char *argv[]) {
 		ph_image_finish(&image);
 	}
 	ph_kill(&paint);
+	/* Under ASan/LSan a leak or a bad access in any of it makes the exit non-zero. */
 	ph_ok(ph_compositor_stop(&c) == 0, "compositor exits cleanly");
+	bool clean = !ph_compositor_log_contains(&c, "Sanitizer") &&
+		!ph_compositor_log_contains(&c, "runtime error");
+	ph_ok(clean, "no sanitizer report in the compositor log");
+	if (!clean) {
+		ph_compositor_dump_log(&c);
+	}
 	return ph_finish();
 }

@@ -1,6 +1,7 @@
 #include <assert.h>
 #include <limits.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <wlr/types/wlr_buffer.h>
 #include <wlr/util/log.h>
@@ -148,6 +149,22 @@ static void frame_send_ready(struct capture_frame *frame, const struct timespec 
 	frame_release_buffer(frame);
 }
 
+/*
+ * A client may shrink its pool's file after creating the buffer. wlroots'
+ * SIGBUS handler then quietly maps zeroes, so the copy would "succeed" into
+ * memory the client never sees: check the file size instead, and fail.
+ */
+static bool shm_pool_intact(struct capture_session *session, const struct wlr_shm_attributes *shm) {
+	struct stat st;
+	if (fstat(shm->fd, &st) != 0 ||
+			st.st_size < shm->offset + (off_t)shm->stride * shm->height) {
+		wlr_log(WLR_DEBUG, "capture session %p: SHM pool shrunk below its buffer",
+			(void *)session);
+		return false;
+	}
+	return true;
+}
+
 static bool buffer_fits(struct capture_session *session, struct wlr_buffer *buffer) {
 	struct capture_source *source = session->source;
 	struct pinhole_capture *capture = source->capture;
@@ -167,7 +184,7 @@ static bool buffer_fits(struct capture_session *session, struct wlr_buffer *buff
 			shm.format, source->width, source->height);
 		return false;
 	}
-	return true;
+	return shm_pool_intact(session, &shm);
 }
 
 /* Records a change: reported with the next frame, and stale in every buffer. */
@@ -215,6 +232,13 @@ static void frame_copy(struct capture_frame *frame) {
 	struct session_buffer *record = session_get_buffer(session, frame->buffer);
 	if (record == NULL) {
 		frame_fail(frame, EXT_IMAGE_COPY_CAPTURE_FRAME_V1_FAILURE_REASON_UNKNOWN);
+		return;
+	}
+
+	/* The pool may have shrunk while the frame waited for content. */
+	struct wlr_shm_attributes shm;
+	if (wlr_buffer_get_shm(frame->buffer, &shm) && !shm_pool_intact(session, &shm)) {
+		frame_fail(frame, EXT_IMAGE_COPY_CAPTURE_FRAME_V1_FAILURE_REASON_BUFFER_CONSTRAINTS);
 		return;
 	}
 

@@ -34,6 +34,7 @@ struct ctx {
 	struct wl_registry *registry;
 	struct wl_shm *shm;
 	struct wl_output *output;
+	struct wl_seat *seat;
 	struct ext_output_image_capture_source_manager_v1 *source_manager;
 	struct ext_image_copy_capture_manager_v1 *copy_manager;
 	uint32_t shm_formats[MAX_FORMATS];
@@ -882,6 +883,156 @@ static int case_destroy_orders(struct ctx *ctx) {
 	return result(ctx, true, "%s; connection alive", summary);
 }
 
+
+/* The other invalid damage_buffer shapes: y, width and height. */
+static int case_damage_negative_y(struct ctx *ctx) {
+	return damage_error(ctx, 0, -1, 10, 10);
+}
+
+static int case_damage_negative_width(struct ctx *ctx) {
+	return damage_error(ctx, 0, 0, -5, 10);
+}
+
+static int case_damage_zero_height(struct ctx *ctx) {
+	return damage_error(ctx, 0, 0, 10, 0);
+}
+
+static int case_invalid_option_high(struct ctx *ctx) {
+	session_new(ctx, 0x80000001u);
+	return expect_error(ctx, &ext_image_copy_capture_manager_v1_interface,
+		EXT_IMAGE_COPY_CAPTURE_MANAGER_V1_ERROR_INVALID_OPTION);
+}
+
+/* "Must not be sent after capture" holds after ready too. */
+static int case_attach_after_ready(struct ctx *ctx) {
+	OPEN_FRAME(ctx, s, f);
+	struct wl_buffer *buffer = valid_buffer(ctx, s);
+	capture_full(f, buffer);
+	if (!wait_frame(ctx, f)) {
+		return fail_why(ctx);
+	} else if (!f->ready) {
+		return result(ctx, false, "got %s, expected ready first", frame_outcome(f));
+	}
+	ext_image_copy_capture_frame_v1_attach_buffer(f->frame, buffer);
+	return expect_frame_error(ctx,
+		EXT_IMAGE_COPY_CAPTURE_FRAME_V1_ERROR_ALREADY_CAPTURED);
+}
+
+/* ... and after failed. */
+static int case_capture_after_failed(struct ctx *ctx) {
+	OPEN_FRAME(ctx, s, f);
+	uint32_t format = s->formats[0];
+	capture_full(f, buffer_new(ctx, s->width + 1, s->height, (s->width + 1) * 4, format));
+	if (!wait_frame(ctx, f)) {
+		return fail_why(ctx);
+	} else if (!f->failed) {
+		return result(ctx, false, "got %s, expected failed first", frame_outcome(f));
+	}
+	ext_image_copy_capture_frame_v1_capture(f->frame);
+	return expect_frame_error(ctx,
+		EXT_IMAGE_COPY_CAPTURE_FRAME_V1_ERROR_ALREADY_CAPTURED);
+}
+
+static int case_cursor_duplicate_session(struct ctx *ctx) {
+	if (ctx->seat == NULL) {
+		return result(ctx, false, "compositor lacks wl_seat");
+	}
+	struct wl_pointer *pointer = wl_seat_get_pointer(ctx->seat);
+	struct ext_image_capture_source_v1 *source =
+		ext_output_image_capture_source_manager_v1_create_source(ctx->source_manager,
+			ctx->output);
+	struct ext_image_copy_capture_cursor_session_v1 *cursor =
+		ext_image_copy_capture_manager_v1_create_pointer_cursor_session(ctx->copy_manager,
+			source, pointer);
+	struct ext_image_copy_capture_session_v1 *first =
+		ext_image_copy_capture_cursor_session_v1_get_capture_session(cursor);
+	struct ext_image_copy_capture_session_v1 *second =
+		ext_image_copy_capture_cursor_session_v1_get_capture_session(cursor);
+	int ret = expect_error(ctx, &ext_image_copy_capture_cursor_session_v1_interface,
+		EXT_IMAGE_COPY_CAPTURE_CURSOR_SESSION_V1_ERROR_DUPLICATE_SESSION);
+	ext_image_copy_capture_session_v1_destroy(second);
+	ext_image_copy_capture_session_v1_destroy(first);
+	ext_image_copy_capture_cursor_session_v1_destroy(cursor);
+	ext_image_capture_source_v1_destroy(source);
+	wl_pointer_destroy(pointer);
+	return ret;
+}
+
+/*
+ * The attached buffer is destroyed, and a new buffer may reuse its object
+ * id: the frame has no buffer any more (it never saw the new one), so
+ * capture is the no_buffer error, not a copy into whatever the id names now.
+ */
+static int case_attach_destroyed_buffer(struct ctx *ctx) {
+	OPEN_FRAME(ctx, s, f);
+	struct wl_buffer *old = valid_buffer(ctx, s);
+	ext_image_copy_capture_frame_v1_attach_buffer(f->frame, old);
+	uint32_t old_id = wl_proxy_get_id((struct wl_proxy *)old);
+	buffer_destroy(ctx, old);
+	/* After the server's delete_id the client hands the id out again. */
+	if (wl_display_roundtrip(ctx->display) < 0) {
+		return fail_why(ctx);
+	}
+	struct wl_buffer *reused = valid_buffer(ctx, s);
+	uint32_t new_id = wl_proxy_get_id((struct wl_proxy *)reused);
+	ext_image_copy_capture_frame_v1_capture(f->frame);
+	int ret = expect_frame_error(ctx, EXT_IMAGE_COPY_CAPTURE_FRAME_V1_ERROR_NO_BUFFER);
+	printf("# buffer id %u destroyed, new buffer got id %u\n", old_id, new_id);
+	return ret;
+}
+
+/* A frame outlives its destroyed session: capturing on it fails with stopped. */
+static int case_frame_outlives_session(struct ctx *ctx) {
+	OPEN_FRAME(ctx, s, f);
+	struct wl_buffer *buffer = valid_buffer(ctx, s);
+	ext_image_copy_capture_session_v1_destroy(s->session);
+	s->session = NULL;
+	capture_full(f, buffer);
+	if (!wait_frame(ctx, f)) {
+		return fail_why(ctx);
+	}
+	bool pass = f->failed && f->reason == EXT_IMAGE_COPY_CAPTURE_FRAME_V1_FAILURE_REASON_STOPPED;
+	if (!connection_alive(ctx)) {
+		return fail_why(ctx);
+	}
+	return result(ctx, pass, "capture after its session was destroyed: %s", frame_outcome(f));
+}
+
+/* A destroyed pending frame frees the session for a new one, which works. */
+static int case_new_frame_after_destroy(struct ctx *ctx) {
+	OPEN_FRAME(ctx, s, f);
+	/* Attached but never captured, then destroyed. */
+	ext_image_copy_capture_frame_v1_attach_buffer(f->frame, valid_buffer(ctx, s));
+	frame_destroy(f);
+	struct frame *g = frame_new(ctx, s);
+	capture_full(g, valid_buffer(ctx, s));
+	return expect_ready(ctx, g, "second frame after the first was destroyed");
+}
+
+/* Objects made by a destroyed source manager stay valid. */
+static int case_source_manager_destroyed(struct ctx *ctx) {
+	struct ext_image_capture_source_v1 *source =
+		ext_output_image_capture_source_manager_v1_create_source(ctx->source_manager,
+			ctx->output);
+	ext_output_image_capture_source_manager_v1_destroy(ctx->source_manager);
+	ctx->source_manager = NULL;
+	struct session *s = calloc(1, sizeof(*s));
+	if (s == NULL) {
+		abort();
+	}
+	s->source = source;
+	s->session = ext_image_copy_capture_manager_v1_create_session(ctx->copy_manager,
+		source, 0);
+	ext_image_copy_capture_session_v1_add_listener(s->session, &session_listener, s);
+	wl_list_insert(&ctx->sessions, &s->link);
+	if (dispatch_until(ctx, &s->done, FRAME_TIMEOUT_MS) != 1) {
+		return result(ctx, false, "no constraints: %s", describe_error(ctx));
+	}
+	struct frame *f = frame_new(ctx, s);
+	capture_full(f, valid_buffer(ctx, s));
+	return expect_ready(ctx, f, "session on a source whose manager is gone");
+}
+
 static const struct {
 	const char *name;
 	int (*run)(struct ctx *ctx);
@@ -901,6 +1052,17 @@ static const struct {
 	{ "ok_all_formats", case_ok_all_formats },
 	{ "constraints_once", case_constraints_once },
 	{ "destroy_orders", case_destroy_orders },
+	{ "damage_negative_y", case_damage_negative_y },
+	{ "damage_negative_width", case_damage_negative_width },
+	{ "damage_zero_height", case_damage_zero_height },
+	{ "invalid_option_high", case_invalid_option_high },
+	{ "attach_after_ready", case_attach_after_ready },
+	{ "capture_after_failed", case_capture_after_failed },
+	{ "cursor_duplicate_session", case_cursor_duplicate_session },
+	{ "attach_destroyed_buffer", case_attach_destroyed_buffer },
+	{ "frame_outlives_session", case_frame_outlives_session },
+	{ "new_frame_after_destroy", case_new_frame_after_destroy },
+	{ "source_manager_destroyed", case_source_manager_destroyed },
 };
 
 static void shm_handle_format(void *data, struct wl_shm *shm, uint32_t format) {
@@ -922,6 +1084,8 @@ static void registry_handle_global(void *data, struct wl_registry *registry,
 			ctx->output == NULL) {
 		ctx->output = wl_registry_bind(registry, name,
 			&wl_output_interface, 1);
+	} else if (strcmp(interface, wl_seat_interface.name) == 0 && ctx->seat == NULL) {
+		ctx->seat = wl_registry_bind(registry, name, &wl_seat_interface, 1);
 	} else if (strcmp(interface,
 			ext_output_image_capture_source_manager_v1_interface.name) == 0) {
 		ctx->source_manager = wl_registry_bind(registry, name,
@@ -978,6 +1142,9 @@ static void ctx_finish(struct ctx *ctx) {
 	}
 	if (ctx->output != NULL) {
 		wl_output_destroy(ctx->output);
+	}
+	if (ctx->seat != NULL) {
+		wl_seat_destroy(ctx->seat);
 	}
 	if (ctx->shm != NULL) {
 		wl_shm_destroy(ctx->shm);
