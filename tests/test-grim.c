@@ -88,6 +88,20 @@ int main(int argc, char *argv[]) {
 	ph_ok(code == 0, "grim -T exit %d %s", code, out);
 	check_quadrants("grim -T", ph_scratch("toplevel.png"), 0, 0, 320, 240, 320, 240);
 
+	/*
+	 * Right after a change the compositor has applied but not rendered yet, the
+	 * last frame is stale: grim must get the new one (here: the window upright
+	 * on an output turned by 90 degrees, not the old picture turned).
+	 */
+	code = ph_run(&c, (const char *[]){"wlr-randr", "--output", "HEADLESS-1", "--transform",
+		"90", NULL}, 10000, out, sizeof(out));
+	ph_ok(code == 0, "wlr-randr --transform 90 exit %d %s", code, out);
+	code = ph_run(&c, (const char *[]){"grim", ph_scratch("turned.png"), NULL}, 10000, out,
+		sizeof(out));
+	ph_ok(code == 0, "grim right after the transform change: exit %d %s", code, out);
+	check_quadrants("grim right after the transform change", ph_scratch("turned.png"), 0, 0,
+		320, 240, 480, 640);
+
 	ph_kill(&paint);
 	ph_ok(ph_compositor_stop(&c) == 0, "compositor exits cleanly");
 	return ph_finish();

@@ -161,7 +161,14 @@ static bool output_copy(struct capture_source *source, struct wlr_buffer *dst,
 }
 
 static bool output_has_content(struct capture_source *source) {
-	return output_from_source(source)->current != NULL;
+	struct capture_output *output = output_from_source(source);
+	/*
+	 * With changes not rendered yet (a window just closed, a mode just
+	 * changed), the last committed frame is stale: wait for the next one,
+	 * which request_frame makes come at once where nothing paces it.
+	 */
+	return output->current != NULL && (output->scene_output == NULL ||
+		!wlr_scene_output_needs_frame(output->scene_output));
 }
 
 static bool output_presented(struct capture_source *source, struct timespec *when) {
