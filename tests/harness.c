@@ -254,6 +254,11 @@ void ph_process_usage(pid_t pid, long *rss_kb, long *fds) {
 }
 
 bool ph_compositor_start(struct ph_compositor *c, const char *const *args) {
+	return ph_compositor_start_env(c, args, NULL);
+}
+
+bool ph_compositor_start_env(struct ph_compositor *c, const char *const *args,
+		const char *const *env) {
 	memset(c, 0, sizeof(*c));
 	static int serial;
 	snprintf(c->runtime_dir, sizeof(c->runtime_dir), "%s/runtime-%d", state.scratch, serial++);
@@ -280,6 +285,9 @@ bool ph_compositor_start(struct ph_compositor *c, const char *const *args) {
 		setenv("WLR_LIBINPUT_NO_DEVICES", "1", 1);
 		unsetenv("WAYLAND_DISPLAY");
 		unsetenv("DISPLAY");
+		for (int i = 0; env != NULL && env[i] != NULL; i++) {
+			putenv((char *)env[i]);
+		}
 		execv(argv[0], (char *const *)argv);
 		_exit(127);
 	}

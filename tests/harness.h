@@ -47,6 +47,12 @@ void ph_source_path(const char *relative, char *out, size_t size);
 
 /* Starts pinhole with args (NULL-terminated, may be NULL) after the defaults. */
 bool ph_compositor_start(struct ph_compositor *c, const char *const *args);
+/*
+ * The same with extra environment ("NAME=value", NULL-terminated), set after
+ * the defaults: a nested pinhole gets its parent's WAYLAND_DISPLAY or DISPLAY.
+ */
+bool ph_compositor_start_env(struct ph_compositor *c, const char *const *args,
+	const char *const *env);
 /* SIGTERM, then waits; returns the exit status, or -1 if it had to be killed. */
 int ph_compositor_stop(struct ph_compositor *c);
 void ph_compositor_dump_log(struct ph_compositor *c);

@@ -5,6 +5,15 @@
  * (python3-dbus), and gst-launch-1.0 pipewiresrc recording N frames of the
  * stream as lossless PNGs while ph-paint changes colour.
  *
+ * Twice: sharing the output (SourceType 1, chooser_type=none with
+ * output_name), then sharing the window (SourceType 2) through
+ * ext-foreign-toplevel-list and the foreign-toplevel capture source. For the
+ * window, xdpw runs its dmenu-style chooser: it writes one line per toplevel,
+ * "Window: TITLE (IDENTIFIER)", to chooser_cmd's stdin and shares the line the
+ * command prints; the command here is a grep for the test window's title.
+ * That window is a second ph-paint, 1280x720, mapped over the first; its
+ * frames must be exactly the window: 1280x720, its pixels only.
+ *
  * xdg-desktop-portal-wlr 0.8.4 has a race of its own (upstream PRs #340,
  * #380): when the PipeWire stream goes STREAMING -> PAUSED -> STREAMING
  * (gst-launch's pipewiresrc does exactly that as it reaches PLAYING) while a
@@ -38,8 +47,15 @@
 #endif
 #define WIN_W 320
 #define WIN_H 240
+/*
+ * The shared window: a second, larger one. Small capture sources lose
+ * xdpw's race below nearly every time (2 of 2 attempts at 320x240).
+ */
+#define SHARED_W 1280
+#define SHARED_H 720
 #define FRAMES 5
 #define MAX_ATTEMPTS 3
+#define WINDOW_TITLE "portal-window"
 
 #define RED 0xffff0000u
 #define GREEN 0xff00ff00u
@@ -100,6 +116,7 @@ static bool wait_name(struct ph_compositor *c, const char *name) {
 }
 
 struct portals {
+	char config[600]; /* xdpw's config file */
 	struct ph_process xdpw, xdp;
 	int generation;
 	char xdpw_log[64], xdp_log[64];
@@ -112,7 +129,7 @@ static bool portals_start(struct ph_compositor *c, struct portals *portals) {
 	snprintf(portals->xdp_log, sizeof(portals->xdp_log), "xdp-%d.log", portals->generation);
 	char cmd[800];
 	snprintf(cmd, sizeof(cmd), "/usr/libexec/xdg-desktop-portal-wlr -l DEBUG -c '%s'",
-		ph_scratch("config/xdg-desktop-portal-wlr/config"));
+		portals->config);
 	spawn_logged(c, &portals->xdpw, portals->xdpw_log, cmd);
 	if (!wait_name(c, "org.freedesktop.impl.portal.desktop.wlr")) {
 		dump_tail("xdpw log", ph_scratch(portals->xdpw_log), 2000);
@@ -131,23 +148,30 @@ static void portals_stop(struct portals *portals) {
 	ph_kill(&portals->xdpw);
 }
 
-/* What one frame shows: -1 unknown, 0 quadrants, 1+i colour i, -2 all black. */
-static int classify(const struct ph_image *image, char *why, size_t size) {
-	if (image->width != OUT_W || image->height != OUT_H) {
-		snprintf(why, size, "size %dx%d", image->width, image->height);
+/*
+ * What one frame shows: -1 unknown, 0 quadrants, 1+i colour i, -2 all black.
+ * An output frame is the whole screen (the window at the top-left, black
+ * around it); a window frame is the window alone.
+ */
+static int classify(const struct ph_image *image, bool window, char *why, size_t size) {
+	int w = window ? SHARED_W : OUT_W, h = window ? SHARED_H : OUT_H;
+	/* Where the window is in the frame, and its size. */
+	int win_w = window ? SHARED_W : WIN_W, win_h = window ? SHARED_H : WIN_H;
+	if (image->width != w || image->height != h) {
+		snprintf(why, size, "size %dx%d, expected %dx%d", image->width, image->height, w, h);
 		return -1;
 	}
 	char tmp[160];
-	bool desktop_black = ph_image_rect_is(image, WIN_W, 0, OUT_W - WIN_W, OUT_H, BLACK, why,
-			size) &&
-		ph_image_rect_is(image, 0, WIN_H, WIN_W, OUT_H - WIN_H, BLACK, why, size);
+	bool desktop_black = window ||
+		(ph_image_rect_is(image, WIN_W, 0, OUT_W - WIN_W, OUT_H, BLACK, why, size) &&
+			ph_image_rect_is(image, 0, WIN_H, WIN_W, OUT_H - WIN_H, BLACK, why, size));
 	if (!desktop_black) {
 		return -1;
 	}
-	if (ph_image_rect_is(image, 0, 0, WIN_W, WIN_H, BLACK, tmp, sizeof(tmp))) {
+	if (ph_image_rect_is(image, 0, 0, win_w, win_h, BLACK, tmp, sizeof(tmp))) {
 		return -2;
 	}
-	int hw = WIN_W / 2, hh = WIN_H / 2;
+	int hw = win_w / 2, hh = win_h / 2;
 	if (ph_image_rect_is(image, 0, 0, hw, hh, RED, tmp, sizeof(tmp)) &&
 			ph_image_rect_is(image, hw, 0, hw, hh, GREEN, tmp, sizeof(tmp)) &&
 			ph_image_rect_is(image, 0, hh, hw, hh, BLUE, tmp, sizeof(tmp)) &&
@@ -157,7 +181,7 @@ static int classify(const struct ph_image *image, char *why, size_t size) {
 	uint32_t corner = ph_image_at(image, 0, 0);
 	for (int i = 0; i < NCOLORS; i++) {
 		if (corner == colors[i]) {
-			if (ph_image_rect_is(image, 0, 0, WIN_W, WIN_H, colors[i], why, size)) {
+			if (ph_image_rect_is(image, 0, 0, win_w, win_h, colors[i], why, size)) {
 				return 1 + i;
 			}
 			return -1;
@@ -178,7 +202,7 @@ struct attempt {
 
 /* One portal session: returns whether xdpw died of the known duplicate_frame race. */
 static bool run_attempt(struct ph_compositor *c, struct ph_process *paint, struct portals *portals,
-		int number, struct attempt *a) {
+		int number, int source_types, struct attempt *a) {
 	memset(a, 0, sizeof(*a));
 	a->gst_exit = -1;
 	char dir[64], pattern[600], line[1024];
@@ -193,11 +217,22 @@ static bool run_attempt(struct ph_compositor *c, struct ph_process *paint, struc
 	setenv("GST_DEBUG_NO_COLOR", "1", 1);
 	setenv("GST_DEBUG_FILE", ph_scratch(gst_log), 1);
 	struct ph_process client;
+	char types_arg[16];
+	snprintf(types_arg, sizeof(types_arg), "%d", source_types);
 	ph_spawn(c, &client, (const char *[]){"python3", script, "--frames", frames_arg, "--out",
-		pattern, "--cursor-mode", "2", "--timeout", "20", NULL}, PH_PIPE_STDOUT);
+		pattern, "--cursor-mode", "2", "--source-types", types_arg, "--timeout", "20", NULL},
+		PH_PIPE_STDOUT);
 
 	int64_t deadline = ph_now_ms() + 40000;
 	int next_color = 0;
+	/*
+	 * Later attempts start from colour 0, so that their frames too only move
+	 * forward through the list (an earlier attempt left some colour showing).
+	 */
+	if (number > 1) {
+		ph_write_line(paint, "color 0x%08x", colors[next_color++]);
+		ph_expect_line(paint, "ok", line, sizeof(line), 5000);
+	}
 	int64_t next_change = 0;
 	while (ph_now_ms() < deadline) {
 		int wait = a->recorded ? 50 : (int)(deadline - ph_now_ms());
@@ -240,7 +275,8 @@ static bool run_attempt(struct ph_compositor *c, struct ph_process *paint, struc
 	return ph_file_contains(ph_scratch(portals->xdpw_log), "a frame already exists");
 }
 
-static void check_frames(int number) {
+static void check_frames(int number, bool window) {
+	const char *what_shared = window ? "window" : "output";
 	int count = 0, last = -100, black = 0, colours = 0, unknown = 0;
 	bool ordered = true;
 	char seq[256] = "";
@@ -255,7 +291,7 @@ static void check_frames(int number) {
 		char why[200] = "unreadable";
 		int what = -1;
 		if (ph_image_load(ph_scratch(name), &image)) {
-			what = classify(&image, why, sizeof(why));
+			what = classify(&image, window, why, sizeof(why));
 			ph_image_finish(&image);
 		}
 		char item[16];
@@ -291,13 +327,63 @@ static void check_frames(int number) {
 		corrupted++;
 	}
 	free(log);
-	ph_diag("frame sequence: %s; pipewiresrc got %d CORRUPTED buffers", seq, corrupted);
-	ph_ok(count == FRAMES, "gst-launch wrote %d frames (num-buffers=%d)", count, FRAMES);
-	ph_ok(unknown == 0, "every frame is exactly a picture the screen showed (%d are not)",
-		unknown);
-	ph_ok(ordered && black <= 1 && black <= corrupted, "frames come in screen order (%s)%s",
-		seq, black ? "; the all-black one is xdpw's CORRUPTED, never-filled buffer" : "");
-	ph_ok(colours >= 2, "frames follow the changes: %d colour frames", colours);
+	ph_diag("%s frame sequence: %s; pipewiresrc got %d CORRUPTED buffers", what_shared, seq,
+		corrupted);
+	ph_ok(count == FRAMES, "%s: gst-launch wrote %d frames (num-buffers=%d)", what_shared,
+		count, FRAMES);
+	ph_ok(unknown == 0, "%s: every frame is exactly a picture the %s showed (%d are not)",
+		what_shared, window ? "window (its size, nothing else)" : "screen", unknown);
+	ph_ok(ordered && black <= 1 && black <= corrupted, "%s: frames come in screen order (%s)%s",
+		what_shared, seq,
+		black ? "; the all-black one is xdpw's CORRUPTED, never-filled buffer" : "");
+	ph_ok(colours >= 2, "%s: frames follow the changes: %d colour frames", what_shared,
+		colours);
+}
+
+/* One share (output or window), retried if xdpw dies of its own race; then the checks. */
+static void share(struct ph_compositor *c, struct ph_process *paint, struct portals *portals,
+		bool window, int *number) {
+	const char *what = window ? "window" : "output";
+	struct attempt a = {0};
+	bool raced = false, ok = true;
+	for (int tries = 0; ok && tries < MAX_ATTEMPTS; tries++) {
+		(*number)++;
+		raced = run_attempt(c, paint, portals, *number, window ? 2 : 1, &a);
+		if (!raced) {
+			break;
+		}
+		ph_diag("%s attempt %d: xdg-desktop-portal-wlr sent create_frame twice (its own "
+			"STREAMING->PAUSED->STREAMING race, upstream PRs #340/#380) and was "
+			"disconnected with duplicate_frame; restarting the portals", what, tries + 1);
+		portals_stop(portals);
+		if (tries + 1 < MAX_ATTEMPTS) {
+			ok = portals_start(c, portals);
+		}
+	}
+	ph_ok(!raced, "%s: xdpw survived its duplicate_frame race", what);
+	ph_ok(a.started, "%s: ScreenCast session: CreateSession, SelectSources (%s, cursor "
+		"embedded), Start -> stream %s", what, window ? "SourceType 2, window" :
+		"SourceType 1, monitor", a.stream[0] != '\0' ? a.stream : a.error);
+	/* xdpw 0.8.4 gives a window stream no size property (the frames say it). */
+	char expected_stream[64];
+	snprintf(expected_stream, sizeof(expected_stream), "size=%dx%d source_type=%d",
+		window ? 0 : OUT_W, window ? 0 : OUT_H, window ? 2 : 1);
+	ph_ok(strstr(a.stream, expected_stream) != NULL, "%s: stream properties: %s (expected %s)",
+		what, a.stream, expected_stream);
+	ph_ok(a.recorded && a.gst_exit == 0, "%s: OpenPipeWireRemote + gst-launch pipewiresrc "
+		"num-buffers=%d: exit %d after %d changes %s", what, FRAMES, a.gst_exit, a.changes,
+		a.error);
+	if (a.started) {
+		check_frames(*number, window);
+	}
+	ph_ok(a.closed, "%s: session closed through the portal %s", what, a.error);
+	ph_ok(!is_exited(&portals->xdpw), "%s: xdg-desktop-portal-wlr still running at the end",
+		what);
+	if (!a.closed || a.gst_exit != 0 || raced) {
+		dump_tail("xdpw log", ph_scratch(portals->xdpw_log), 3000);
+		dump_tail("xdg-desktop-portal log", ph_scratch(portals->xdp_log), 1500);
+		dump_tail("wireplumber log", ph_scratch("wireplumber.log"), 800);
+	}
 }
 
 int main(int argc, char *argv[]) {
@@ -323,7 +409,8 @@ int main(int argc, char *argv[]) {
 	}
 	struct ph_process paint;
 	ph_spawn(&c, &paint, (const char *[]){ph_path("ph-paint"), "--pattern", "quad", "--size",
-		"320x240", "--app-id", "portal-test", NULL}, PH_PIPE_STDIN | PH_PIPE_STDOUT);
+		"320x240", "--app-id", "portal-test", NULL},
+		PH_PIPE_STDIN | PH_PIPE_STDOUT);
 	char line[1024] = "";
 	ph_ok(ph_expect_line(&paint, "ready", line, sizeof(line), 5000), "client mapped: %s", line);
 
@@ -387,46 +474,37 @@ int main(int argc, char *argv[]) {
 	spawn_logged(&c, &wireplumber, "wireplumber.log", "wireplumber");
 
 	struct portals portals = {0};
+	snprintf(portals.config, sizeof(portals.config), "%s",
+		ph_scratch("config/xdg-desktop-portal-wlr/config"));
 	ok = portals_start(&c, &portals);
 	ph_ok(ok, "xdg-desktop-portal-wlr and xdg-desktop-portal own their bus names");
-
-	struct attempt a = {0};
 	int number = 0;
-	bool raced = false;
-	while (ok && number < MAX_ATTEMPTS) {
-		number++;
-		raced = run_attempt(&c, &paint, &portals, number, &a);
-		if (!raced) {
-			break;
-		}
-		ph_diag("attempt %d: xdg-desktop-portal-wlr sent create_frame twice (its own "
-			"STREAMING->PAUSED->STREAMING race, upstream PRs #340/#380) and was "
-			"disconnected with duplicate_frame; restarting the portals", number);
-		portals_stop(&portals);
-		if (number < MAX_ATTEMPTS) {
-			ok = portals_start(&c, &portals);
-		}
+	if (ok) {
+		share(&c, &paint, &portals, false, &number);
 	}
-	ph_ok(!raced, "xdpw survived its duplicate_frame race (attempt %d of %d)", number,
-		MAX_ATTEMPTS);
-	ph_ok(a.started, "ScreenCast session: CreateSession, SelectSources (monitor, cursor "
-		"embedded), Start -> stream %s", a.stream[0] != '\0' ? a.stream : a.error);
-	char expected_stream[64];
-	snprintf(expected_stream, sizeof(expected_stream), "size=%dx%d source_type=1", OUT_W, OUT_H);
-	ph_ok(strstr(a.stream, expected_stream) != NULL, "stream properties: %s", a.stream);
-	ph_ok(a.recorded && a.gst_exit == 0, "OpenPipeWireRemote + gst-launch pipewiresrc "
-		"num-buffers=%d: exit %d after %d screen changes %s", FRAMES, a.gst_exit, a.changes,
-		a.error);
-	if (a.started) {
-		check_frames(number);
+
+	/* The window: a second client, fresh portals with a chooser that picks it by its title. */
+	portals_stop(&portals);
+	struct ph_process shared;
+	char shared_size[32];
+	snprintf(shared_size, sizeof(shared_size), "%dx%d", SHARED_W, SHARED_H);
+	ph_spawn(&c, &shared, (const char *[]){ph_path("ph-paint"), "--pattern", "quad", "--size",
+		shared_size, "--app-id", "portal-test", "--title", WINDOW_TITLE, NULL},
+		PH_PIPE_STDIN | PH_PIPE_STDOUT);
+	ph_ok(ph_expect_line(&shared, "ready", line, sizeof(line), 5000),
+		"window to share mapped: %s", line);
+	write_file(ph_scratch("config/xdg-desktop-portal-wlr/config-window"),
+		"[screencast]\nchooser_type=dmenu\n"
+		"chooser_cmd=grep -F 'Window: " WINDOW_TITLE " ('\nmax_fps=30\n");
+	snprintf(portals.config, sizeof(portals.config), "%s",
+		ph_scratch("config/xdg-desktop-portal-wlr/config-window"));
+	ok = portals_start(&c, &portals);
+	ph_ok(ok, "window sharing: portals restarted with the chooser command");
+	if (ok) {
+		share(&c, &shared, &portals, true, &number);
 	}
-	ph_ok(a.closed, "session closed through the portal %s", a.error);
-	ph_ok(!is_exited(&portals.xdpw), "xdg-desktop-portal-wlr still running at the end");
-	if (!a.closed || a.gst_exit != 0 || raced) {
-		dump_tail("xdpw log", ph_scratch(portals.xdpw_log), 3000);
-		dump_tail("xdg-desktop-portal log", ph_scratch(portals.xdp_log), 1500);
-		dump_tail("wireplumber log", ph_scratch("wireplumber.log"), 800);
-	}
+	ph_write_line(&shared, "quit");
+	ph_wait(&shared, 2000);
 
 	portals_stop(&portals);
 	ph_kill(&wireplumber);

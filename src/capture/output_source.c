@@ -4,12 +4,16 @@
 #include <wlr/render/allocator.h>
 #include <wlr/render/wlr_renderer.h>
 #include <wlr/render/wlr_texture.h>
+#include <wlr/config.h>
 #include <wlr/types/wlr_buffer.h>
 #include <wlr/types/wlr_output.h>
 #include <wlr/types/wlr_scene.h>
 #include <wlr/util/box.h>
 #include <wlr/util/log.h>
 #include "capture/internal.h"
+#if WLR_HAS_X11_BACKEND
+#include <wlr/backend/x11.h>
+#endif
 
 /*
  * An output source reads what the output commits. It keeps the last committed
@@ -311,8 +315,20 @@ static void handle_commit(struct wl_listener *listener, void *data) {
 static void handle_present(struct wl_listener *listener, void *data) {
 	struct capture_output *output = wl_container_of(listener, output, present);
 	const struct wlr_output_event_present *event = data;
-	if (output->current == NULL || output->presented ||
-			event->commit_seq < output->current_seq) {
+	uint32_t seq = event->commit_seq;
+#if WLR_HAS_X11_BACKEND
+	/*
+	 * wlroots' X11 backend (0.20.2, and master as of 2026-07) numbers its
+	 * present events with wlr_output.commit_seq as it was before the commit;
+	 * the other backends, wlr_presentation and the header use the value after
+	 * it. Without this, a frame on a still X11 output waits forever for a
+	 * present of the commit that produced it.
+	 */
+	if (wlr_output_is_x11(output->output)) {
+		seq++;
+	}
+#endif
+	if (output->current == NULL || output->presented || seq < output->current_seq) {
 		return;
 	}
 	output->presented = true;

@@ -19,6 +19,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 #include <wayland-client.h>
+#include <xkbcommon/xkbcommon.h>
 #include "cursor-shape-v1-client-protocol.h"
 #include "xdg-shell-client-protocol.h"
 
@@ -56,6 +57,7 @@ struct options {
 	const char *title, *app_id;
 	bool fullscreen;
 	struct rect_spec popup, subsurface;
+	bool input; /* print the wl_pointer and wl_keyboard events received */
 	struct rect_spec cursor; /* x, y: the hotspot */
 	uint32_t cursor_shape; /* wp_cursor_shape_device_v1 shape, 0: none */
 };
@@ -83,6 +85,15 @@ struct app {
 	struct wl_subcompositor *subcompositor;
 	struct wl_shm *shm;
 	struct xdg_wm_base *wm_base;
+	struct wl_seat *seat;
+	struct wl_pointer *pointer;
+	struct wl_keyboard *keyboard;
+	struct paint_surface cursor;
+	struct wp_cursor_shape_manager_v1 *cursor_shape_manager;
+	struct wp_cursor_shape_device_v1 *cursor_shape_device;
+	struct xkb_context *xkb_context;
+	struct xkb_keymap *xkb_keymap;
+	struct xkb_state *xkb_state;
 
 	struct paint_surface main;
 	struct xdg_surface *xdg_surface;
@@ -102,12 +113,6 @@ struct app {
 
 	struct paint_surface sub;
 	struct wl_subsurface *subsurface;
-
-	struct wl_seat *seat;
-	struct wl_pointer *pointer;
-	struct paint_surface cursor;
-	struct wp_cursor_shape_manager_v1 *cursor_shape_manager;
-	struct wp_cursor_shape_device_v1 *cursor_shape_device;
 
 	struct wl_list frame_waits;
 
@@ -133,6 +138,12 @@ static void usage(FILE *f) {
 		"  --subsurface XxY+WxH:0xAARRGGBB  wl_subsurface\n"
 		"  --cursor HXxHY+WxH:0xAARRGGBB  solid cursor image with hotspot HX,HY\n"
 		"  --cursor-shape N           cursor-shape-v1 shape N (e.g. 9: text)\n"
+		"  --input                    print the pointer and keyboard events received:\n"
+		"      'pointer-enter SURFACE X Y', 'pointer-motion X Y' (surface-local,\n"
+		"      SURFACE main or other), 'pointer-button CODE pressed|released',\n"
+		"      'pointer-leave', 'keyboard-enter SURFACE', 'keyboard-leave',\n"
+		"      'key CODE pressed|released KEYSYM' (evdev code, keysym name from\n"
+		"      the compositor's keymap), 'modifiers DEPRESSED LATCHED LOCKED GROUP'\n"
 		"stdout: 'ready WxH' once a buffer of a new size was rendered,\n"
 		"'popup-ready' once the popup was rendered.\n"
 		"stdin: 'color 0xAARRGGBB', 'rect X Y W H 0xAARRGGBB' (reply 'ok'\n"
@@ -191,8 +202,8 @@ static bool parse_rect_spec(const char *s, struct rect_spec *spec) {
 
 static bool parse_options(struct options *opts, int argc, char *argv[]) {
 	enum { OPT_SIZE = 256, OPT_COLOR, OPT_PATTERN, OPT_FORMAT, OPT_TITLE,
-		OPT_APP_ID, OPT_FULLSCREEN, OPT_POPUP, OPT_SUBSURFACE, OPT_CURSOR, OPT_CURSOR_SHAPE,
-		OPT_HELP };
+		OPT_APP_ID, OPT_FULLSCREEN, OPT_POPUP, OPT_SUBSURFACE, OPT_INPUT, OPT_CURSOR,
+		OPT_CURSOR_SHAPE, OPT_HELP };
 	static const struct option long_options[] = {
 		{ "size", required_argument, NULL, OPT_SIZE },
 		{ "color", required_argument, NULL, OPT_COLOR },
@@ -203,6 +214,7 @@ static bool parse_options(struct options *opts, int argc, char *argv[]) {
 		{ "fullscreen", no_argument, NULL, OPT_FULLSCREEN },
 		{ "popup", required_argument, NULL, OPT_POPUP },
 		{ "subsurface", required_argument, NULL, OPT_SUBSURFACE },
+		{ "input", no_argument, NULL, OPT_INPUT },
 		{ "cursor", required_argument, NULL, OPT_CURSOR },
 		{ "cursor-shape", required_argument, NULL, OPT_CURSOR_SHAPE },
 		{ "help", no_argument, NULL, OPT_HELP },
@@ -253,6 +265,9 @@ static bool parse_options(struct options *opts, int argc, char *argv[]) {
 			break;
 		case OPT_SUBSURFACE:
 			ok = parse_rect_spec(optarg, &opts->subsurface);
+			break;
+		case OPT_INPUT:
+			opts->input = true;
 			break;
 		case OPT_CURSOR:
 			ok = parse_rect_spec(optarg, &opts->cursor);
@@ -650,49 +665,82 @@ static void create_popup(struct app *app) {
 	wl_surface_commit(app->popup.surface);
 }
 
-static void wm_base_handle_ping(void *data, struct xdg_wm_base *wm_base,
-		uint32_t serial) {
-	xdg_wm_base_pong(wm_base, serial);
+/*
+ * --input: what the seat delivers, printed for the test to compare.
+ * --cursor / --cursor-shape: the pointer over our surfaces shows a known
+ * image and hotspot, or a shape from the compositor's cursor theme.
+ */
+
+static const char *surface_name(struct app *app, struct wl_surface *surface) {
+	return surface != NULL && surface == app->main.surface ? "main" : "other";
 }
 
-static const struct xdg_wm_base_listener wm_base_listener = {
-	.ping = wm_base_handle_ping,
-};
-
-/*
- * With --cursor, the pointer over our window shows a known image and hotspot;
- * with --cursor-shape, a shape from the compositor's cursor theme.
- */
 static void pointer_handle_enter(void *data, struct wl_pointer *pointer, uint32_t serial,
 		struct wl_surface *surface, wl_fixed_t x, wl_fixed_t y) {
 	struct app *app = data;
+	if (app->opts.input) {
+		reply("pointer-enter %s %.2f %.2f", surface_name(app, surface),
+			wl_fixed_to_double(x), wl_fixed_to_double(y));
+	}
 	if (app->cursor_shape_device != NULL) {
 		wp_cursor_shape_device_v1_set_shape(app->cursor_shape_device, serial,
 			app->opts.cursor_shape);
-		return;
+	} else if (app->opts.cursor.set) {
+		const struct rect_spec *spec = &app->opts.cursor;
+		if (app->cursor.surface == NULL) {
+			app->cursor.surface = wl_compositor_create_surface(app->compositor);
+			present_solid(app, &app->cursor, spec, spec->width, spec->height, -1);
+		}
+		wl_pointer_set_cursor(pointer, serial, app->cursor.surface, spec->x, spec->y);
 	}
-	const struct rect_spec *spec = &app->opts.cursor;
-	if (app->cursor.surface == NULL) {
-		app->cursor.surface = wl_compositor_create_surface(app->compositor);
-		present_solid(app, &app->cursor, spec, spec->width, spec->height, -1);
-	}
-	wl_pointer_set_cursor(pointer, serial, app->cursor.surface, spec->x, spec->y);
 }
 
 static void pointer_handle_leave(void *data, struct wl_pointer *pointer, uint32_t serial,
 		struct wl_surface *surface) {
+	struct app *app = data;
+	if (app->opts.input) {
+		reply("pointer-leave");
+	}
 }
 
 static void pointer_handle_motion(void *data, struct wl_pointer *pointer, uint32_t time,
 		wl_fixed_t x, wl_fixed_t y) {
+	struct app *app = data;
+	if (app->opts.input) {
+		reply("pointer-motion %.2f %.2f", wl_fixed_to_double(x), wl_fixed_to_double(y));
+	}
 }
 
 static void pointer_handle_button(void *data, struct wl_pointer *pointer, uint32_t serial,
 		uint32_t time, uint32_t button, uint32_t state) {
+	struct app *app = data;
+	if (app->opts.input) {
+		reply("pointer-button %u %s", button,
+			state == WL_POINTER_BUTTON_STATE_PRESSED ? "pressed" : "released");
+	}
 }
 
 static void pointer_handle_axis(void *data, struct wl_pointer *pointer, uint32_t time,
 		uint32_t axis, wl_fixed_t value) {
+	struct app *app = data;
+	if (app->opts.input) {
+		reply("pointer-axis %u %.2f", axis, wl_fixed_to_double(value));
+	}
+}
+
+static void pointer_handle_frame(void *data, struct wl_pointer *pointer) {
+}
+
+static void pointer_handle_axis_source(void *data, struct wl_pointer *pointer,
+		uint32_t source) {
+}
+
+static void pointer_handle_axis_stop(void *data, struct wl_pointer *pointer, uint32_t time,
+		uint32_t axis) {
+}
+
+static void pointer_handle_axis_discrete(void *data, struct wl_pointer *pointer,
+		uint32_t axis, int32_t discrete) {
 }
 
 static const struct wl_pointer_listener pointer_listener = {
@@ -701,6 +749,132 @@ static const struct wl_pointer_listener pointer_listener = {
 	.motion = pointer_handle_motion,
 	.button = pointer_handle_button,
 	.axis = pointer_handle_axis,
+	.frame = pointer_handle_frame,
+	.axis_source = pointer_handle_axis_source,
+	.axis_stop = pointer_handle_axis_stop,
+	.axis_discrete = pointer_handle_axis_discrete,
+};
+
+static void keyboard_handle_keymap(void *data, struct wl_keyboard *keyboard, uint32_t format,
+		int32_t fd, uint32_t size) {
+	struct app *app = data;
+	if (format != WL_KEYBOARD_KEYMAP_FORMAT_XKB_V1) {
+		close(fd);
+		reply("keymap-unsupported %u", format);
+		return;
+	}
+	char *text = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (text == MAP_FAILED) {
+		reply("keymap-error mmap");
+		return;
+	}
+	struct xkb_keymap *keymap = xkb_keymap_new_from_string(app->xkb_context, text,
+		XKB_KEYMAP_FORMAT_TEXT_V1, XKB_KEYMAP_COMPILE_NO_FLAGS);
+	munmap(text, size);
+	if (keymap == NULL) {
+		reply("keymap-error compile");
+		return;
+	}
+	xkb_state_unref(app->xkb_state);
+	xkb_keymap_unref(app->xkb_keymap);
+	app->xkb_keymap = keymap;
+	app->xkb_state = xkb_state_new(keymap);
+}
+
+static void keyboard_handle_enter(void *data, struct wl_keyboard *keyboard, uint32_t serial,
+		struct wl_surface *surface, struct wl_array *keys) {
+	reply("keyboard-enter %s", surface_name(data, surface));
+}
+
+static void keyboard_handle_leave(void *data, struct wl_keyboard *keyboard, uint32_t serial,
+		struct wl_surface *surface) {
+	reply("keyboard-leave");
+}
+
+static void keyboard_handle_key(void *data, struct wl_keyboard *keyboard, uint32_t serial,
+		uint32_t time, uint32_t key, uint32_t state) {
+	struct app *app = data;
+	char name[64] = "unknown";
+	if (app->xkb_state != NULL) {
+		/* evdev code + 8 = XKB keycode */
+		xkb_keysym_t sym = xkb_state_key_get_one_sym(app->xkb_state, key + 8);
+		xkb_keysym_get_name(sym, name, sizeof(name));
+	}
+	reply("key %u %s %s", key, state == WL_KEYBOARD_KEY_STATE_PRESSED ? "pressed" :
+		"released", name);
+}
+
+static void keyboard_handle_modifiers(void *data, struct wl_keyboard *keyboard,
+		uint32_t serial, uint32_t depressed, uint32_t latched, uint32_t locked,
+		uint32_t group) {
+	struct app *app = data;
+	if (app->xkb_state != NULL) {
+		xkb_state_update_mask(app->xkb_state, depressed, latched, locked, 0, 0, group);
+	}
+	reply("modifiers %u %u %u %u", depressed, latched, locked, group);
+}
+
+static void keyboard_handle_repeat_info(void *data, struct wl_keyboard *keyboard,
+		int32_t rate, int32_t delay) {
+}
+
+static const struct wl_keyboard_listener keyboard_listener = {
+	.keymap = keyboard_handle_keymap,
+	.enter = keyboard_handle_enter,
+	.leave = keyboard_handle_leave,
+	.key = keyboard_handle_key,
+	.modifiers = keyboard_handle_modifiers,
+	.repeat_info = keyboard_handle_repeat_info,
+};
+
+static void seat_handle_capabilities(void *data, struct wl_seat *seat, uint32_t caps) {
+	struct app *app = data;
+	bool has_pointer = caps & WL_SEAT_CAPABILITY_POINTER;
+	bool has_keyboard = caps & WL_SEAT_CAPABILITY_KEYBOARD;
+	if (has_pointer && app->pointer == NULL) {
+		app->pointer = wl_seat_get_pointer(seat);
+		wl_pointer_add_listener(app->pointer, &pointer_listener, app);
+		if (app->cursor_shape_manager != NULL) {
+			app->cursor_shape_device = wp_cursor_shape_manager_v1_get_pointer(
+				app->cursor_shape_manager, app->pointer);
+		}
+	} else if (!has_pointer && app->pointer != NULL) {
+		if (app->cursor_shape_device != NULL) {
+			wp_cursor_shape_device_v1_destroy(app->cursor_shape_device);
+			app->cursor_shape_device = NULL;
+		}
+		wl_pointer_release(app->pointer);
+		app->pointer = NULL;
+	}
+	if (!app->opts.input) {
+		return;
+	}
+	if (has_keyboard && app->keyboard == NULL) {
+		app->keyboard = wl_seat_get_keyboard(seat);
+		wl_keyboard_add_listener(app->keyboard, &keyboard_listener, app);
+	} else if (!has_keyboard && app->keyboard != NULL) {
+		wl_keyboard_release(app->keyboard);
+		app->keyboard = NULL;
+	}
+	reply("seat%s%s", has_pointer ? " pointer" : "", has_keyboard ? " keyboard" : "");
+}
+
+static void seat_handle_name(void *data, struct wl_seat *seat, const char *name) {
+}
+
+static const struct wl_seat_listener seat_listener = {
+	.capabilities = seat_handle_capabilities,
+	.name = seat_handle_name,
+};
+
+static void wm_base_handle_ping(void *data, struct xdg_wm_base *wm_base,
+		uint32_t serial) {
+	xdg_wm_base_pong(wm_base, serial);
+}
+
+static const struct xdg_wm_base_listener wm_base_listener = {
+	.ping = wm_base_handle_ping,
 };
 
 static uint32_t min_u32(uint32_t a, uint32_t b) {
@@ -725,10 +899,11 @@ static void registry_handle_global(void *data, struct wl_registry *registry,
 		app->cursor_shape_manager = wl_registry_bind(registry, name,
 			&wp_cursor_shape_manager_v1_interface, 1);
 	} else if (strcmp(interface, wl_seat_interface.name) == 0 &&
-			(app->opts.cursor.set || app->opts.cursor_shape != 0) && app->seat == NULL) {
-		app->seat = wl_registry_bind(registry, name, &wl_seat_interface, 1);
-		app->pointer = wl_seat_get_pointer(app->seat);
-		wl_pointer_add_listener(app->pointer, &pointer_listener, app);
+			(app->opts.input || app->opts.cursor.set || app->opts.cursor_shape != 0) &&
+			app->seat == NULL && version >= 5) {
+		/* v5: wl_pointer.frame and release, nothing newer needed. */
+		app->seat = wl_registry_bind(registry, name, &wl_seat_interface, 5);
+		wl_seat_add_listener(app->seat, &seat_listener, app);
 	} else if (strcmp(interface, xdg_wm_base_interface.name) == 0) {
 		app->wm_base = wl_registry_bind(registry, name,
 			&xdg_wm_base_interface, min_u32(version, 6));
@@ -766,12 +941,10 @@ static bool bind_globals(struct app *app) {
 		ok = require_global(app->subcompositor, "wl_subcompositor") && ok;
 	}
 	if (app->opts.cursor_shape != 0) {
-		ok = require_global(app->cursor_shape_manager, "wp_cursor_shape_manager_v1") &&
-			require_global(app->pointer, "wl_seat") && ok;
-		if (ok) {
-			app->cursor_shape_device = wp_cursor_shape_manager_v1_get_pointer(
-				app->cursor_shape_manager, app->pointer);
-		}
+		ok = require_global(app->cursor_shape_manager, "wp_cursor_shape_manager_v1") && ok;
+	}
+	if (app->opts.input || app->opts.cursor.set || app->opts.cursor_shape != 0) {
+		ok = require_global(app->seat, "wl_seat v5") && ok;
 	}
 	return ok;
 }
@@ -1027,19 +1200,6 @@ static void app_finish(struct app *app) {
 		wl_list_remove(&wait->link);
 		free(wait);
 	}
-	if (app->cursor_shape_device != NULL) {
-		wp_cursor_shape_device_v1_destroy(app->cursor_shape_device);
-	}
-	if (app->cursor_shape_manager != NULL) {
-		wp_cursor_shape_manager_v1_destroy(app->cursor_shape_manager);
-	}
-	if (app->pointer != NULL) {
-		wl_pointer_destroy(app->pointer);
-	}
-	if (app->seat != NULL) {
-		wl_seat_destroy(app->seat);
-	}
-	surface_finish(&app->cursor);
 	if (app->subsurface != NULL) {
 		wl_subsurface_destroy(app->subsurface);
 	}
@@ -1058,6 +1218,25 @@ static void app_finish(struct app *app) {
 		xdg_surface_destroy(app->xdg_surface);
 	}
 	surface_finish(&app->main);
+	surface_finish(&app->cursor);
+	if (app->cursor_shape_device != NULL) {
+		wp_cursor_shape_device_v1_destroy(app->cursor_shape_device);
+	}
+	if (app->cursor_shape_manager != NULL) {
+		wp_cursor_shape_manager_v1_destroy(app->cursor_shape_manager);
+	}
+	if (app->pointer != NULL) {
+		wl_pointer_release(app->pointer);
+	}
+	if (app->keyboard != NULL) {
+		wl_keyboard_release(app->keyboard);
+	}
+	if (app->seat != NULL) {
+		wl_seat_release(app->seat);
+	}
+	xkb_state_unref(app->xkb_state);
+	xkb_keymap_unref(app->xkb_keymap);
+	xkb_context_unref(app->xkb_context);
 	if (app->wm_base != NULL) {
 		xdg_wm_base_destroy(app->wm_base);
 	}
@@ -1090,6 +1269,7 @@ int main(int argc, char *argv[]) {
 	app.fill_quad = app.opts.quad;
 	app.fill_color = app.opts.color;
 	wl_list_init(&app.frame_waits);
+	app.xkb_context = xkb_context_new(XKB_CONTEXT_NO_FLAGS);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
 	app.signal_fd = setup_signals();

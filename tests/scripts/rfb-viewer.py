@@ -14,10 +14,11 @@ stdout (one line each):
   update N rects=K area=A RECTS   RECTS = x,y,wxh;...
   cursor WxH hotspot=X,Y          a Cursor pseudo-encoding rectangle
   desktop-size WxH                a DesktopSize pseudo-encoding rectangle
-  dumped PATH | pointer-sent | error MESSAGE | closed
+  dumped PATH | pointer-sent | key-sent | error MESSAGE | closed
 stdin:
   dump PATH          binary PPM of the framebuffer as received so far
   pointer X Y [MASK] a PointerEvent (MASK: button bits, default 0)
+  key KEYSYM DOWN    a KeyEvent (KEYSYM: X keysym, 0x61 = 'a'; DOWN: 1 press, 0 release)
   full               a non-incremental update request
   quit
 """
@@ -176,6 +177,9 @@ def main():
                 mask = int(words[3]) if len(words) > 3 else 0
                 viewer.send(struct.pack(">BBHH", 5, mask, int(words[1]), int(words[2])))
                 say("pointer-sent")
+            elif words[0] == "key":
+                viewer.send(struct.pack(">BBxxI", 4, int(words[2]), int(words[1], 0)))
+                say("key-sent")
             elif words[0] == "full":
                 viewer.request(incremental=False)
             elif words[0] == "quit":
