@@ -517,8 +517,19 @@ static void handle_cursor_idle(void *data) {
 	}
 }
 
+static bool capture_follows_cursor(struct pinhole_capture *capture) {
+	struct capture_source *source;
+	wl_list_for_each(source, &capture->sources, link) {
+		if (source_follows_cursor(source)) {
+			return true;
+		}
+	}
+	return false;
+}
+
 void capture_cursor_schedule_update(struct pinhole_capture *capture) {
-	if (capture->cursor_idle != NULL) {
+	/* Called on every commit: nothing to schedule while no session cares. */
+	if (capture->cursor_idle != NULL || !capture_follows_cursor(capture)) {
 		return;
 	}
 	struct wl_event_loop *loop = wl_display_get_event_loop(capture->config.display);
