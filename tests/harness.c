@@ -11,6 +11,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include "harness.h"
 
 #define MAX_CHILDREN 64
@@ -224,6 +226,55 @@ bool ph_compositor_sanitizer_clean(struct ph_compositor *c) {
 	/* ASan and LSan reports name "Sanitizer"; UBSan's say "runtime error". */
 	return !ph_compositor_log_contains(c, "Sanitizer") &&
 		!ph_compositor_log_contains(c, "runtime error");
+}
+
+void ph_compositor_finish(struct ph_compositor *c) {
+	int status = ph_compositor_stop(c);
+	ph_ok(status == 0, "compositor exits cleanly (%d; LSan makes leaks non-zero)", status);
+	bool clean = ph_compositor_sanitizer_clean(c);
+	ph_ok(clean, "no sanitizer report in the compositor log");
+	if (!clean || status != 0) {
+		ph_compositor_dump_log(c);
+	}
+}
+
+void ph_dump_tail(const char *what, const char *path, size_t max) {
+	char *data = ph_read_file(path);
+	if (data == NULL) {
+		ph_diag("--- %s (%s): missing ---", what, path);
+		return;
+	}
+	size_t len = strlen(data);
+	ph_diag("--- %s (%s) ---\n%s", what, path, len > max ? data + len - max : data);
+	free(data);
+}
+
+int ph_pick_port(void) {
+	/* Derived from our pid, so tests running side by side rarely collide. */
+	int base = 20000 + (int)(getpid() % 20000);
+	for (int i = 0; i < 200; i++) {
+		int port = base + i * 11;
+		if (port > 65000) {
+			port -= 40000;
+		}
+		int fd = socket(AF_INET, SOCK_STREAM, 0);
+		struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+		addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		bool free_port = fd >= 0 && bind(fd, (struct sockaddr *)&addr, sizeof(addr)) == 0;
+		if (fd >= 0) {
+			close(fd);
+		}
+		if (free_port) {
+			return port;
+		}
+	}
+	return 5998;
+}
+
+bool ph_exited(struct ph_process *p) {
+	siginfo_t info = {0};
+	return waitid(P_PID, (id_t)p->pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+		info.si_pid == p->pid;
 }
 
 void ph_process_usage(pid_t pid, long *rss_kb, long *fds) {

@@ -58,6 +58,12 @@ int ph_compositor_stop(struct ph_compositor *c);
 void ph_compositor_dump_log(struct ph_compositor *c);
 /* No AddressSanitizer/LeakSanitizer/UBSan report in the compositor's log. */
 bool ph_compositor_sanitizer_clean(struct ph_compositor *c);
+/*
+ * The end of a test's compositor: SIGTERM, then checks that it exited 0
+ * (LSan makes leaks non-zero) and logged no sanitizer report; dumps its log
+ * if not.
+ */
+void ph_compositor_finish(struct ph_compositor *c);
 /* VmRSS in KiB and the number of open fds of a process (-1 when unreadable). */
 void ph_process_usage(pid_t pid, long *rss_kb, long *fds);
 bool ph_compositor_log_contains(struct ph_compositor *c, const char *needle);
@@ -96,6 +102,13 @@ int64_t ph_now_ms(void); /* CLOCK_MONOTONIC */
 /* The whole file, NUL-terminated (free it), or NULL. */
 char *ph_read_file(const char *path);
 bool ph_file_contains(const char *path, const char *needle);
+
+/* The last max bytes of a file, as a TAP diagnostic. */
+void ph_dump_tail(const char *what, const char *path, size_t max);
+/* A loopback TCP port nobody listens on (for servers the test starts). */
+int ph_pick_port(void);
+/* Whether the process has exited (it is not reaped). */
+bool ph_exited(struct ph_process *p);
 
 /* A file in the test's scratch directory. */
 const char *ph_scratch(const char *name);

@@ -240,10 +240,6 @@ int main(int argc, char *argv[]) {
 	test_foot(&c);
 	test_simple_shm(&c);
 	test_simple_egl(&c);
-	int status = ph_compositor_stop(&c);
-	ph_ok(status == 0, "compositor exits cleanly (%d)", status);
-	if (status != 0) {
-		ph_compositor_dump_log(&c);
-	}
+	ph_compositor_finish(&c);
 	return ph_finish();
 }

@@ -240,10 +240,6 @@ int main(int argc, char *argv[]) {
 
 	ph_write_line(&paint, "quit");
 	ph_wait(&paint, 2000);
-	int status = ph_compositor_stop(&c);
-	ph_ok(status == 0, "compositor exits cleanly (%d)", status);
-	if (status != 0) {
-		ph_compositor_dump_log(&c);
-	}
+	ph_compositor_finish(&c);
 	return ph_finish();
 }

@@ -33,16 +33,6 @@
 #define X11_W 640
 #define X11_H 480
 
-static void dump_tail(const char *what, const char *path) {
-	char *data = ph_read_file(path);
-	if (data == NULL) {
-		return;
-	}
-	size_t len = strlen(data);
-	ph_diag("--- %s (%s) ---\n%s", what, path, len > 1800 ? data + len - 1800 : data);
-	free(data);
-}
-
 /*
  * What pinhole's output shows: the window at its top-left (quadrants or one
  * colour), black elsewhere; the output's top-left is at (ox, oy) in image.
@@ -320,7 +310,7 @@ static void nested_in_sway(void) {
 	}
 	ph_ok(up, "sway 1.12 (headless) is listening (%s)", sway.socket);
 	if (!up) {
-		dump_tail("sway log", log);
+		ph_dump_tail("sway log", log, 1800);
 		ph_kill(&sway_process);
 		return;
 	}
@@ -368,7 +358,7 @@ static void nested_in_xvfb(void) {
 	snprintf(display, sizeof(display), ":%d", number);
 	ph_ok(up, "Xvfb is running on %s", display);
 	if (!up) {
-		dump_tail("Xvfb log", log);
+		ph_dump_tail("Xvfb log", log, 1800);
 		ph_kill(&xvfb);
 		return;
 	}

@@ -69,17 +69,6 @@ static const uint32_t colors[] = {
 };
 #define NCOLORS (int)(sizeof(colors) / sizeof(colors[0]))
 
-static void dump_tail(const char *what, const char *path, size_t max) {
-	char *data = ph_read_file(path);
-	if (data == NULL) {
-		ph_diag("--- %s (%s): missing ---", what, path);
-		return;
-	}
-	size_t len = strlen(data);
-	ph_diag("--- %s (%s) ---\n%s", what, path, len > max ? data + len - max : data);
-	free(data);
-}
-
 static bool write_file(const char *path, const char *text) {
 	FILE *f = fopen(path, "w");
 	if (f == NULL) {
@@ -87,12 +76,6 @@ static bool write_file(const char *path, const char *text) {
 	}
 	fputs(text, f);
 	return fclose(f) == 0;
-}
-
-static bool is_exited(struct ph_process *p) {
-	siginfo_t info = {0};
-	return p->pid <= 0 || (waitid(P_PID, (id_t)p->pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
-		info.si_pid == p->pid);
 }
 
 static char script[600];
@@ -132,12 +115,12 @@ static bool portals_start(struct ph_compositor *c, struct portals *portals) {
 		portals->config);
 	spawn_logged(c, &portals->xdpw, portals->xdpw_log, cmd);
 	if (!wait_name(c, "org.freedesktop.impl.portal.desktop.wlr")) {
-		dump_tail("xdpw log", ph_scratch(portals->xdpw_log), 2000);
+		ph_dump_tail("xdpw log", ph_scratch(portals->xdpw_log), 2000);
 		return false;
 	}
 	spawn_logged(c, &portals->xdp, portals->xdp_log, "/usr/libexec/xdg-desktop-portal -v");
 	if (!wait_name(c, "org.freedesktop.portal.Desktop")) {
-		dump_tail("xdg-desktop-portal log", ph_scratch(portals->xdp_log), 2000);
+		ph_dump_tail("xdg-desktop-portal log", ph_scratch(portals->xdp_log), 2000);
 		return false;
 	}
 	return true;
@@ -257,7 +240,7 @@ static bool run_attempt(struct ph_compositor *c, struct ph_process *paint, struc
 			}
 			continue;
 		}
-		if (is_exited(&client)) {
+		if (ph_exited(&client)) {
 			break;
 		}
 		/* While gst records, the screen changes every 300 ms: a frame per change. */
@@ -377,12 +360,12 @@ static void share(struct ph_compositor *c, struct ph_process *paint, struct port
 		check_frames(*number, window);
 	}
 	ph_ok(a.closed, "%s: session closed through the portal %s", what, a.error);
-	ph_ok(!is_exited(&portals->xdpw), "%s: xdg-desktop-portal-wlr still running at the end",
+	ph_ok(!ph_exited(&portals->xdpw), "%s: xdg-desktop-portal-wlr still running at the end",
 		what);
 	if (!a.closed || a.gst_exit != 0 || raced) {
-		dump_tail("xdpw log", ph_scratch(portals->xdpw_log), 3000);
-		dump_tail("xdg-desktop-portal log", ph_scratch(portals->xdp_log), 1500);
-		dump_tail("wireplumber log", ph_scratch("wireplumber.log"), 800);
+		ph_dump_tail("xdpw log", ph_scratch(portals->xdpw_log), 3000);
+		ph_dump_tail("xdg-desktop-portal log", ph_scratch(portals->xdp_log), 1500);
+		ph_dump_tail("wireplumber log", ph_scratch("wireplumber.log"), 800);
 	}
 }
 
@@ -469,7 +452,7 @@ int main(int argc, char *argv[]) {
 	}
 	ph_ok(ok, "pipewire is up");
 	if (!ok) {
-		dump_tail("pipewire log", ph_scratch("pipewire.log"), 2000);
+		ph_dump_tail("pipewire log", ph_scratch("pipewire.log"), 2000);
 	}
 	spawn_logged(&c, &wireplumber, "wireplumber.log", "wireplumber");
 
@@ -512,10 +495,6 @@ int main(int argc, char *argv[]) {
 	ph_kill(&bus);
 	ph_write_line(&paint, "quit");
 	ph_wait(&paint, 2000);
-	int status = ph_compositor_stop(&c);
-	ph_ok(status == 0, "compositor exits cleanly (%d)", status);
-	if (status != 0) {
-		ph_compositor_dump_log(&c);
-	}
+	ph_compositor_finish(&c);
 	return ph_finish();
 }

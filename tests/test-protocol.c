@@ -68,12 +68,6 @@ int main(int argc, char *argv[]) {
 	}
 	ph_kill(&paint);
 	/* Under ASan/LSan a leak or a bad access in any of it makes the exit non-zero. */
-	ph_ok(ph_compositor_stop(&c) == 0, "compositor exits cleanly");
-	bool clean = !ph_compositor_log_contains(&c, "Sanitizer") &&
-		!ph_compositor_log_contains(&c, "runtime error");
-	ph_ok(clean, "no sanitizer report in the compositor log");
-	if (!clean) {
-		ph_compositor_dump_log(&c);
-	}
+	ph_compositor_finish(&c);
 	return ph_finish();
 }

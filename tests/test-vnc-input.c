@@ -21,42 +21,6 @@
 #include <unistd.h>
 #include "harness.h"
 
-static void dump_tail(const char *what, const char *path) {
-	char *data = ph_read_file(path);
-	if (data == NULL) {
-		return;
-	}
-	size_t len = strlen(data);
-	ph_diag("--- %s (%s) ---\n%s", what, path, len > 1800 ? data + len - 1800 : data);
-	free(data);
-}
-
-/* A loopback port nobody listens on, starting from one derived from our pid. */
-static int pick_port(void) {
-	int base = 20000 + (int)(getpid() % 20000);
-	for (int i = 0; i < 200; i++) {
-		int port = base + i * 11;
-		if (port > 65000) {
-			port -= 40000;
-		}
-		int fd = socket(AF_INET, SOCK_STREAM, 0);
-		struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-		addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		bool free_port = bind(fd, (struct sockaddr *)&addr, sizeof(addr)) == 0;
-		close(fd);
-		if (free_port) {
-			return port;
-		}
-	}
-	return 5998;
-}
-
-static bool is_exited(struct ph_process *p) {
-	siginfo_t info = {0};
-	return waitid(P_PID, (id_t)p->pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
-		info.si_pid == p->pid;
-}
-
 /*
  * The client's next input event line ("pointer-..." or "key ..."); other
  * lines (modifiers, seat, ready) are skipped.
@@ -103,14 +67,14 @@ int main(int argc, char *argv[]) {
 		"--size", "320x240", "--app-id", "vnc-input", NULL}, PH_PIPE_STDIN | PH_PIPE_STDOUT);
 	ph_ok(ph_expect_line(&paint, "ready", line, sizeof(line), 5000), "client mapped: %s", line);
 
-	int port = pick_port();
+	int port = ph_pick_port();
 	char cmd[1024];
 	snprintf(cmd, sizeof(cmd), "exec wayvnc -L debug -o HEADLESS-1 127.0.0.1 %d >'%s' 2>&1",
 		port, ph_scratch("wayvnc.log"));
 	struct ph_process vnc;
 	ph_spawn(&c, &vnc, (const char *[]){"sh", "-c", cmd, NULL}, 0);
 	bool listening = false;
-	for (int waited = 0; waited < 10000 && !listening && !is_exited(&vnc); waited += 50) {
+	for (int waited = 0; waited < 10000 && !listening && !ph_exited(&vnc); waited += 50) {
 		listening = ph_file_contains(ph_scratch("wayvnc.log"), "Listening for connections");
 		if (!listening) {
 			ph_sleep_ms(50);
@@ -118,7 +82,7 @@ int main(int argc, char *argv[]) {
 	}
 	ph_ok(listening, "wayvnc listening on 127.0.0.1:%d", port);
 	if (!listening) {
-		dump_tail("wayvnc log", ph_scratch("wayvnc.log"));
+		ph_dump_tail("wayvnc log", ph_scratch("wayvnc.log"), 1800);
 		ph_kill(&vnc);
 		ph_kill(&paint);
 		ph_compositor_stop(&c);
@@ -180,20 +144,16 @@ int main(int argc, char *argv[]) {
 
 	ph_write_line(&viewer, "quit");
 	ph_wait(&viewer, 3000);
-	bool alive = !is_exited(&vnc);
+	bool alive = !ph_exited(&vnc);
 	ph_ok(alive, "wayvnc still running after the session");
 	kill(vnc.pid, SIGINT);
 	int code = ph_wait(&vnc, 5000);
 	ph_ok(alive && code == 0, "wayvnc exits 0 on SIGINT (status %d)", code);
 	if (!alive || code != 0) {
-		dump_tail("wayvnc log", ph_scratch("wayvnc.log"));
+		ph_dump_tail("wayvnc log", ph_scratch("wayvnc.log"), 1800);
 	}
 	ph_write_line(&paint, "quit");
 	ph_wait(&paint, 2000);
-	int status = ph_compositor_stop(&c);
-	ph_ok(status == 0, "compositor exits cleanly (%d)", status);
-	if (status != 0) {
-		ph_compositor_dump_log(&c);
-	}
+	ph_compositor_finish(&c);
 	return ph_finish();
 }

@@ -42,42 +42,6 @@
 #define POINTER_Y 360
 
 
-static void dump_tail(const char *what, const char *path) {
-	char *data = ph_read_file(path);
-	if (data == NULL) {
-		return;
-	}
-	size_t len = strlen(data);
-	ph_diag("--- %s (%s) ---\n%s", what, path, len > 1800 ? data + len - 1800 : data);
-	free(data);
-}
-
-/* A loopback port nobody listens on, starting from one derived from our pid. */
-static int pick_port(void) {
-	int base = 20000 + (int)(getpid() % 20000);
-	for (int i = 0; i < 200; i++) {
-		int port = base + i * 7;
-		if (port > 65000) {
-			port -= 40000;
-		}
-		int fd = socket(AF_INET, SOCK_STREAM, 0);
-		struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-		addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		bool free_port = bind(fd, (struct sockaddr *)&addr, sizeof(addr)) == 0;
-		close(fd);
-		if (free_port) {
-			return port;
-		}
-	}
-	return 5999;
-}
-
-static bool is_exited(struct ph_process *p) {
-	siginfo_t info = {0};
-	return waitid(P_PID, (id_t)p->pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
-		info.si_pid == p->pid;
-}
-
 /* Images */
 
 static bool near(uint32_t a, uint32_t b, int tolerance) {
@@ -298,7 +262,7 @@ static void run_mode(struct ph_compositor *c, bool render_cursor) {
 	ph_ok(ph_expect_line(&paint, "ready", line, sizeof(line), 5000), "%s: client mapped: %s",
 		mode, line);
 
-	int port = pick_port();
+	int port = ph_pick_port();
 	char log[64], cmd[1024];
 	snprintf(log, sizeof(log), "wayvnc%s.log", render_cursor ? "-r" : "");
 	snprintf(cmd, sizeof(cmd), "exec wayvnc %s -L debug -o HEADLESS-1 127.0.0.1 %d >'%s' 2>&1",
@@ -306,7 +270,7 @@ static void run_mode(struct ph_compositor *c, bool render_cursor) {
 	struct ph_process vnc;
 	ph_spawn(c, &vnc, (const char *[]){"sh", "-c", cmd, NULL}, 0);
 	bool listening = false;
-	for (int waited = 0; waited < 10000 && !listening && !is_exited(&vnc); waited += 50) {
+	for (int waited = 0; waited < 10000 && !listening && !ph_exited(&vnc); waited += 50) {
 		listening = ph_file_contains(ph_scratch(log), "Listening for connections");
 		if (!listening) {
 			ph_sleep_ms(50);
@@ -314,7 +278,7 @@ static void run_mode(struct ph_compositor *c, bool render_cursor) {
 	}
 	ph_ok(listening, "%s: listening on 127.0.0.1:%d", mode, port);
 	if (!listening) {
-		dump_tail("wayvnc log", ph_scratch(log));
+		ph_dump_tail("wayvnc log", ph_scratch(log), 1800);
 		ph_kill(&vnc);
 		ph_kill(&paint);
 		return;
@@ -418,13 +382,13 @@ static void run_mode(struct ph_compositor *c, bool render_cursor) {
 	/* 7. wayvnc survived all of it and stops cleanly (on SIGINT: SIGTERM kills it). */
 	ph_write_line(&viewer.process, "quit");
 	ph_wait(&viewer.process, 3000);
-	bool alive = !is_exited(&vnc);
+	bool alive = !ph_exited(&vnc);
 	ph_ok(alive, "%s: still running after the session", mode);
 	kill(vnc.pid, SIGINT);
 	int code = ph_wait(&vnc, 5000);
 	ph_ok(alive && code == 0, "%s: exits 0 on SIGINT (status %d)", mode, code);
 	if (!alive || code != 0) {
-		dump_tail("wayvnc log", ph_scratch(log));
+		ph_dump_tail("wayvnc log", ph_scratch(log), 1800);
 	}
 	ph_write_line(&paint, "quit");
 	ph_wait(&paint, 2000);
@@ -440,10 +404,6 @@ int main(int argc, char *argv[]) {
 	}
 	run_mode(&c, false);
 	run_mode(&c, true);
-	int status = ph_compositor_stop(&c);
-	ph_ok(status == 0, "compositor exits cleanly (%d)", status);
-	if (status != 0) {
-		ph_compositor_dump_log(&c);
-	}
+	ph_compositor_finish(&c);
 	return ph_finish();
 }

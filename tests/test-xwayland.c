@@ -81,6 +81,6 @@ int main(int argc, char *argv[]) {
 		ph_image_finish(&image);
 	}
 	ph_kill(&xlogo);
-	ph_ok(ph_compositor_stop(&c) == 0, "compositor exits cleanly with XWayland running");
+	ph_compositor_finish(&c);
 	return ph_finish();
 }
