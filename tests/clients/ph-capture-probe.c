@@ -5,6 +5,8 @@
  *
  *   output N [cursors]         session on the N-th wl_output (0-based)
  *   toplevel APP_ID [cursors]  session on the first toplevel with this app_id
+ *   cursor-session N           pointer cursor session on the N-th wl_output and
+ *                              its capture session (replies come as for output)
  *   buffer NAME FORMAT [STRIDE]  new wl_shm buffer sized by the constraints
  *                              (FORMAT: wl_shm enum number, e.g. 1 = XRGB8888)
  *   fill NAME 0xWORD           write a 32-bit word into every pixel
@@ -61,6 +63,9 @@ static struct {
 	struct ext_foreign_toplevel_image_capture_source_manager_v1 *toplevel_sources;
 
 	struct ext_image_copy_capture_session_v1 *session;
+	struct wl_seat *seat;
+	struct wl_pointer *pointer;
+	struct ext_image_copy_capture_cursor_session_v1 *cursor_session;
 	int width, height;
 	char formats[128];
 	struct buffer buffers[MAX_BUFFERS];
@@ -133,6 +138,8 @@ static void registry_handle_global(void *data, struct wl_registry *registry, uin
 			probe.output_count < MAX_OUTPUTS) {
 		probe.outputs[probe.output_count++] = wl_registry_bind(registry, name,
 			&wl_output_interface, 1);
+	} else if (strcmp(interface, wl_seat_interface.name) == 0 && probe.seat == NULL) {
+		probe.seat = wl_registry_bind(registry, name, &wl_seat_interface, 1);
 	} else if (strcmp(interface, ext_image_copy_capture_manager_v1_interface.name) == 0) {
 		probe.copy_manager = wl_registry_bind(registry, name,
 			&ext_image_copy_capture_manager_v1_interface, 1);
@@ -340,6 +347,22 @@ static void handle_command(char *line) {
 			}
 		}
 		reply("error no toplevel with app_id %s", a);
+	} else if (strcmp(cmd, "cursor-session") == 0) {
+		int index = atoi(a);
+		if (index >= probe.output_count || probe.seat == NULL || probe.cursor_session != NULL) {
+			reply("error no output %d, no seat or a cursor session already", index);
+			return;
+		}
+		struct ext_image_capture_source_v1 *source =
+			ext_output_image_capture_source_manager_v1_create_source(probe.output_sources,
+				probe.outputs[index]);
+		probe.pointer = wl_seat_get_pointer(probe.seat);
+		probe.cursor_session = ext_image_copy_capture_manager_v1_create_pointer_cursor_session(
+			probe.copy_manager, source, probe.pointer);
+		probe.session = ext_image_copy_capture_cursor_session_v1_get_capture_session(
+			probe.cursor_session);
+		ext_image_copy_capture_session_v1_add_listener(probe.session, &session_listener, NULL);
+		ext_image_capture_source_v1_destroy(source);
 	} else if (strcmp(cmd, "buffer") == 0) {
 		int stride = 0;
 		sscanf(line, "%*s %*s %i %d", (int *)&word, &stride);
@@ -399,6 +422,13 @@ static void cleanup(struct wl_registry *registry) {
 	}
 	if (probe.session != NULL) {
 		ext_image_copy_capture_session_v1_destroy(probe.session);
+	}
+	if (probe.cursor_session != NULL) {
+		ext_image_copy_capture_cursor_session_v1_destroy(probe.cursor_session);
+		wl_pointer_destroy(probe.pointer);
+	}
+	if (probe.seat != NULL) {
+		wl_seat_destroy(probe.seat);
 	}
 	for (int i = 0; i < MAX_BUFFERS; i++) {
 		if (probe.buffers[i].wl_buffer != NULL) {
