@@ -17,6 +17,24 @@ struct mode_request {
 	int refresh_mhz; /* 0: backend default */
 };
 
+/*
+ * Capture policy arguments, in command-line order: rules from a file are
+ * spliced in where --capture-policy appears (first match wins across all).
+ */
+enum policy_arg_kind {
+	POLICY_ARG_FILE, /* --capture-policy FILE */
+	POLICY_ARG_ALLOW, /* --allow-capture MATCHER */
+	POLICY_ARG_DENY, /* --deny-capture MATCHER */
+};
+
+struct policy_arg {
+	enum policy_arg_kind kind;
+	const char *value; /* points into argv */
+};
+
+/* Enough for any command line; longer policies belong in a file. */
+#define OPTIONS_MAX_POLICY_ARGS 64
+
 struct options {
 	bool help;
 	bool version;
@@ -27,6 +45,8 @@ struct options {
 	struct mode_request mode;
 	int outputs; /* --outputs, headless/nested output count */
 	bool no_ext_capture; /* hide the ext capture globals (legacy screencopy only) */
+	struct policy_arg policy_args[OPTIONS_MAX_POLICY_ARGS];
+	size_t policy_args_len;
 };
 
 enum options_result {

@@ -11,6 +11,7 @@
 #include "options.h"
 
 struct pinhole_capture;
+struct policy;
 struct seat;
 struct xwayland;
 
@@ -47,6 +48,8 @@ struct server {
 	struct xwayland *xwayland;
 	struct pinhole_capture *capture;
 	struct wlr_security_context_manager_v1 *security_context;
+	/* Who may capture; set (and destroyed) by the caller of server_init(). */
+	struct policy *policy;
 
 	struct wl_event_source *sigint_source, *sigterm_source;
 	struct wl_event_source *sigusr1_source, *sigusr2_source;

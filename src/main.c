@@ -6,7 +6,36 @@
 #include <unistd.h>
 #include <wlr/util/log.h>
 #include "options.h"
+#include "policy.h"
 #include "server.h"
+
+/* The capture policy from the command line, files spliced in where they were named. */
+static struct policy *load_policy(const struct options *opts, char *err, size_t err_size) {
+	struct policy *policy = policy_create();
+	if (policy == NULL) {
+		snprintf(err, err_size, "out of memory");
+		return NULL;
+	}
+	for (size_t i = 0; i < opts->policy_args_len; i++) {
+		const struct policy_arg *arg = &opts->policy_args[i];
+		bool ok;
+		if (arg->kind == POLICY_ARG_FILE) {
+			ok = policy_load_file(policy, arg->value, err, err_size);
+		} else {
+			/* Already checked by options_parse(); this only fails on allocation. */
+			enum policy_verdict verdict =
+				arg->kind == POLICY_ARG_ALLOW ? POLICY_ALLOW : POLICY_DENY;
+			ok = policy_add_rule(policy, verdict, arg->value,
+				verdict == POLICY_ALLOW ? "--allow-capture" : "--deny-capture",
+				err, err_size);
+		}
+		if (!ok) {
+			policy_destroy(policy);
+			return NULL;
+		}
+	}
+	return policy;
+}
 
 static int handle_sigchld(int signal, void *data) {
 	/* Reap only our startup command: Xwayland's process is wlroots' to wait for. */
@@ -36,7 +65,7 @@ static pid_t spawn_startup_command(const char *cmd) {
 int main(int argc, char *argv[]) {
 	const char *prog = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
 	struct options opts;
-	char err[256];
+	char err[4096 + 512]; /* room for a policy file's path and line */
 	if (options_parse(&opts, argc, argv, err, sizeof(err)) != OPTIONS_OK) {
 		fprintf(stderr, "%s: %s\n", prog, err);
 		options_print_usage(stderr, prog);
@@ -50,10 +79,16 @@ int main(int argc, char *argv[]) {
 		printf("pinhole %s\n", PINHOLE_VERSION);
 		return 0;
 	}
+	/* A policy mistake is a usage error too, but usage would not help with a file. */
+	struct policy *policy = load_policy(&opts, err, sizeof(err));
+	if (policy == NULL) {
+		fprintf(stderr, "%s: %s\n", prog, err);
+		return 2;
+	}
 	static const enum wlr_log_importance levels[] = {WLR_ERROR, WLR_INFO, WLR_DEBUG};
 	wlr_log_init(levels[opts.verbosity], NULL);
 
-	struct server server = {0};
+	struct server server = {.policy = policy};
 	int status = 1;
 	if (!server_init(&server, &opts) || !server_start(&server)) {
 		fprintf(stderr, "%s: could not start the compositor (run with -d for details)\n", prog);
@@ -76,5 +111,6 @@ int main(int argc, char *argv[]) {
 	wl_event_source_remove(sigchld);
 out:
 	server_finish(&server);
+	policy_destroy(policy);
 	return status;
 }

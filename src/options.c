@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "options.h"
+#include "policy.h"
 
 static bool parse_int(const char *text, int min, int max, int *out) {
 	char *end = NULL;
@@ -67,10 +68,37 @@ static bool parse_backend(const char *text, enum backend_choice *out) {
 	return false;
 }
 
+/* Rules are checked here so that a typo is a usage error like any other. */
+static bool add_policy_arg(struct options *opts, enum policy_arg_kind kind, const char *value,
+		char *err, size_t err_size) {
+	static const char *const names[] = {
+		[POLICY_ARG_FILE] = "--capture-policy",
+		[POLICY_ARG_ALLOW] = "--allow-capture",
+		[POLICY_ARG_DENY] = "--deny-capture",
+	};
+	char reason[256];
+	if (kind == POLICY_ARG_FILE && value[0] == '\0') {
+		snprintf(err, err_size, "invalid --capture-policy '' (expected a file)");
+		return false;
+	}
+	if (kind != POLICY_ARG_FILE && !policy_matcher_valid(value, reason, sizeof(reason))) {
+		snprintf(err, err_size, "invalid %s '%s': %s", names[kind], value, reason);
+		return false;
+	}
+	if (opts->policy_args_len == OPTIONS_MAX_POLICY_ARGS) {
+		snprintf(err, err_size, "more than %d capture policy options (use --capture-policy FILE)",
+			OPTIONS_MAX_POLICY_ARGS);
+		return false;
+	}
+	opts->policy_args[opts->policy_args_len++] = (struct policy_arg){kind, value};
+	return true;
+}
+
 void options_print_usage(FILE *out, const char *prog) {
 	fprintf(out,
 		"usage: %s [-h] [-V] [-v] [-d] [-s CMD] [--backend auto|drm|wayland|x11|headless]\n"
 		"       %*s [--mode WxH[@Hz]] [--outputs N] [--no-ext-capture]\n"
+		"       %*s [--capture-policy FILE] [--allow-capture M] [--deny-capture M]\n"
 		"\n"
 		"  -h, --help          show this help and exit\n"
 		"  -V, --version       print the version and exit\n"
@@ -81,13 +109,22 @@ void options_print_usage(FILE *out, const char *prog) {
 		"                      DRM/KMS when a seat is available, headless otherwise\n"
 		"      --mode WxH[@Hz] mode of outputs without a preferred mode (headless, nested)\n"
 		"      --outputs N     number of headless or nested outputs (default 1)\n"
-		"      --no-ext-capture  do not offer ext-image-copy-capture (legacy clients only)\n",
-		prog, (int)strlen(prog), "");
+		"      --no-ext-capture  do not offer ext-image-copy-capture (legacy clients only)\n"
+		"      --capture-policy FILE  capture permission rules, one per line (see pinhole(1))\n"
+		"      --allow-capture M  clients matching M may capture\n"
+		"      --deny-capture M   clients matching M may not: their sessions stop at once\n"
+		"                      M: exe:PATH, app-id:ID, engine:NAME, sandboxed, unsandboxed\n"
+		"                      or all. First match wins, in command-line order; unmatched\n"
+		"                      clients may capture unless they are sandboxed\n",
+		prog, (int)strlen(prog), "", (int)strlen(prog), "");
 }
 
 enum options_result options_parse(struct options *opts, int argc, char *argv[],
 		char *err, size_t err_size) {
-	enum { OPT_BACKEND = 256, OPT_MODE, OPT_OUTPUTS, OPT_NO_EXT_CAPTURE };
+	enum {
+		OPT_BACKEND = 256, OPT_MODE, OPT_OUTPUTS, OPT_NO_EXT_CAPTURE,
+		OPT_CAPTURE_POLICY, OPT_ALLOW_CAPTURE, OPT_DENY_CAPTURE,
+	};
 	static const struct option long_options[] = {
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
@@ -98,6 +135,9 @@ enum options_result options_parse(struct options *opts, int argc, char *argv[],
 		{"mode", required_argument, NULL, OPT_MODE},
 		{"outputs", required_argument, NULL, OPT_OUTPUTS},
 		{"no-ext-capture", no_argument, NULL, OPT_NO_EXT_CAPTURE},
+		{"capture-policy", required_argument, NULL, OPT_CAPTURE_POLICY},
+		{"allow-capture", required_argument, NULL, OPT_ALLOW_CAPTURE},
+		{"deny-capture", required_argument, NULL, OPT_DENY_CAPTURE},
 		{0},
 	};
 
@@ -151,6 +191,15 @@ enum options_result options_parse(struct options *opts, int argc, char *argv[],
 			break;
 		case OPT_NO_EXT_CAPTURE:
 			opts->no_ext_capture = true;
+			break;
+		case OPT_CAPTURE_POLICY:
+		case OPT_ALLOW_CAPTURE:
+		case OPT_DENY_CAPTURE:
+			if (!add_policy_arg(opts, c == OPT_CAPTURE_POLICY ? POLICY_ARG_FILE :
+					c == OPT_ALLOW_CAPTURE ? POLICY_ARG_ALLOW : POLICY_ARG_DENY,
+					optarg, err, err_size)) {
+				return OPTIONS_ERROR;
+			}
 			break;
 		case ':':
 			snprintf(err, err_size, "option '%s' needs an argument", argv[optind - 1]);

@@ -1,5 +1,7 @@
 #include "config.h"
+#include <limits.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -32,13 +34,14 @@
 #endif
 #include "capture/capture.h"
 #include "output.h"
+#include "policy.h"
 #include "seat.h"
 #include "server.h"
 #include "view.h"
 #include "xdg.h"
 #include "xwayland.h"
 
-/* Globals that hand out other clients' pixels. Sandboxed clients never see them. */
+/* Globals that hand out other clients' pixels: the capture policy decides who sees them. */
 static const char *const capture_interfaces[] = {
 	"ext_image_copy_capture_manager_v1",
 	"ext_output_image_capture_source_manager_v1",
@@ -56,6 +59,125 @@ static bool is_capture_global(const struct wl_global *global) {
 	return false;
 }
 
+/*
+ * What the capture policy knows of a client, worked out on its first request
+ * that needs it (its get_registry, in practice) and kept until it disconnects.
+ * Not earlier: wlroots attaches the security-context state just after
+ * wl_client_create() has announced the client. The executable is read from
+ * /proc once, so a client that execs something else after connecting keeps
+ * the verdict of the program that connected; for clients that run as our user
+ * this is advisory anyway (see include/policy.h).
+ */
+struct client_policy {
+	struct wl_listener destroy;
+	enum policy_verdict verdict;
+	bool sandboxed;
+	bool hidden_logged; /* the filter logs hidden globals once per client */
+	char who[PATH_MAX + 512]; /* "pid 42 (/usr/bin/grim)" for logs */
+	char why[PATH_MAX + 512]; /* the deciding rule, or the default */
+};
+
+static void client_policy_handle_destroy(struct wl_listener *listener, void *data) {
+	struct client_policy *client_policy = wl_container_of(listener, client_policy, destroy);
+	wl_list_remove(&client_policy->destroy.link);
+	free(client_policy);
+}
+
+static void client_policy_decide(struct server *server, struct client_policy *client_policy,
+		struct wl_client *client) {
+	pid_t pid = 0;
+	wl_client_get_credentials(client, &pid, NULL, NULL);
+	const struct wlr_security_context_v1_state *security =
+		wlr_security_context_manager_v1_lookup_client(server->security_context, client);
+	char exe[PATH_MAX];
+	struct policy_client identity = {
+		.sandboxed = security != NULL,
+		.engine = security != NULL ? security->sandbox_engine : NULL,
+		.app_id = security != NULL ? security->app_id : NULL,
+		.exe = policy_exe_of_pid(pid, exe, sizeof(exe)) ? exe : NULL,
+	};
+	client_policy->sandboxed = identity.sandboxed;
+	if (identity.sandboxed) {
+		snprintf(client_policy->who, sizeof(client_policy->who),
+			"pid %d (sandboxed: engine %s, app-id %s)", (int)pid,
+			identity.engine ? identity.engine : "(none)",
+			identity.app_id ? identity.app_id : "(none)");
+	} else {
+		snprintf(client_policy->who, sizeof(client_policy->who), "pid %d (%s)", (int)pid,
+			identity.exe ? identity.exe : "executable unknown");
+	}
+
+	if (server->policy == NULL) {
+		/* No policy given (pinhole always gives one): the built-in defaults. */
+		client_policy->verdict = identity.sandboxed ? POLICY_DENY : POLICY_ALLOW;
+		snprintf(client_policy->why, sizeof(client_policy->why), "no policy");
+		return;
+	}
+	const struct policy_rule *rule =
+		policy_decide(server->policy, &identity, &client_policy->verdict);
+	if (rule != NULL) {
+		snprintf(client_policy->why, sizeof(client_policy->why), "rule '%s' (%s)",
+			rule->text, rule->origin);
+	} else {
+		policy_default_reason(server->policy, &identity, client_policy->why,
+			sizeof(client_policy->why));
+	}
+	wlr_log(WLR_DEBUG, "policy: client %s: capture %s by %s", client_policy->who,
+		client_policy->verdict == POLICY_ALLOW ? "allowed" : "denied", client_policy->why);
+}
+
+/* NULL only when out of memory; callers then deny. */
+static struct client_policy *client_policy_get(struct server *server,
+		const struct wl_client *const_client) {
+	/* libwayland's filter hands a const client; nothing here modifies it but the listener. */
+	struct wl_client *client = (struct wl_client *)const_client;
+	struct wl_listener *listener =
+		wl_client_get_destroy_listener(client, client_policy_handle_destroy);
+	if (listener != NULL) {
+		struct client_policy *client_policy;
+		return wl_container_of(listener, client_policy, destroy);
+	}
+	struct client_policy *client_policy = calloc(1, sizeof(*client_policy));
+	if (client_policy == NULL) {
+		wlr_log(WLR_ERROR, "policy: out of memory, denying capture");
+		return NULL;
+	}
+	client_policy_decide(server, client_policy, client);
+	client_policy->destroy.notify = client_policy_handle_destroy;
+	wl_client_add_destroy_listener(client, &client_policy->destroy);
+	return client_policy;
+}
+
+/*
+ * Whether a client may see a capture global. Sandboxed clients the policy
+ * denies see none of them (the default for every sandboxed client). Other
+ * denied clients still see the ext-image-copy-capture globals, where every
+ * session they create is stopped at once, but not wlr-screencopy, which
+ * wlroots implements without a per-client hook: hiding it is all we can do.
+ */
+static bool capture_global_visible(struct server *server, const struct wl_client *client,
+		const struct wl_global *global) {
+	struct client_policy *client_policy = client_policy_get(server, client);
+	if (client_policy == NULL) {
+		return false;
+	}
+	if (client_policy->verdict == POLICY_ALLOW) {
+		return true;
+	}
+	bool screencopy = strcmp(wl_global_get_interface(global)->name,
+		"zwlr_screencopy_manager_v1") == 0;
+	if (!client_policy->sandboxed && !screencopy) {
+		return true;
+	}
+	if (!client_policy->hidden_logged) {
+		client_policy->hidden_logged = true;
+		wlr_log(WLR_INFO, "policy: hiding %s from client %s: %s",
+			client_policy->sandboxed ? "the capture globals" : "zwlr_screencopy_manager_v1",
+			client_policy->who, client_policy->why);
+	}
+	return false;
+}
+
 static bool filter_global(const struct wl_client *client, const struct wl_global *global,
 		void *data) {
 	struct server *server = data;
@@ -69,19 +191,40 @@ static bool filter_global(const struct wl_client *client, const struct wl_global
 	}
 #endif
 	if (is_capture_global(global)) {
-		const struct wlr_security_context_v1_state *security =
-			wlr_security_context_manager_v1_lookup_client(server->security_context,
-				(struct wl_client *)client);
-		return security == NULL;
+		return capture_global_visible(server, client, global);
+	}
+	/* Security contexts do not nest: a sandboxed client has no use for the manager. */
+	if (server->security_context != NULL && global == server->security_context->global) {
+		return wlr_security_context_manager_v1_lookup_client(server->security_context,
+			client) == NULL;
 	}
 	return true;
 }
 
-static bool allow_capture(void *data, struct wl_client *client) {
+static const char *capture_request_name(enum capture_request request) {
+	switch (request) {
+	case CAPTURE_REQUEST_OUTPUT_SESSION:
+		return "an output capture session";
+	case CAPTURE_REQUEST_TOPLEVEL_SESSION:
+		return "a toplevel capture session";
+	case CAPTURE_REQUEST_CURSOR_SESSION:
+		return "a cursor capture session";
+	case CAPTURE_REQUEST_TOPLEVEL_SOURCE:
+		return "a toplevel capture source";
+	}
+	return "a capture request";
+}
+
+static bool allow_capture(void *data, struct wl_client *client, enum capture_request request) {
 	struct server *server = data;
-	/* Defence in depth: sandboxed clients cannot bind the globals at all. */
-	return wlr_security_context_manager_v1_lookup_client(server->security_context,
-		client) == NULL;
+	struct client_policy *client_policy = client_policy_get(server, client);
+	if (client_policy != NULL && client_policy->verdict == POLICY_ALLOW) {
+		return true;
+	}
+	wlr_log(WLR_INFO, "policy: denied %s to client %s: %s", capture_request_name(request),
+		client_policy != NULL ? client_policy->who : "?",
+		client_policy != NULL ? client_policy->why : "out of memory");
+	return false;
 }
 
 static void request_output_frame(void *data, struct wlr_output *wlr_output, bool force) {

@@ -28,6 +28,14 @@ struct pinhole_capture;
 struct capture_output;
 struct capture_toplevel;
 
+/* What a client asks for, passed to capture_config.allow_capture. */
+enum capture_request {
+	CAPTURE_REQUEST_OUTPUT_SESSION, /* create_session on an output source */
+	CAPTURE_REQUEST_TOPLEVEL_SESSION, /* create_session on a toplevel source */
+	CAPTURE_REQUEST_CURSOR_SESSION, /* create_pointer_cursor_session on any source */
+	CAPTURE_REQUEST_TOPLEVEL_SOURCE, /* a source for an ext-foreign-toplevel-list handle */
+};
+
 struct capture_config {
 	struct wl_display *display;
 	struct wlr_renderer *renderer;
@@ -46,11 +54,14 @@ struct capture_config {
 	void (*request_output_frame)(void *data, struct wlr_output *output, bool force);
 
 	/*
-	 * Lets the compositor approve each new capture session (and each toplevel
-	 * source). Denied requests get an inert source or a stopped session.
-	 * NULL allows everything.
+	 * Lets the compositor approve each request that would hand a client
+	 * pixels (or, for toplevel sources, a handle on a window). A denied
+	 * request gets what the protocol gives when the thing is gone: a
+	 * toplevel source that is inert, a session that is stopped at once, a
+	 * cursor session whose capture session is stopped. NULL allows
+	 * everything. The module does not log denials: the compositor knows why.
 	 */
-	bool (*allow_capture)(void *data, struct wl_client *client);
+	bool (*allow_capture)(void *data, struct wl_client *client, enum capture_request request);
 
 	void *data;
 };

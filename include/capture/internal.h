@@ -118,6 +118,8 @@ struct capture_source *capture_output_source(struct pinhole_capture *capture,
 struct capture_toplevel *capture_toplevel_from_handle(struct pinhole_capture *capture,
 	struct wlr_ext_foreign_toplevel_handle_v1 *handle);
 struct capture_source *capture_toplevel_source(struct capture_toplevel *toplevel);
+/* Whether a source is a toplevel's (the compositor's policy hook tells them apart). */
+bool capture_source_is_toplevel(struct capture_source *source);
 
 /* Pointer cursor sessions and cursor painting (cursor.c) */
 void capture_cursor_session_create(struct wl_client *client, uint32_t version, uint32_t id,

@@ -74,6 +74,13 @@ void capture_source_finish(struct capture_source *source) {
 	}
 }
 
+/* The compositor's verdict on a request; see capture_config.allow_capture. */
+static bool capture_allowed(struct pinhole_capture *capture, struct wl_client *client,
+		enum capture_request request) {
+	return capture->config.allow_capture == NULL ||
+		capture->config.allow_capture(capture->config.data, client, request);
+}
+
 /* ext_image_copy_capture_manager_v1 */
 
 static void copy_manager_handle_create_session(struct wl_client *client,
@@ -84,15 +91,26 @@ static void copy_manager_handle_create_session(struct wl_client *client,
 			"unknown options 0x%x", options);
 		return;
 	}
-	capture_session_create(client, wl_resource_get_version(resource), id,
-		capture_source_from_resource(source_resource), options);
+	struct capture_source *source = capture_source_from_resource(source_resource);
+	/* A denied session is one whose source is gone: stopped before any constraints. */
+	if (source != NULL && !capture_allowed(source->capture, client,
+			capture_source_is_toplevel(source) ? CAPTURE_REQUEST_TOPLEVEL_SESSION :
+			CAPTURE_REQUEST_OUTPUT_SESSION)) {
+		source = NULL;
+	}
+	capture_session_create(client, wl_resource_get_version(resource), id, source, options);
 }
 
 static void copy_manager_handle_create_pointer_cursor_session(struct wl_client *client,
 		struct wl_resource *resource, uint32_t id, struct wl_resource *source_resource,
 		struct wl_resource *pointer) {
-	capture_cursor_session_create(client, wl_resource_get_version(resource), id,
-		capture_source_from_resource(source_resource), pointer);
+	struct capture_source *source = capture_source_from_resource(source_resource);
+	if (source != NULL && !capture_allowed(source->capture, client,
+			CAPTURE_REQUEST_CURSOR_SESSION)) {
+		source = NULL;
+	}
+	capture_cursor_session_create(client, wl_resource_get_version(resource), id, source,
+		pointer);
 }
 
 static void manager_handle_destroy(struct wl_client *client, struct wl_resource *resource) {
@@ -154,8 +172,7 @@ static void toplevel_manager_handle_create_source(struct wl_client *client,
 	struct wlr_ext_foreign_toplevel_handle_v1 *handle =
 		wlr_ext_foreign_toplevel_handle_v1_from_resource(handle_resource);
 	struct capture_source *source = NULL;
-	if (handle != NULL && (capture->config.allow_capture == NULL ||
-			capture->config.allow_capture(capture->config.data, client))) {
+	if (handle != NULL && capture_allowed(capture, client, CAPTURE_REQUEST_TOPLEVEL_SOURCE)) {
 		source = capture_toplevel_source(capture_toplevel_from_handle(capture, handle));
 	}
 	capture_source_create_resource(client, id, source);

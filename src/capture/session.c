@@ -581,12 +581,9 @@ void capture_session_create(struct wl_client *client, uint32_t version, uint32_t
 	wl_resource_set_implementation(resource, &session_impl, session,
 		session_handle_resource_destroy);
 
-	struct pinhole_capture *capture = source != NULL ? source->capture : NULL;
-	bool allowed = capture != NULL && (capture->config.allow_capture == NULL ||
-		capture->config.allow_capture(capture->config.data, client));
-	if (!allowed) {
-		wlr_log(WLR_INFO, "capture session %p: %s", (void *)session,
-			source == NULL ? "source is gone" : "denied by policy");
+	if (source == NULL) {
+		/* The source is gone, or the compositor denied this client (capture.c). */
+		wlr_log(WLR_DEBUG, "capture session %p: no source, stopped", (void *)session);
 		ext_image_copy_capture_session_v1_send_stopped(resource);
 		return;
 	}

@@ -240,3 +240,7 @@ struct capture_source *capture_toplevel_source(struct capture_toplevel *toplevel
 	update_extent(toplevel);
 	return &toplevel->base;
 }
+
+bool capture_source_is_toplevel(struct capture_source *source) {
+	return source->impl == &toplevel_source_impl;
+}

@@ -55,5 +55,36 @@ int main(int argc, char *argv[]) {
 		"stray argument: %s", err);
 	ph_ok(parse(&opts, err, "--no-ext-capture", NULL, NULL) == OPTIONS_OK &&
 		opts.no_ext_capture, "--no-ext-capture");
+
+	/* Capture policy options keep their command-line order; matchers are checked at once. */
+	char *policy_argv[] = {"pinhole", "--deny-capture=exe:/usr/bin/grim", "--capture-policy",
+		"/etc/pinhole/capture.conf", "--allow-capture", "app-id:org.example.*", NULL};
+	ph_ok(options_parse(&opts, 6, policy_argv, err, sizeof(err)) == OPTIONS_OK &&
+		opts.policy_args_len == 3 &&
+		opts.policy_args[0].kind == POLICY_ARG_DENY &&
+		strcmp(opts.policy_args[0].value, "exe:/usr/bin/grim") == 0 &&
+		opts.policy_args[1].kind == POLICY_ARG_FILE &&
+		strcmp(opts.policy_args[1].value, "/etc/pinhole/capture.conf") == 0 &&
+		opts.policy_args[2].kind == POLICY_ARG_ALLOW &&
+		strcmp(opts.policy_args[2].value, "app-id:org.example.*") == 0,
+		"policy options in order (%zu) %s", opts.policy_args_len, err);
+	ph_ok(parse(&opts, err, NULL, NULL, NULL) == OPTIONS_OK && opts.policy_args_len == 0,
+		"no policy options by default");
+	ph_ok(parse(&opts, err, "--deny-capture", "grim", NULL) == OPTIONS_ERROR &&
+		strstr(err, "--deny-capture 'grim'") != NULL && strstr(err, "unknown matcher") != NULL,
+		"bad --deny-capture matcher: %s", err);
+	ph_ok(parse(&opts, err, "--allow-capture=exe:bin/grim", NULL, NULL) == OPTIONS_ERROR &&
+		strstr(err, "absolute") != NULL, "relative exe rejected: %s", err);
+	ph_ok(parse(&opts, err, "--capture-policy", "", NULL) == OPTIONS_ERROR &&
+		strstr(err, "--capture-policy") != NULL, "empty policy file name: %s", err);
+	ph_ok(parse(&opts, err, "--capture-policy", NULL, NULL) == OPTIONS_ERROR &&
+		strstr(err, "argument") != NULL, "--capture-policy needs a file: %s", err);
+	char *many[OPTIONS_MAX_POLICY_ARGS + 3] = {"pinhole"};
+	for (int i = 1; i <= OPTIONS_MAX_POLICY_ARGS + 1; i++) {
+		many[i] = "--deny-capture=sandboxed";
+	}
+	ph_ok(options_parse(&opts, OPTIONS_MAX_POLICY_ARGS + 2, many, err, sizeof(err)) ==
+		OPTIONS_ERROR && strstr(err, "--capture-policy FILE") != NULL,
+		"too many policy options: %s", err);
 	return ph_finish();
 }
