@@ -107,7 +107,8 @@ void ph_ok(bool ok, const char *fmt, ...) {
 
 void ph_skip_all(const char *reason) {
 	printf("1..0 # SKIP %s\n", reason);
-	exit(77);
+	/* Under protocol 'tap' the plan says "skipped"; a non-zero exit would be an error. */
+	exit(0);
 }
 
 void ph_diag(const char *fmt, ...) {
