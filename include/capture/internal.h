@@ -6,9 +6,11 @@
 #include <pixman.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <time.h>
 #include <wayland-server-core.h>
 #include <wayland-server-protocol.h>
+#include <wlr/render/drm_format_set.h>
 #include "capture/capture.h"
 
 struct wlr_buffer;
@@ -56,6 +58,10 @@ struct pinhole_capture {
 	/* SHM formats offered to every session (DRM fourcc), first preferred. */
 	uint32_t shm_formats[4];
 	size_t shm_formats_len;
+	/* DMA-BUF capture (dmabuf.c): only on the GLES renderer with a render node. */
+	bool dmabuf_enabled;
+	dev_t dmabuf_device; /* the render node */
+	struct wlr_drm_format_set dmabuf_formats;
 	struct wl_listener display_destroy;
 };
 
@@ -114,6 +120,20 @@ void capture_copy_rect(void *dst, int dst_stride, uint32_t dst_format,
  * channel means nothing (what an output shows), readers get alpha 0xff.
  */
 bool capture_copy_buffer(struct pinhole_capture *capture, struct wlr_buffer *dst,
+	struct wlr_buffer *src, const pixman_region32_t *region, bool opaque);
+
+/* DMA-BUF capture (dmabuf.c) */
+void capture_dmabuf_init(struct pinhole_capture *capture);
+void capture_dmabuf_finish(struct pinhole_capture *capture);
+/* dmabuf_device and dmabuf_format events, if DMA-BUF capture is on. */
+void capture_dmabuf_send_constraints(struct pinhole_capture *capture,
+	struct wl_resource *session_resource);
+bool capture_buffer_is_dmabuf(struct wlr_buffer *buffer);
+/* A dma-buf of an advertised format/modifier and of this size. */
+bool capture_dmabuf_buffer_fits(struct pinhole_capture *capture, struct wlr_buffer *buffer,
+	int width, int height, const void *session);
+/* Blits region of src into the dma-buf dst and waits until it is written. */
+bool capture_dmabuf_copy(struct pinhole_capture *capture, struct wlr_buffer *dst,
 	struct wlr_buffer *src, const pixman_region32_t *region, bool opaque);
 
 #endif

@@ -148,6 +148,10 @@ static void frame_send_ready(struct capture_frame *frame, const struct timespec 
 static bool buffer_fits(struct capture_session *session, struct wlr_buffer *buffer) {
 	struct capture_source *source = session->source;
 	struct pinhole_capture *capture = source->capture;
+	if (capture_buffer_is_dmabuf(buffer)) {
+		return capture_dmabuf_buffer_fits(capture, buffer, source->width, source->height,
+			session);
+	}
 	struct wlr_shm_attributes shm;
 	if (!wlr_buffer_get_shm(buffer, &shm)) {
 		wlr_log(WLR_DEBUG, "capture session %p: buffer is not SHM", (void *)session);
@@ -381,6 +385,7 @@ void capture_session_send_constraints(struct capture_session *session) {
 		ext_image_copy_capture_session_v1_send_shm_format(session->resource,
 			capture_drm_format_to_shm(capture->shm_formats[i]));
 	}
+	capture_dmabuf_send_constraints(capture, session->resource);
 	ext_image_copy_capture_session_v1_send_done(session->resource);
 }
 
