@@ -11,7 +11,8 @@
  *   --expect X,Y,WxH=RRGGBB
  *                    every frame must show this colour in this rectangle
  *                    (repeatable); a mismatch names the first wrong pixel
- *   --format NAME    xrgb8888 (default), argb8888, xbgr8888, abgr8888 or rgb565;
+ *   --format NAME    xrgb8888 (default), argb8888, xbgr8888, abgr8888, gr1616
+ *                    or rgb565 (the last two are not checked nor written);
  *                    a format the compositor did not advertise is sent anyway
  *                    (to see it refused)
  *   --size WxH       allocate this size instead of the advertised one (ditto)
@@ -89,12 +90,15 @@ static const struct {
 	uint32_t fourcc;
 	int bpp;
 	bool rgba_bytes; /* bytes in memory are R,G,B,A rather than B,G,R,A */
+	bool rgb; /* 8-bit RGB: --expect and OUTFILE can read it */
 } formats[] = {
-	{"xrgb8888", DRM_FORMAT_XRGB8888, 4, false},
-	{"argb8888", DRM_FORMAT_ARGB8888, 4, false},
-	{"xbgr8888", DRM_FORMAT_XBGR8888, 4, true},
-	{"abgr8888", DRM_FORMAT_ABGR8888, 4, true},
-	{"rgb565", DRM_FORMAT_RGB565, 2, false},
+	{"xrgb8888", DRM_FORMAT_XRGB8888, 4, false, true},
+	{"argb8888", DRM_FORMAT_ARGB8888, 4, false, true},
+	{"xbgr8888", DRM_FORMAT_XBGR8888, 4, true, true},
+	{"abgr8888", DRM_FORMAT_ABGR8888, 4, true, true},
+	/* Not pictures of a screen: to see a compositor refuse them. */
+	{"gr1616", DRM_FORMAT_GR1616, 4, false, false},
+	{"rgb565", DRM_FORMAT_RGB565, 2, false, false},
 };
 
 struct dmabuf_format {
@@ -771,7 +775,7 @@ static bool capture_one(struct state *st, const struct options *opt, int index) 
 		(unsigned long long)buf.modifier, how, (unsigned long long)st->frame.tv_sec,
 		st->frame.tv_nsec, st->frame.damage);
 	fflush(stdout);
-	if (formats[opt->format].bpp == 4) {
+	if (formats[opt->format].rgb) {
 		const uint8_t *data = buffer_map(st, &buf);
 		/* Written before the check, so that a mismatch can be looked at. */
 		if (opt->path != NULL && (index == opt->frames - 1 || opt->n_expect > 0)) {
@@ -938,6 +942,29 @@ int main(int argc, char *argv[]) {
 
 	ext_image_copy_capture_session_v1_destroy(st.session);
 	ext_image_capture_source_v1_destroy(source);
+	struct output *output, *output_tmp;
+	wl_list_for_each_safe(output, output_tmp, &st.outputs, link) {
+		wl_output_destroy(output->wl_output);
+		free(output->name);
+		free(output);
+	}
+	struct toplevel *toplevel, *toplevel_tmp;
+	wl_list_for_each_safe(toplevel, toplevel_tmp, &st.toplevels, link) {
+		ext_foreign_toplevel_handle_v1_destroy(toplevel->handle);
+		free(toplevel->app_id);
+		free(toplevel);
+	}
+	if (st.toplevel_list != NULL) {
+		ext_foreign_toplevel_list_v1_destroy(st.toplevel_list);
+	}
+	if (st.toplevel_sources != NULL) {
+		ext_foreign_toplevel_image_capture_source_manager_v1_destroy(st.toplevel_sources);
+	}
+	if (st.output_sources != NULL) {
+		ext_output_image_capture_source_manager_v1_destroy(st.output_sources);
+	}
+	ext_image_copy_capture_manager_v1_destroy(st.copy_manager);
+	zwp_linux_dmabuf_v1_destroy(st.linux_dmabuf);
 	if (st.gbm_primary != NULL) {
 		gbm_device_destroy(st.gbm_primary);
 	}
