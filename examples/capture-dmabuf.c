@@ -11,6 +11,11 @@
  *   --expect X,Y,WxH=RRGGBB
  *                    every frame must show this colour in this rectangle
  *                    (repeatable); a mismatch names the first wrong pixel
+ *   --expect-last X,Y,WxH=RRGGBB
+ *                    the same, for the last frame only
+ *   --reuse          capture every frame into the same buffer, damaged in full
+ *                    on its first use only (not what wl-screenrec does: this
+ *                    checks that a compositor updates what changed in it)
  *   --format NAME    xrgb8888 (default), argb8888, xbgr8888, abgr8888, gr1616
  *                    or rgb565 (the last two are not checked nor written);
  *                    a format the compositor did not advertise is sent anyway
@@ -25,7 +30,7 @@
  *   -v               print the session's constraints
  *
  * Like wl-screenrec it asks for paint_cursors, creates a NEW wl_buffer for
- * every frame (zwp_linux_dmabuf_v1.create_immed, LINEAR modifier), damages
+ * every frame (unless --reuse) (zwp_linux_dmabuf_v1.create_immed, LINEAR modifier), damages
  * the whole buffer every time, needs XRGB8888 with the LINEAR modifier among
  * the advertised dmabuf formats, needs a dmabuf_device that is exactly a
  * dev_t naming a DRM device with a render node, and needs presentation_time
@@ -119,6 +124,7 @@ struct constraints {
 struct expect {
 	int x, y, width, height;
 	uint32_t rgb;
+	bool last_only;
 };
 
 struct output {
@@ -156,7 +162,7 @@ struct options {
 	int frames, format, width, height;
 	struct expect expect[MAX_EXPECT];
 	int n_expect;
-	bool verbose;
+	bool verbose, reuse;
 };
 
 struct state {
@@ -694,6 +700,9 @@ static void check_expect(const struct options *opt, const struct buffer *buf,
 		const uint8_t *data, int index) {
 	for (int i = 0; i < opt->n_expect; i++) {
 		const struct expect *e = &opt->expect[i];
+		if (e->last_only && index != opt->frames - 1) {
+			continue;
+		}
 		if (e->x + e->width > (int)buf->width || e->y + e->height > (int)buf->height) {
 			fail(EXIT_MISMATCH, "frame %d: --expect %d,%d,%dx%d is outside %ux%u", index,
 				e->x, e->y, e->width, e->height, buf->width, buf->height);
@@ -740,22 +749,47 @@ static const char *reason_name(uint32_t reason) {
 	}
 }
 
-/* One frame into a brand-new buffer. False: constraints changed, try again. */
+/*
+ * One frame into a brand-new buffer (or, with --reuse, the one buffer kept
+ * across frames). False: constraints changed, try again.
+ */
 static bool capture_one(struct state *st, const struct options *opt, int index) {
+	static struct buffer kept;
+	static const char *kept_how;
+	static bool have_kept;
 	unsigned serial = st->constraints_serial;
 	struct buffer buf;
 	const char *how;
-	buffer_create(st, opt, &buf, &how);
+	bool first_use = true;
+	if (opt->reuse && have_kept) {
+		buf = kept;
+		how = kept_how;
+		first_use = false;
+	} else {
+		buffer_create(st, opt, &buf, &how);
+	}
 	st->frame = (struct frame_result){0};
 	struct ext_image_copy_capture_frame_v1 *frame =
 		ext_image_copy_capture_session_v1_create_frame(st->session);
 	ext_image_copy_capture_frame_v1_add_listener(frame, &frame_listener, st);
 	ext_image_copy_capture_frame_v1_attach_buffer(frame, buf.wl_buffer);
-	ext_image_copy_capture_frame_v1_damage_buffer(frame, 0, 0, (int32_t)buf.width,
-		(int32_t)buf.height);
+	/*
+	 * wl-screenrec damages everything every time. A reused buffer gets no
+	 * damage at all: the compositor must know what it already holds.
+	 */
+	if (first_use) {
+		ext_image_copy_capture_frame_v1_damage_buffer(frame, 0, 0, (int32_t)buf.width,
+			(int32_t)buf.height);
+	}
 	ext_image_copy_capture_frame_v1_capture(frame);
 	wait_for(st, &st->frame.finished, "the frame");
 	ext_image_copy_capture_frame_v1_destroy(frame);
+	bool last = index == opt->frames - 1;
+	have_kept = opt->reuse && !st->frame.failed && !last;
+	if (have_kept) {
+		kept = buf;
+		kept_how = how;
+	}
 	if (st->frame.failed) {
 		buffer_destroy(&buf);
 		if (st->frame.reason ==
@@ -784,7 +818,9 @@ static bool capture_one(struct state *st, const struct options *opt, int index) 
 		check_expect(opt, &buf, data, index);
 		buffer_unmap(&buf, data);
 	}
-	buffer_destroy(&buf);
+	if (!have_kept) {
+		buffer_destroy(&buf);
+	}
 	return true;
 }
 
@@ -819,6 +855,7 @@ static struct ext_image_capture_source_v1 *create_source(struct state *st,
 
 static void usage(FILE *f) {
 	fprintf(f, "usage: capture-dmabuf [-o NAME | -a APP_ID] [-n N] [--expect X,Y,WxH=RRGGBB]...\n"
+		"                      [--expect-last X,Y,WxH=RRGGBB]... [--reuse]\n"
 		"                      [--format NAME] [--size WxH] [--alloc gbm|udmabuf]\n"
 		"                      [--timeout MS] [-v] [OUTFILE.ppm]\n");
 }
@@ -826,6 +863,8 @@ static void usage(FILE *f) {
 static void parse_options(int argc, char *argv[], struct options *opt, struct state *st) {
 	static const struct option long_opts[] = {
 		{"expect", required_argument, NULL, 'E'},
+		{"expect-last", required_argument, NULL, 'e'},
+		{"reuse", no_argument, NULL, 'R'},
 		{"format", required_argument, NULL, 'F'},
 		{"size", required_argument, NULL, 'S'},
 		{"alloc", required_argument, NULL, 'A'},
@@ -845,8 +884,11 @@ static void parse_options(int argc, char *argv[], struct options *opt, struct st
 				fail(EXIT_USAGE, "-n needs a positive number");
 			}
 			break;
-		case 'E': {
+		case 'R': opt->reuse = true; break;
+		case 'E':
+		case 'e': {
 			struct expect *e = &opt->expect[opt->n_expect];
+			e->last_only = c == 'e';
 			if (opt->n_expect == MAX_EXPECT || sscanf(optarg, "%d,%d,%dx%d=%x", &e->x, &e->y,
 					&e->width, &e->height, &e->rgb) != 5 || e->x < 0 || e->y < 0 ||
 					e->width < 1 || e->height < 1) {
