@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <time.h>
 #include <wlr/render/drm_format_set.h>
 #include <wlr/render/egl.h>
 #include <wlr/render/gles2.h>
@@ -261,7 +262,16 @@ bool capture_dmabuf_copy(struct pinhole_capture *capture, struct wlr_buffer *dst
 	bool ok = wlr_render_pass_submit(pass);
 	wlr_texture_destroy(texture);
 	if (ok) {
+		struct timespec start, end;
+		clock_gettime(CLOCK_MONOTONIC, &start);
 		wait_for_renderer(renderer);
+		clock_gettime(CLOCK_MONOTONIC, &end);
+		/* The price of the wait, inside the event loop: worth seeing in a log. */
+		pixman_box32_t *extents = pixman_region32_extents(region);
+		wlr_log(WLR_DEBUG, "capture: dma-buf blit of %dx%d (extents) waited %.2f ms",
+			extents->x2 - extents->x1, extents->y2 - extents->y1,
+			(double)(end.tv_sec - start.tv_sec) * 1e3 +
+			(double)(end.tv_nsec - start.tv_nsec) / 1e6);
 	}
 	return ok;
 }
