@@ -6,9 +6,11 @@
 #include <pixman.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <time.h>
 #include <wayland-server-core.h>
 #include <wayland-server-protocol.h>
+#include <wlr/render/drm_format_set.h>
 #include "capture/capture.h"
 
 struct wlr_buffer;
@@ -87,6 +89,10 @@ struct pinhole_capture {
 	uint32_t shm_formats[4];
 	size_t shm_formats_len;
 	struct wl_event_source *cursor_idle; /* a cursor update is scheduled */
+	/* DMA-BUF capture (dmabuf.c): only on the GLES renderer with a render node. */
+	bool dmabuf_enabled;
+	dev_t dmabuf_device; /* the render node */
+	struct wlr_drm_format_set dmabuf_formats;
 	struct wl_listener display_destroy;
 };
 
@@ -143,11 +149,12 @@ void capture_output_get_cursor(struct capture_source *source, struct capture_cur
 /* The output source whose area holds the cursor's hotspot, or NULL. */
 struct capture_source *capture_output_source_under_cursor(struct pinhole_capture *capture);
 /*
- * Composites the cursor over dst (source-sized) where it intersects clip.
- * Only CPU-accessible buffers; returns false otherwise.
+ * Composites the cursor over dst (source-sized): by the CPU where dst exposes
+ * its memory, else (dma-bufs) with the renderer.
  */
-bool capture_paint_cursor(struct wlr_buffer *dst, const struct capture_cursor *cursor,
-	enum wl_output_transform transform, int source_width, int source_height);
+bool capture_paint_cursor(struct pinhole_capture *capture, struct wlr_buffer *dst,
+	const struct capture_cursor *cursor, enum wl_output_transform transform,
+	int source_width, int source_height);
 /* A pixel of the transformed (logical) orientation to buffer coordinates. */
 void capture_transformed_to_buffer(int *x, int *y, enum wl_output_transform transform,
 	int source_width, int source_height);
@@ -208,5 +215,27 @@ bool capture_copy_buffer(struct pinhole_capture *capture, struct wlr_buffer *dst
 /* Copies region from memory (src_format, src_stride) into a CPU-accessible dst. */
 bool capture_copy_from_memory(struct wlr_buffer *dst, const void *src, uint32_t src_format,
 	int src_stride, const pixman_region32_t *region);
+
+/* DMA-BUF capture (dmabuf.c) */
+void capture_dmabuf_init(struct pinhole_capture *capture);
+void capture_dmabuf_finish(struct pinhole_capture *capture);
+/* dmabuf_device and dmabuf_format events, if DMA-BUF capture is on. */
+void capture_dmabuf_send_constraints(struct pinhole_capture *capture,
+	struct wl_resource *session_resource);
+bool capture_buffer_is_dmabuf(struct wlr_buffer *buffer);
+/* A dma-buf of an advertised format/modifier and of this size. */
+bool capture_dmabuf_buffer_fits(struct pinhole_capture *capture, struct wlr_buffer *buffer,
+	int width, int height, const void *session);
+/*
+ * Draws texture into the dma-buf dst at box (buffer coordinates) with a
+ * transform, clipped, blended or not, and waits until it is written.
+ */
+struct wlr_texture;
+bool capture_dmabuf_draw(struct pinhole_capture *capture, struct wlr_buffer *dst,
+	struct wlr_texture *texture, const struct wlr_box *box,
+	enum wl_output_transform transform, const pixman_region32_t *clip, bool blend);
+/* Blits region of src into the dma-buf dst and waits until it is written. */
+bool capture_dmabuf_copy(struct pinhole_capture *capture, struct wlr_buffer *dst,
+	struct wlr_buffer *src, const pixman_region32_t *region, bool opaque);
 
 #endif

@@ -224,6 +224,7 @@ struct pinhole_capture *capture_create(const struct capture_config *config) {
 	wl_list_init(&capture->outputs);
 	wl_list_init(&capture->sources);
 	init_shm_formats(capture);
+	capture_dmabuf_init(capture);
 	capture->copy_manager_global = wl_global_create(config->display,
 		&ext_image_copy_capture_manager_v1_interface, COPY_CAPTURE_VERSION, capture,
 		copy_manager_bind);
@@ -260,5 +261,6 @@ void capture_destroy(struct pinhole_capture *capture) {
 	if (capture->toplevel_source_manager_global != NULL) {
 		wl_global_destroy(capture->toplevel_source_manager_global);
 	}
+	capture_dmabuf_finish(capture);
 	free(capture);
 }

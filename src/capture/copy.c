@@ -192,6 +192,9 @@ static bool copy_texture(struct pinhole_capture *capture, struct wlr_buffer *dst
 
 bool capture_copy_buffer(struct pinhole_capture *capture, struct wlr_buffer *dst,
 		struct wlr_buffer *src, const pixman_region32_t *region, bool opaque) {
+	if (capture_buffer_is_dmabuf(dst)) {
+		return capture_dmabuf_copy(capture, dst, src, region, opaque);
+	}
 	if (copy_cpu(dst, src, region, opaque)) {
 		return true;
 	}

@@ -219,8 +219,36 @@ static uint32_t blend_over(uint32_t src, uint32_t dst, bool dst_has_alpha) {
 	return dst_has_alpha ? out : (out | 0xff000000u);
 }
 
-bool capture_paint_cursor(struct wlr_buffer *dst, const struct capture_cursor *cursor,
-		enum wl_output_transform transform, int source_width, int source_height) {
+/* The cursor drawn by the renderer, the way wlroots draws software cursors. */
+static bool paint_cursor_render(struct pinhole_capture *capture, struct wlr_buffer *dst,
+		const struct capture_cursor *cursor, enum wl_output_transform transform,
+		int source_width, int source_height) {
+	struct wlr_texture *texture = wlr_texture_from_pixels(capture->config.renderer,
+		DRM_FORMAT_ARGB8888, (uint32_t)cursor->width * 4, (uint32_t)cursor->width,
+		(uint32_t)cursor->height, cursor->pixels);
+	if (texture == NULL) {
+		return false;
+	}
+	int tw = source_width, th = source_height;
+	if (transform & WL_OUTPUT_TRANSFORM_90) {
+		tw = source_height;
+		th = source_width;
+	}
+	struct wlr_box box = {
+		.x = cursor->x - cursor->hotspot_x,
+		.y = cursor->y - cursor->hotspot_y,
+		.width = cursor->width,
+		.height = cursor->height,
+	};
+	wlr_box_transform(&box, &box, wlr_output_transform_invert(transform), tw, th);
+	bool ok = capture_dmabuf_draw(capture, dst, texture, &box, transform, NULL, true);
+	wlr_texture_destroy(texture);
+	return ok;
+}
+
+bool capture_paint_cursor(struct pinhole_capture *capture, struct wlr_buffer *dst,
+		const struct capture_cursor *cursor, enum wl_output_transform transform,
+		int source_width, int source_height) {
 	if (!cursor->visible || cursor->pixels == NULL) {
 		return true;
 	}
@@ -229,7 +257,8 @@ bool capture_paint_cursor(struct wlr_buffer *dst, const struct capture_cursor *c
 	size_t stride;
 	if (!wlr_buffer_begin_data_ptr_access(dst, WLR_BUFFER_DATA_PTR_ACCESS_WRITE,
 			&data, &format, &stride)) {
-		return false;
+		return capture_buffer_is_dmabuf(dst) && paint_cursor_render(capture, dst, cursor,
+			transform, source_width, source_height);
 	}
 	if (!capture_format_is_supported(format)) {
 		wlr_buffer_end_data_ptr_access(dst);

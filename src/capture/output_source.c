@@ -10,6 +10,7 @@
 #include <wlr/types/wlr_scene.h>
 #include <wlr/util/box.h>
 #include <wlr/util/log.h>
+#include <wlr/util/transform.h>
 #include "capture/internal.h"
 #if WLR_HAS_X11_BACKEND
 #include <wlr/backend/x11.h>
@@ -102,8 +103,24 @@ static bool unbake_cursor(struct capture_output *output, struct wlr_buffer *dst,
 				scene_output->y + box->y / scale, scale, black, NULL)) {
 		return false;
 	}
-	uint32_t *pixels = malloc((size_t)box->width * box->height * 4);
 	struct wlr_texture *texture = wlr_texture_from_buffer(renderer, output->unbake_buffer);
+	if (texture != NULL && capture_buffer_is_dmabuf(dst)) {
+		/* The renderer writes dma-bufs: place the pixels the way the output does. */
+		struct capture_source *source = &output->base;
+		int tw = source->width, th = source->height;
+		if (source->transform & WL_OUTPUT_TRANSFORM_90) {
+			tw = source->height;
+			th = source->width;
+		}
+		struct wlr_box in_buffer;
+		wlr_box_transform(&in_buffer, box, wlr_output_transform_invert(source->transform),
+			tw, th);
+		bool drawn = capture_dmabuf_draw(capture, dst, texture, &in_buffer,
+			source->transform, region, false);
+		wlr_texture_destroy(texture);
+		return drawn;
+	}
+	uint32_t *pixels = malloc((size_t)box->width * box->height * 4);
 	bool ok = pixels != NULL && texture != NULL &&
 		wlr_texture_read_pixels(texture, &(struct wlr_texture_read_pixels_options){
 			.data = pixels,

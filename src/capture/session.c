@@ -168,6 +168,10 @@ static bool shm_pool_intact(struct capture_session *session, const struct wlr_sh
 static bool buffer_fits(struct capture_session *session, struct wlr_buffer *buffer) {
 	struct capture_source *source = session->source;
 	struct pinhole_capture *capture = source->capture;
+	if (capture_buffer_is_dmabuf(buffer)) {
+		return capture_dmabuf_buffer_fits(capture, buffer, source->width, source->height,
+			session);
+	}
 	struct wlr_shm_attributes shm;
 	if (!wlr_buffer_get_shm(buffer, &shm)) {
 		wlr_log(WLR_DEBUG, "capture session %p: buffer is not SHM", (void *)session);
@@ -258,8 +262,8 @@ static void frame_copy(struct capture_frame *frame) {
 	bool ok = pixman_region32_empty(&region) || source->impl->copy(source, frame->buffer, &region);
 	pixman_region32_fini(&region);
 	if (ok && cursor.visible) {
-		ok = capture_paint_cursor(frame->buffer, &cursor, source->transform, source->width,
-			source->height);
+		ok = capture_paint_cursor(source->capture, frame->buffer, &cursor, source->transform,
+			source->width, source->height);
 	}
 	if (!ok) {
 		wlr_log(WLR_ERROR, "capture session %p: copy failed", (void *)session);
@@ -471,6 +475,7 @@ void capture_session_send_constraints(struct capture_session *session) {
 			}
 		}
 	}
+	capture_dmabuf_send_constraints(capture, session->resource);
 	ext_image_copy_capture_session_v1_send_done(session->resource);
 }
 
