@@ -350,10 +350,12 @@ static void test_deny_grim(void) {
 		return;
 	}
 	int code = ph_run(&c, (const char *[]){"grim", shot, NULL}, 10000, out, sizeof(out));
-	ph_ok(code == 1 && strcmp(out, "compositor doesn't support the screen capture protocol\n")
-		== 0 && access(shot, F_OK) != 0,
-		"deny grim (screencopy): grim fails: exit %d, '%s'", code, out);
-	ph_ok(ph_compositor_stop(&c) == 0, "deny grim (screencopy): compositor exits cleanly");
+	bool refused = code == 1 &&
+		strcmp(out, "compositor doesn't support the screen capture protocol\n") == 0 &&
+		access(shot, F_OK) != 0;
+	out[strcspn(out, "\n")] = '\0'; /* one TAP line */
+	ph_ok(refused, "deny grim (screencopy): grim fails: exit %d, '%s'", code, out);
+	ph_compositor_finish(&c);
 }
 
 /* Exit status and the first line of pinhole's output for a bad policy. */
