@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "harness.h"
+#include "probe.h"
 
 int main(int argc, char *argv[]) {
 	ph_init(argc, argv, 90);
@@ -81,6 +82,35 @@ int main(int argc, char *argv[]) {
 		ph_image_finish(&image);
 	}
 	ph_kill(&xlogo);
+
+	/*
+	 * Input: xev's window at the top-left gets the pointer motion and the click
+	 * that a virtual pointer makes on pinhole's seat, at the same coordinates.
+	 */
+	struct ph_process xev;
+	ph_spawn(&c, &xev, (const char *[]){"xev", "-geometry", "200x150", NULL}, PH_PIPE_STDOUT);
+	char line[512];
+	bool mapped = ph_expect_line(&xev, "Expose event", line, sizeof(line), 10000);
+	struct probe probe;
+	probe_start(&c, &probe);
+	bool clicked = probe_cmd(&probe, "click 40 50 640 480", "clicked");
+	bool motion = false, press = false, release = false, at = false;
+	int64_t deadline = ph_now_ms() + 10000;
+	while (!release && ph_now_ms() < deadline &&
+			ph_read_line(&xev, line, sizeof(line), 1000)) {
+		motion = motion || strncmp(line, "MotionNotify event", 18) == 0;
+		press = press || strncmp(line, "ButtonPress event", 17) == 0;
+		release = press && strncmp(line, "ButtonRelease event", 19) == 0;
+		at = at || strstr(line, "(40,50), root:(40,50)") != NULL;
+	}
+	bool button = ph_expect_line(&xev, "    state 0x100, button 1,", line, sizeof(line), 2000);
+	ph_ok(mapped && clicked && motion && press && release && at && button,
+		"an X11 app takes input: xev gets motion to (40,50), then button 1 pressed and "
+		"released (mapped %d, motion %d, press %d, release %d, at 40,50 %d, button 1 %d)",
+		mapped, motion, press, release, at, button);
+	probe_cmd(&probe, "quit", NULL);
+	ph_wait(&probe.process, 5000);
+	ph_kill(&xev);
 	ph_compositor_finish(&c);
 	return ph_finish();
 }

@@ -17,6 +17,7 @@
  *                              capture session becomes the session above
  *   pointer X Y W H            move the pointer (virtual pointer) to X,Y of a
  *                              W x H layout ("moved")
+ *   click X Y W H              the same, then a left click there ("clicked")
  *   destroy-session | destroy-cursor-session | destroy-buffer NAME | quit
  * Events print as they come: "constraints WxH formats=F,F,..", "stopped",
  * "cursor enter", "cursor leave", "cursor position X Y", "cursor hotspot X Y".
@@ -54,6 +55,7 @@ static const struct wl_interface virtual_pointer_manager_interface = {
 };
 enum {
 	VIRTUAL_POINTER_MOTION_ABSOLUTE = 1,
+	VIRTUAL_POINTER_BUTTON = 2,
 	VIRTUAL_POINTER_FRAME = 4,
 	VIRTUAL_POINTER_DESTROY = 8,
 };
@@ -366,6 +368,22 @@ static void cmd_pointer(int x, int y, int width, int height) {
 	reply("moved");
 }
 
+static void cmd_click(int x, int y, int width, int height) {
+	cmd_pointer(x, y, width, height);
+	if (probe.virtual_pointer == NULL) {
+		return;
+	}
+	/* BTN_LEFT from linux/input-event-codes.h, pressed then released. */
+	static const uint32_t states[] = {1, 0};
+	for (size_t i = 0; i < 2; i++) {
+		wl_proxy_marshal_flags(probe.virtual_pointer, VIRTUAL_POINTER_BUTTON, NULL, 1, 0, 0u,
+			0x110u, states[i]);
+		wl_proxy_marshal_flags(probe.virtual_pointer, VIRTUAL_POINTER_FRAME, NULL, 1, 0);
+	}
+	wl_display_roundtrip(probe.display);
+	reply("clicked");
+}
+
 static void cmd_dump(const char *name, const char *path) {
 	struct buffer *buffer = find_buffer(name);
 	FILE *f = buffer != NULL ? fopen(path, "wb") : NULL;
@@ -512,6 +530,9 @@ static void handle_command(char *line) {
 	} else if (strcmp(cmd, "pointer") == 0 &&
 			sscanf(line, "%*s %d %d %d %d", &x, &y, &w, &h) == 4) {
 		cmd_pointer(x, y, w, h);
+	} else if (strcmp(cmd, "click") == 0 &&
+			sscanf(line, "%*s %d %d %d %d", &x, &y, &w, &h) == 4) {
+		cmd_click(x, y, w, h);
 	} else if (strcmp(cmd, "dump") == 0) {
 		char path[512] = "";
 		sscanf(line, "%*s %*s %511s", path);
