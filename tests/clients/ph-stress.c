@@ -54,6 +54,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <wayland-client.h>
+#include "harness.h"
 #include "ext-foreign-toplevel-list-v1-client-protocol.h"
 #include "ext-image-capture-source-v1-client-protocol.h"
 #include "ext-image-copy-capture-v1-client-protocol.h"
@@ -174,32 +175,6 @@ static pid_t compositor_pid(struct wl_display *display) {
 		return -1;
 	}
 	return cred.pid;
-}
-
-/* VmRSS (KiB) and open fds of a process; -1 if unreadable. */
-static void process_usage(pid_t pid, long *rss_kb, long *fds) {
-	*rss_kb = *fds = -1;
-	char path[64];
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	FILE *f = fopen(path, "r");
-	if (f != NULL) {
-		char line[256];
-		while (fgets(line, sizeof(line), f) != NULL) {
-			if (sscanf(line, "VmRSS: %ld", rss_kb) == 1) {
-				break;
-			}
-		}
-		fclose(f);
-	}
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "ls /proc/%d/fd | wc -l", (int)pid);
-	FILE *p = popen(cmd, "r");
-	if (p != NULL) {
-		if (fscanf(p, "%ld", fds) != 1) {
-			*fds = -1;
-		}
-		pclose(p);
-	}
 }
 
 /* SHM buffers */
@@ -1034,14 +1009,14 @@ static int mode_soak(int iterations, int count) {
 		pump(painter.conn.display);
 		if (iterations >= 10 && it % (iterations / 10) == 0) {
 			long rss, fds;
-			process_usage(pid, &rss, &fds);
+			ph_process_usage(pid, &rss, &fds);
 			printf("checkpoint iteration=%d frames=%ld rss_kb=%ld fds=%ld\n", it, frames,
 				rss, fds);
 			fflush(stdout);
 		}
 	}
 	long rss, fds;
-	process_usage(pid, &rss, &fds);
+	ph_process_usage(pid, &rss, &fds);
 	printf("checkpoint iteration=%d frames=%ld rss_kb=%ld fds=%ld\n", iterations, frames,
 		rss, fds);
 	double seconds = (double)(now_ms() - start) / 1000.0;
