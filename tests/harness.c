@@ -273,9 +273,10 @@ int ph_pick_port(void) {
 }
 
 bool ph_exited(struct ph_process *p) {
+	/* A process that never started counts as gone. */
 	siginfo_t info = {0};
-	return waitid(P_PID, (id_t)p->pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
-		info.si_pid == p->pid;
+	return p->pid <= 0 || (waitid(P_PID, (id_t)p->pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+		info.si_pid == p->pid);
 }
 
 void ph_process_usage(pid_t pid, long *rss_kb, long *fds) {

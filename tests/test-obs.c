@@ -75,23 +75,6 @@ static bool write_file(const char *path, const char *text) {
 	return fclose(f) == 0;
 }
 
-static void dump_tail(const char *what, const char *path, size_t max) {
-	char *data = ph_read_file(path);
-	if (data == NULL) {
-		ph_diag("--- %s (%s): missing ---", what, path);
-		return;
-	}
-	size_t len = strlen(data);
-	ph_diag("--- %s (%s) ---\n%s", what, path, len > max ? data + len - max : data);
-	free(data);
-}
-
-static bool is_exited(struct ph_process *p) {
-	siginfo_t info = {0};
-	return p->pid <= 0 || (waitid(P_PID, (id_t)p->pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
-		info.si_pid == p->pid);
-}
-
 /* Runs a daemon with its output in scratch/NAME. */
 static void spawn_logged(struct ph_compositor *c, struct ph_process *p, const char *name,
 		const char *command) {
@@ -426,7 +409,7 @@ static void check_recording(const char *path) {
 	ph_kill(&ffmpeg);
 	ph_ok(code == 0, "ffmpeg decoded the recording (exit %d)", code);
 	if (code != 0) {
-		dump_tail("ffmpeg log", ph_scratch("ffmpeg.log"), 1500);
+		ph_dump_tail("ffmpeg log", ph_scratch("ffmpeg.log"), 1500);
 	}
 	ph_ok(frames >= MIN_FRAMES, "%d frames recorded (at least %d)", frames, MIN_FRAMES);
 	track_report(&screen);
@@ -724,7 +707,7 @@ int main(int argc, char *argv[]) {
 	ph_write_line(&control, "quit");
 	ph_wait(&control, 5000);
 	/* With no output active, SIGTERM closes OBS's main window and OBS quits. */
-	if (!is_exited(&obs)) {
+	if (!ph_exited(&obs)) {
 		kill(obs.pid, SIGTERM);
 	}
 	int obs_code = ph_wait(&obs, 20000);
@@ -750,10 +733,10 @@ int main(int argc, char *argv[]) {
 		check_recording(recording_path);
 	}
 	if (!colors_ok || !stopped || obs_code != 0) {
-		dump_tail("OBS log", ph_scratch("obs.log"), 3000);
-		dump_tail("xdpw log", ph_scratch("xdpw.log"), 3000);
+		ph_dump_tail("OBS log", ph_scratch("obs.log"), 3000);
+		ph_dump_tail("xdpw log", ph_scratch("xdpw.log"), 3000);
 	}
-	ph_ok(!is_exited(&xdpw), "xdg-desktop-portal-wlr still running at the end");
+	ph_ok(!ph_exited(&xdpw), "xdg-desktop-portal-wlr still running at the end");
 
 	ph_kill(&xdp);
 	ph_kill(&xdpw);
