@@ -71,6 +71,8 @@ struct capture_source {
 	enum wl_output_transform transform;
 	/* Offer formats with alpha first (cursor images: clients want the shape). */
 	bool prefer_alpha;
+	/* Its copies read memory, not GPU buffers (cursor images): never staged. */
+	bool cpu_content;
 	struct wl_list resources; /* ext_image_capture_source_v1 resources */
 	struct wl_list sessions; /* capture_session.source_link */
 	struct wl_list cursor_sessions; /* cursor_session.source_link */
@@ -93,6 +95,8 @@ struct pinhole_capture {
 	bool dmabuf_enabled;
 	dev_t dmabuf_device; /* the render node */
 	struct wlr_drm_format_set dmabuf_formats;
+	bool egl_fences; /* EGL 1.5 fences: GPU copies complete outside the event loop */
+	bool gpu_pending; /* GPU work was submitted that a frame must wait for */
 	struct wl_listener display_destroy;
 };
 
@@ -234,7 +238,26 @@ struct wlr_texture;
 bool capture_dmabuf_draw(struct pinhole_capture *capture, struct wlr_buffer *dst,
 	struct wlr_texture *texture, const struct wlr_box *box,
 	enum wl_output_transform transform, const pixman_region32_t *clip, bool blend);
-/* Blits region of src into the dma-buf dst and waits until it is written. */
+/*
+ * Waiting for the GPU work submitted so far (blits, cursor draws) without
+ * stalling the event loop: done(data) is called once it finished. NULL when
+ * there was none, or when it had to be waited for at once (no fences).
+ */
+struct capture_gpu_wait;
+struct capture_gpu_wait *capture_gpu_wait_create(struct pinhole_capture *capture,
+	void (*done)(void *data), void *data);
+void capture_gpu_wait_destroy(struct capture_gpu_wait *wait);
+/*
+ * SHM frames on the GLES renderer: the GPU writes a linear staging dma-buf,
+ * and once its fence signalled the CPU copies the region into the client's
+ * buffer, so glReadPixels never blocks the event loop.
+ */
+bool capture_gpu_staging_needed(struct pinhole_capture *capture, struct wlr_buffer *dst);
+struct wlr_buffer *capture_gpu_staging_create(struct pinhole_capture *capture, int width,
+	int height);
+bool capture_gpu_staging_read(struct wlr_buffer *staging, struct wlr_buffer *dst,
+	const pixman_region32_t *region);
+/* Blits region of src into the dma-buf dst; capture_gpu_wait_create waits for it. */
 bool capture_dmabuf_copy(struct pinhole_capture *capture, struct wlr_buffer *dst,
 	struct wlr_buffer *src, const pixman_region32_t *region, bool opaque);
 

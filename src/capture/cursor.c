@@ -454,6 +454,7 @@ static void cursor_session_handle_get_capture_session(struct wl_client *client,
 	capture_source_init(&image_source->base, cursor_session->source->capture,
 		&image_source_impl);
 	image_source->base.prefer_alpha = true;
+	image_source->base.cpu_content = true;
 	image_source->cursor_session = cursor_session;
 	cursor_session->image_source = image_source;
 	const struct capture_cursor *cursor = &cursor_session->cursor;

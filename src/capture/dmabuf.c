@@ -1,10 +1,16 @@
 #include <EGL/egl.h>
 #include <GLES2/gl2.h>
 #include <drm_fourcc.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <linux/dma-buf.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <time.h>
+#include <wlr/render/allocator.h>
 #include <wlr/render/drm_format_set.h>
 #include <wlr/render/egl.h>
 #include <wlr/render/gles2.h>
@@ -27,10 +33,11 @@
  * the pixels are there. A GPU driver attaches an implicit fence to the
  * dma-buf at submission, but a software renderer (llvmpipe, as on GPU-less
  * KMS devices) attaches none and may still be writing when the pass returns.
- * So the blit is waited for (glFinish) before the frame can become ready; the
- * cost is the blit's own time, inside the event loop. An asynchronous wait on
- * a DRM syncobj timeline (where the renderer supports timelines) is the
- * obvious next step.
+ * So a frame waits for its GPU work on an EGL fence, polled from a timer:
+ * the event loop serves everyone else meanwhile. SHM frames take the same
+ * road through a linear staging dma-buf that the CPU copies from once the
+ * fence signalled, instead of a glReadPixels that blocks. Without EGL 1.5
+ * fences it falls back to glFinish in the event loop.
  */
 
 /*
@@ -133,6 +140,15 @@ void capture_dmabuf_init(struct pinhole_capture *capture) {
 	}
 	capture->dmabuf_device = device;
 	capture->dmabuf_enabled = true;
+	/* EGL 1.5 fences let frames wait for the GPU without stalling the event loop. */
+	EGLint egl_major = 0, egl_minor = 0;
+	const char *version = eglQueryString(
+		wlr_egl_get_display(wlr_gles2_renderer_get_egl(renderer)), EGL_VERSION);
+	capture->egl_fences = version != NULL && sscanf(version, "%d.%d", &egl_major,
+		&egl_minor) == 2 && (egl_major > 1 || (egl_major == 1 && egl_minor >= 5));
+	wlr_log(WLR_INFO, "capture: %s", capture->egl_fences ?
+		"GPU copies complete on EGL fences, outside the event loop" :
+		"no EGL 1.5 fences: GPU copies are waited for inside the event loop");
 	wlr_log(WLR_INFO, "capture: DMA-BUF capture on render node %u:%u, %zu formats",
 		major(device), minor(device), capture->dmabuf_formats.len);
 	for (size_t i = 0; i < capture->dmabuf_formats.len; i++) {
@@ -199,24 +215,138 @@ bool capture_buffer_is_dmabuf(struct wlr_buffer *buffer) {
 	return wlr_buffer_get_dmabuf(buffer, &attribs);
 }
 
+/* The renderer's EGL context made current for a few calls, then put back. */
+struct egl_scope {
+	EGLDisplay display, prev_display;
+	EGLContext prev_context;
+	EGLSurface prev_draw, prev_read;
+};
+
+static bool egl_enter(struct egl_scope *scope, struct wlr_renderer *renderer) {
+	struct wlr_egl *egl = wlr_gles2_renderer_get_egl(renderer);
+	scope->display = wlr_egl_get_display(egl);
+	scope->prev_display = eglGetCurrentDisplay();
+	scope->prev_context = eglGetCurrentContext();
+	scope->prev_draw = eglGetCurrentSurface(EGL_DRAW);
+	scope->prev_read = eglGetCurrentSurface(EGL_READ);
+	if (!eglMakeCurrent(scope->display, EGL_NO_SURFACE, EGL_NO_SURFACE,
+			wlr_egl_get_context(egl))) {
+		wlr_log(WLR_ERROR, "capture: eglMakeCurrent failed");
+		return false;
+	}
+	return true;
+}
+
+static void egl_leave(struct egl_scope *scope) {
+	if (scope->prev_context != EGL_NO_CONTEXT) {
+		eglMakeCurrent(scope->prev_display, scope->prev_draw, scope->prev_read,
+			scope->prev_context);
+	} else {
+		eglMakeCurrent(scope->display, EGL_NO_SURFACE, EGL_NO_SURFACE, EGL_NO_CONTEXT);
+	}
+}
+
 /* Waits until the GPU (or llvmpipe's threads) finished what was submitted. */
 static void wait_for_renderer(struct wlr_renderer *renderer) {
-	struct wlr_egl *egl = wlr_gles2_renderer_get_egl(renderer);
-	EGLDisplay display = wlr_egl_get_display(egl);
-	EGLContext context = wlr_egl_get_context(egl);
-	EGLDisplay prev_display = eglGetCurrentDisplay();
-	EGLContext prev_context = eglGetCurrentContext();
-	EGLSurface prev_draw = eglGetCurrentSurface(EGL_DRAW);
-	EGLSurface prev_read = eglGetCurrentSurface(EGL_READ);
-	if (!eglMakeCurrent(display, EGL_NO_SURFACE, EGL_NO_SURFACE, context)) {
-		wlr_log(WLR_ERROR, "capture: eglMakeCurrent failed; cannot wait for the blit");
-		return;
+	struct egl_scope scope;
+	if (egl_enter(&scope, renderer)) {
+		glFinish();
+		egl_leave(&scope);
 	}
-	glFinish();
-	if (prev_context != EGL_NO_CONTEXT) {
-		eglMakeCurrent(prev_display, prev_draw, prev_read, prev_context);
-	} else {
-		eglMakeCurrent(display, EGL_NO_SURFACE, EGL_NO_SURFACE, EGL_NO_CONTEXT);
+}
+
+/*
+ * Waiting without stalling the event loop: an EGL fence after the submitted
+ * work, polled every millisecond from a timer. A software renderer sets no
+ * implicit fence a client could wait on, and ext-image-copy-capture has none
+ * to send, so `ready` has to wait for the work itself.
+ */
+struct capture_gpu_wait {
+	struct pinhole_capture *capture;
+	EGLSync sync;
+	struct wl_event_source *timer;
+	struct timespec start;
+	void (*done)(void *data);
+	void *data;
+};
+
+static void gpu_wait_free(struct capture_gpu_wait *wait) {
+	struct egl_scope scope;
+	if (egl_enter(&scope, wait->capture->config.renderer)) {
+		eglDestroySync(scope.display, wait->sync);
+		egl_leave(&scope);
+	}
+	wl_event_source_remove(wait->timer);
+	free(wait);
+}
+
+static int handle_gpu_wait_timer(void *data) {
+	struct capture_gpu_wait *wait = data;
+	struct egl_scope scope;
+	EGLint status = EGL_FALSE;
+	if (egl_enter(&scope, wait->capture->config.renderer)) {
+		status = eglClientWaitSync(scope.display, wait->sync, 0, 0);
+		egl_leave(&scope);
+	}
+	if (status == EGL_TIMEOUT_EXPIRED) {
+		wl_event_source_timer_update(wait->timer, 1);
+		return 0;
+	}
+	struct timespec end;
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	wlr_log(WLR_DEBUG, "capture: GPU work done after %.2f ms (the event loop ran meanwhile)%s",
+		(double)(end.tv_sec - wait->start.tv_sec) * 1e3 +
+		(double)(end.tv_nsec - wait->start.tv_nsec) / 1e6,
+		status == EGL_CONDITION_SATISFIED ? "" : "; the fence failed");
+	void (*done)(void *data) = wait->done;
+	void *done_data = wait->data;
+	gpu_wait_free(wait);
+	done(done_data);
+	return 0;
+}
+
+struct capture_gpu_wait *capture_gpu_wait_create(struct pinhole_capture *capture,
+		void (*done)(void *data), void *data) {
+	if (!capture->gpu_pending) {
+		return NULL;
+	}
+	capture->gpu_pending = false;
+	struct wlr_renderer *renderer = capture->config.renderer;
+	struct egl_scope scope;
+	EGLSync sync = EGL_NO_SYNC;
+	if (capture->egl_fences && egl_enter(&scope, renderer)) {
+		sync = eglCreateSync(scope.display, EGL_SYNC_FENCE, NULL);
+		/* Submits the fence with the work before it. */
+		glFlush();
+		egl_leave(&scope);
+	}
+	struct capture_gpu_wait *wait = sync != EGL_NO_SYNC ? calloc(1, sizeof(*wait)) : NULL;
+	struct wl_event_loop *loop = wl_display_get_event_loop(capture->config.display);
+	if (wait != NULL) {
+		wait->timer = wl_event_loop_add_timer(loop, handle_gpu_wait_timer, wait);
+	}
+	if (wait == NULL || wait->timer == NULL) {
+		/* No fences: the old way, inside the event loop. */
+		if (sync != EGL_NO_SYNC && egl_enter(&scope, renderer)) {
+			eglDestroySync(scope.display, sync);
+			egl_leave(&scope);
+		}
+		free(wait);
+		wait_for_renderer(renderer);
+		return NULL;
+	}
+	wait->capture = capture;
+	wait->sync = sync;
+	wait->done = done;
+	wait->data = data;
+	clock_gettime(CLOCK_MONOTONIC, &wait->start);
+	wl_event_source_timer_update(wait->timer, 1);
+	return wait;
+}
+
+void capture_gpu_wait_destroy(struct capture_gpu_wait *wait) {
+	if (wait != NULL) {
+		gpu_wait_free(wait);
 	}
 }
 
@@ -261,18 +391,8 @@ bool capture_dmabuf_copy(struct pinhole_capture *capture, struct wlr_buffer *dst
 	});
 	bool ok = wlr_render_pass_submit(pass);
 	wlr_texture_destroy(texture);
-	if (ok) {
-		struct timespec start, end;
-		clock_gettime(CLOCK_MONOTONIC, &start);
-		wait_for_renderer(renderer);
-		clock_gettime(CLOCK_MONOTONIC, &end);
-		/* The price of the wait, inside the event loop: worth seeing in a log. */
-		pixman_box32_t *extents = pixman_region32_extents(region);
-		wlr_log(WLR_DEBUG, "capture: dma-buf blit of %dx%d (extents) waited %.2f ms",
-			extents->x2 - extents->x1, extents->y2 - extents->y1,
-			(double)(end.tv_sec - start.tv_sec) * 1e3 +
-			(double)(end.tv_nsec - start.tv_nsec) / 1e6);
-	}
+	/* The frame waits for it (capture_gpu_wait_create) before it is ready. */
+	capture->gpu_pending = capture->gpu_pending || ok;
 	return ok;
 }
 
@@ -298,9 +418,55 @@ bool capture_dmabuf_draw(struct pinhole_capture *capture, struct wlr_buffer *dst
 			WLR_RENDER_BLEND_MODE_NONE,
 	});
 	bool ok = wlr_render_pass_submit(pass);
-	if (ok) {
-		/* Like the blit: the client may read as soon as ready is sent. */
-		wait_for_renderer(renderer);
+	/* Like the blit: waited for before ready. */
+	capture->gpu_pending = capture->gpu_pending || ok;
+	return ok;
+}
+
+bool capture_gpu_staging_needed(struct pinhole_capture *capture, struct wlr_buffer *dst) {
+	/* Sources on the GLES renderer are GPU buffers; a client's SHM buffer is not. */
+	return capture->dmabuf_enabled && !capture_buffer_is_dmabuf(dst);
+}
+
+struct wlr_buffer *capture_gpu_staging_create(struct pinhole_capture *capture, int width,
+		int height) {
+	uint64_t modifier = DRM_FORMAT_MOD_LINEAR;
+	struct wlr_drm_format format = {
+		.format = DRM_FORMAT_ARGB8888,
+		.len = 1,
+		.capacity = 1,
+		.modifiers = &modifier,
+	};
+	struct wlr_buffer *buffer = wlr_allocator_create_buffer(capture->config.allocator, width,
+		height, &format);
+	struct wlr_dmabuf_attributes attribs;
+	if (buffer != NULL && (!wlr_buffer_get_dmabuf(buffer, &attribs) ||
+			attribs.modifier != DRM_FORMAT_MOD_LINEAR || attribs.n_planes != 1)) {
+		/* The CPU reads it through a mapping: only a linear dma-buf will do. */
+		wlr_buffer_drop(buffer);
+		buffer = NULL;
 	}
+	return buffer;
+}
+
+bool capture_gpu_staging_read(struct wlr_buffer *staging, struct wlr_buffer *dst,
+		const pixman_region32_t *region) {
+	struct wlr_dmabuf_attributes attribs;
+	if (!wlr_buffer_get_dmabuf(staging, &attribs)) {
+		return false;
+	}
+	size_t size = (size_t)attribs.offset[0] + (size_t)attribs.stride[0] * attribs.height;
+	void *map = mmap(NULL, size, PROT_READ, MAP_SHARED, attribs.fd[0], 0);
+	if (map == MAP_FAILED) {
+		wlr_log_errno(WLR_ERROR, "capture: cannot map the staging dma-buf");
+		return false;
+	}
+	struct dma_buf_sync sync = {.flags = DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ};
+	ioctl(attribs.fd[0], DMA_BUF_IOCTL_SYNC, &sync);
+	bool ok = capture_copy_from_memory(dst, (const uint8_t *)map + attribs.offset[0],
+		attribs.format, (int)attribs.stride[0], region);
+	sync.flags = DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ;
+	ioctl(attribs.fd[0], DMA_BUF_IOCTL_SYNC, &sync);
+	munmap(map, size);
 	return ok;
 }

@@ -33,6 +33,8 @@ struct capture_session {
 	/* paint_cursors: where the cursor was last painted or reported, and which image. */
 	pixman_region32_t cursor_box;
 	uint64_t cursor_serial;
+	/* GLES and a SHM client buffer: what the GPU writes before the CPU copy. */
+	struct wlr_buffer *staging;
 };
 
 enum frame_state {
@@ -51,6 +53,11 @@ struct capture_frame {
 	struct wlr_buffer *buffer; /* locked from capture until done */
 	pixman_region32_t client_damage;
 	pixman_region32_t reported_damage;
+	/* Copied by the GPU, not finished yet: ready waits for it. */
+	struct capture_gpu_wait *gpu_wait;
+	/* Staged: region of staged_from goes to buffer once the GPU is done. */
+	struct wlr_buffer *staged_from;
+	pixman_region32_t staged_region;
 };
 
 static const struct ext_image_copy_capture_session_v1_interface session_impl;
@@ -113,6 +120,12 @@ static void session_forget_buffers(struct capture_session *session) {
 /* Frames */
 
 static void frame_release_buffer(struct capture_frame *frame) {
+	capture_gpu_wait_destroy(frame->gpu_wait);
+	frame->gpu_wait = NULL;
+	if (frame->staged_from != NULL) {
+		wlr_buffer_unlock(frame->staged_from);
+		frame->staged_from = NULL;
+	}
 	if (frame->buffer != NULL) {
 		wlr_buffer_unlock(frame->buffer);
 		frame->buffer = NULL;
@@ -229,6 +242,66 @@ static bool session_track_cursor(struct capture_session *session,
 	return changed;
 }
 
+/*
+ * Where a copy writes: the client's buffer, or on the GLES renderer for a SHM
+ * client buffer, the session's staging dma-buf (read back once the GPU is done).
+ */
+static struct wlr_buffer *session_copy_target(struct capture_session *session,
+		struct wlr_buffer *buffer) {
+	struct capture_source *source = session->source;
+	if (source->cpu_content || !capture_gpu_staging_needed(source->capture, buffer)) {
+		return buffer;
+	}
+	if (session->staging != NULL && (session->staging->width != source->width ||
+			session->staging->height != source->height)) {
+		wlr_buffer_drop(session->staging);
+		session->staging = NULL;
+	}
+	if (session->staging == NULL) {
+		session->staging = capture_gpu_staging_create(source->capture, source->width,
+			source->height);
+		if (session->staging == NULL) {
+			wlr_log(WLR_INFO, "capture session %p: no staging dma-buf; reading back "
+				"synchronously", (void *)session);
+		}
+	}
+	return session->staging != NULL ? session->staging : buffer;
+}
+
+/* The staged region goes into the client's buffer (the GPU is done with it). */
+static bool frame_finish_staged(struct capture_frame *frame) {
+	if (frame->staged_from == NULL) {
+		return true;
+	}
+	bool ok = capture_gpu_staging_read(frame->staged_from, frame->buffer,
+		&frame->staged_region);
+	wlr_buffer_unlock(frame->staged_from);
+	frame->staged_from = NULL;
+	return ok;
+}
+
+static void frame_ready_if_presented(struct capture_frame *frame) {
+	struct capture_session *session = frame->session;
+	struct timespec when;
+	if (frame->state == FRAME_COPIED && frame->gpu_wait == NULL && session != NULL &&
+			session->source != NULL && session->source->impl->presented(session->source,
+				&when)) {
+		frame_send_ready(frame, &when);
+	}
+}
+
+static void handle_frame_gpu_done(void *data) {
+	struct capture_frame *frame = data;
+	frame->gpu_wait = NULL; /* it freed itself */
+	if (!frame_finish_staged(frame)) {
+		wlr_log(WLR_ERROR, "capture session %p: reading the staged copy failed",
+			(void *)frame->session);
+		frame_fail(frame, EXT_IMAGE_COPY_CAPTURE_FRAME_V1_FAILURE_REASON_UNKNOWN);
+		return;
+	}
+	frame_ready_if_presented(frame);
+}
+
 /* Copies the source's current content into the frame's buffer. */
 static void frame_copy(struct capture_frame *frame) {
 	struct capture_session *session = frame->session;
@@ -253,17 +326,27 @@ static void frame_copy(struct capture_frame *frame) {
 		session_track_cursor(session, &cursor);
 	}
 
+	struct wlr_buffer *target = session_copy_target(session, frame->buffer);
 	pixman_region32_t region;
 	pixman_region32_init(&region);
 	pixman_region32_union(&region, &record->stale, &frame->client_damage);
 	/* The content under the cursor is copied fresh before the cursor goes on top. */
 	pixman_region32_union(&region, &region, &session->cursor_box);
 	pixman_region32_intersect_rect(&region, &region, 0, 0, source->width, source->height);
-	bool ok = pixman_region32_empty(&region) || source->impl->copy(source, frame->buffer, &region);
-	pixman_region32_fini(&region);
+	bool ok = pixman_region32_empty(&region) || source->impl->copy(source, target, &region);
 	if (ok && cursor.visible) {
-		ok = capture_paint_cursor(source->capture, frame->buffer, &cursor, source->transform,
+		ok = capture_paint_cursor(source->capture, target, &cursor, source->transform,
 			source->width, source->height);
+	}
+	if (ok && target != frame->buffer) {
+		frame->staged_from = wlr_buffer_lock(target);
+		pixman_region32_copy(&frame->staged_region, &region);
+	}
+	pixman_region32_fini(&region);
+	if (ok) {
+		frame->gpu_wait = capture_gpu_wait_create(source->capture, handle_frame_gpu_done, frame);
+		/* No wait: the GPU is done already (or there was no GPU work). */
+		ok = frame->gpu_wait != NULL || frame_finish_staged(frame);
 	}
 	if (!ok) {
 		wlr_log(WLR_ERROR, "capture session %p: copy failed", (void *)session);
@@ -284,11 +367,7 @@ static void frame_copy(struct capture_frame *frame) {
 	pixman_region32_clear(&session->damage);
 	session->delivered_first = true;
 	frame->state = FRAME_COPIED;
-
-	struct timespec when;
-	if (source->impl->presented(source, &when)) {
-		frame_send_ready(frame, &when);
-	}
+	frame_ready_if_presented(frame);
 }
 
 bool capture_session_paints_cursor(struct capture_session *session) {
@@ -406,6 +485,7 @@ static void frame_destroy(struct capture_frame *frame) {
 	frame_release_buffer(frame);
 	pixman_region32_fini(&frame->client_damage);
 	pixman_region32_fini(&frame->reported_damage);
+	pixman_region32_fini(&frame->staged_region);
 	wl_resource_set_user_data(frame->resource, NULL);
 	free(frame);
 }
@@ -443,6 +523,7 @@ static void session_handle_create_frame(struct wl_client *client, struct wl_reso
 	frame->session = session;
 	pixman_region32_init(&frame->client_damage);
 	pixman_region32_init(&frame->reported_damage);
+	pixman_region32_init(&frame->staged_region);
 	wl_resource_set_implementation(frame_resource, &frame_impl, frame,
 		frame_handle_resource_destroy);
 	if (session != NULL) {
@@ -505,7 +586,7 @@ void capture_session_damage(struct capture_session *session, const pixman_region
 
 void capture_session_presented(struct capture_session *session, const struct timespec *when) {
 	struct capture_frame *frame = session->frame;
-	if (frame != NULL && frame->state == FRAME_COPIED) {
+	if (frame != NULL && frame->state == FRAME_COPIED && frame->gpu_wait == NULL) {
 		frame_send_ready(frame, when);
 	}
 }
@@ -560,6 +641,7 @@ static void session_handle_resource_destroy(struct wl_resource *resource) {
 	}
 	pixman_region32_fini(&session->damage);
 	pixman_region32_fini(&session->cursor_box);
+	wlr_buffer_drop(session->staging);
 	free(session);
 }
 

@@ -18,6 +18,9 @@
  *   pointer X Y W H            move the pointer (virtual pointer) to X,Y of a
  *                              W x H layout ("moved")
  *   click X Y W H              the same, then a left click there ("clicked")
+ *   roundtrips N               N wl_display roundtrips one after the other:
+ *                              "roundtrips N p50_ms=.. max_ms=.." (how long
+ *                              the compositor kept a client waiting)
  *   destroy-session | destroy-cursor-session | destroy-buffer NAME | quit
  * Events print as they come: "constraints WxH formats=F,F,..", "stopped",
  * "cursor enter", "cursor leave", "cursor position X Y", "cursor hotspot X Y".
@@ -32,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 #include <wayland-client.h>
 #include "ext-foreign-toplevel-list-v1-client-protocol.h"
@@ -384,6 +388,33 @@ static void cmd_click(int x, int y, int width, int height) {
 	reply("clicked");
 }
 
+static int compare_doubles(const void *a, const void *b) {
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+static void cmd_roundtrips(int count) {
+	if (count <= 0 || count > 100000) {
+		reply("error bad count");
+		return;
+	}
+	double *ms = calloc((size_t)count, sizeof(*ms));
+	if (ms == NULL) {
+		reply("error out of memory");
+		return;
+	}
+	for (int i = 0; i < count; i++) {
+		struct timespec a, b;
+		clock_gettime(CLOCK_MONOTONIC, &a);
+		wl_display_roundtrip(probe.display);
+		clock_gettime(CLOCK_MONOTONIC, &b);
+		ms[i] = (double)(b.tv_sec - a.tv_sec) * 1e3 + (double)(b.tv_nsec - a.tv_nsec) / 1e6;
+	}
+	qsort(ms, (size_t)count, sizeof(*ms), compare_doubles);
+	reply("roundtrips %d p50_ms=%.3f max_ms=%.3f", count, ms[count / 2], ms[count - 1]);
+	free(ms);
+}
+
 static void cmd_dump(const char *name, const char *path) {
 	struct buffer *buffer = find_buffer(name);
 	FILE *f = buffer != NULL ? fopen(path, "wb") : NULL;
@@ -533,6 +564,8 @@ static void handle_command(char *line) {
 	} else if (strcmp(cmd, "click") == 0 &&
 			sscanf(line, "%*s %d %d %d %d", &x, &y, &w, &h) == 4) {
 		cmd_click(x, y, w, h);
+	} else if (strcmp(cmd, "roundtrips") == 0) {
+		cmd_roundtrips(atoi(a));
 	} else if (strcmp(cmd, "dump") == 0) {
 		char path[512] = "";
 		sscanf(line, "%*s %*s %511s", path);
