@@ -20,6 +20,7 @@ struct xwayland {
 /* One per X11 window; managed windows are views, override-redirect ones are not. */
 struct xwayland_view {
 	struct view base;
+	struct xwayland *xwayland;
 	struct wlr_xwayland_surface *xsurface;
 	struct wlr_scene_tree *unmanaged_tree; /* override-redirect windows only */
 
@@ -128,15 +129,45 @@ static void handle_commit(struct wl_listener *listener, void *data) {
 	}
 }
 
+/*
+ * When the pairing of an X11 window with its wl_surface completes on the
+ * Wayland side, wlroots reads the window's properties with blocking round
+ * trips there. X events that arrive meanwhile (the MapRequest of the window,
+ * say) are queued inside xcb, and the window manager only drains that queue
+ * when its socket becomes readable again: with nothing else happening on X11,
+ * the window never maps. A round trip of our own makes the socket readable,
+ * so the queue is drained on the next loop iteration.
+ */
+static void xwm_drain_queued_events(struct xwayland *xwayland) {
+	xcb_connection_t *conn = wlr_xwayland_get_xwm_connection(xwayland->wlr_xwayland);
+	if (conn == NULL) {
+		return;
+	}
+	xcb_discard_reply(conn, xcb_get_input_focus(conn).sequence);
+	xcb_flush(conn);
+}
+
 static void handle_associate(struct wl_listener *listener, void *data) {
 	struct xwayland_view *xwl = wl_container_of(listener, xwl, associate);
 	struct wlr_surface *surface = xwl->xsurface->surface;
+	xwm_drain_queued_events(xwl->xwayland);
 	xwl->map.notify = handle_map;
 	wl_signal_add(&surface->events.map, &xwl->map);
 	xwl->unmap.notify = handle_unmap;
 	wl_signal_add(&surface->events.unmap, &xwl->unmap);
 	xwl->commit.notify = handle_commit;
 	wl_signal_add(&surface->events.commit, &xwl->commit);
+	/*
+	 * Xwayland may attach and commit the window's first buffer before the
+	 * window manager has seen the X11 side of the pairing; wlroots maps an
+	 * X11 surface only on a commit after pairing, and a window that draws
+	 * once (xlogo, a dialog) would never show. Map it now as that commit would.
+	 */
+	if (wlr_surface_has_buffer(surface) && !surface->mapped) {
+		wlr_log(WLR_DEBUG, "X11 window 0x%x had its buffer before pairing; mapping it",
+			xwl->xsurface->window_id);
+		wlr_surface_map(surface);
+	}
 }
 
 static void handle_dissociate(struct wl_listener *listener, void *data) {
@@ -224,6 +255,7 @@ static void handle_new_surface(struct wl_listener *listener, void *data) {
 	if (xwl == NULL) {
 		return;
 	}
+	xwl->xwayland = xwayland;
 	xwl->xsurface = xsurface;
 	view_init(&xwl->base, xwayland->server, VIEW_XWAYLAND, &xwayland_view_impl, NULL);
 	wl_list_init(&xwl->map.link);

@@ -35,6 +35,9 @@ int main(int argc, char *argv[]) {
 		ph_sleep_ms(50);
 	}
 	ph_ok(identifier[0] != '\0', "X11 window listed as a foreign toplevel: %s", identifier);
+	if (identifier[0] == '\0') {
+		ph_compositor_dump_log(&c);
+	}
 
 	/* The window manager gave it focus: X11's _NET_ACTIVE_WINDOW names it. */
 	char active[256] = "", wininfo[4096] = "";
