@@ -45,6 +45,15 @@ int main(int argc, char *argv[]) {
 		ph_ok(code == 0, "%s: %s", cases[i], result != NULL ? result : out);
 	}
 
+	/* A client killed for misuse leaves its reason in the compositor's log. */
+	bool logged = ph_compositor_log_contains(&c, "capture: protocol error 1 on "
+			"ext_image_copy_capture_session_v1@") &&
+		ph_compositor_log_contains(&c, ": a frame already exists for this session") &&
+		ph_compositor_log_contains(&c, "capture: protocol error 1 on "
+			"ext_image_copy_capture_frame_v1@") &&
+		ph_compositor_log_contains(&c, ": capture sent without a buffer");
+	ph_ok(logged, "protocol errors are logged with the object and the client");
+
 	/* ext-foreign-toplevel-list edges and destroy orders, with windows of its own. */
 	char list_out[4096];
 	int list_code = ph_run(&c, (const char *[]){ph_path("ph-stress"), "toplevel-list", NULL},

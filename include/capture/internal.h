@@ -100,6 +100,13 @@ struct pinhole_capture {
 	struct wl_listener display_destroy;
 };
 
+/*
+ * wl_resource_post_error, logged with the object and the client's pid: a
+ * client that disconnects shows why in the compositor's log.
+ */
+void capture_post_error(struct wl_resource *resource, uint32_t code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 void capture_source_init(struct capture_source *source, struct pinhole_capture *capture,
 	const struct capture_source_impl *impl);
 /* Stops every session and makes every source resource inert. */

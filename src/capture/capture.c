@@ -1,5 +1,7 @@
 #include <assert.h>
 #include <drm_fourcc.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <wlr/render/wlr_renderer.h>
 #include <wlr/types/wlr_ext_foreign_toplevel_list_v1.h>
@@ -14,6 +16,19 @@
 
 /* Sources */
 
+
+void capture_post_error(struct wl_resource *resource, uint32_t code, const char *fmt, ...) {
+	char message[256];
+	va_list args;
+	va_start(args, fmt);
+	vsnprintf(message, sizeof(message), fmt, args);
+	va_end(args);
+	pid_t pid = 0;
+	wl_client_get_credentials(wl_resource_get_client(resource), &pid, NULL, NULL);
+	wlr_log(WLR_INFO, "capture: protocol error %u on %s@%u of client pid %d: %s", code,
+		wl_resource_get_class(resource), wl_resource_get_id(resource), (int)pid, message);
+	wl_resource_post_error(resource, code, "%s", message);
+}
 static void source_handle_destroy(struct wl_client *client, struct wl_resource *resource) {
 	wl_resource_destroy(resource);
 }
@@ -87,7 +102,7 @@ static void copy_manager_handle_create_session(struct wl_client *client,
 		struct wl_resource *resource, uint32_t id, struct wl_resource *source_resource,
 		uint32_t options) {
 	if (options & ~EXT_IMAGE_COPY_CAPTURE_MANAGER_V1_OPTIONS_PAINT_CURSORS) {
-		wl_resource_post_error(resource, EXT_IMAGE_COPY_CAPTURE_MANAGER_V1_ERROR_INVALID_OPTION,
+		capture_post_error(resource, EXT_IMAGE_COPY_CAPTURE_MANAGER_V1_ERROR_INVALID_OPTION,
 			"unknown options 0x%x", options);
 		return;
 	}

@@ -436,7 +436,7 @@ static void cursor_session_handle_get_capture_session(struct wl_client *client,
 		return;
 	}
 	if (cursor_session->has_capture_session) {
-		wl_resource_post_error(resource,
+		capture_post_error(resource,
 			EXT_IMAGE_COPY_CAPTURE_CURSOR_SESSION_V1_ERROR_DUPLICATE_SESSION,
 			"get_capture_session sent twice");
 		return;

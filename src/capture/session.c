@@ -402,7 +402,7 @@ static void frame_handle_attach_buffer(struct wl_client *client, struct wl_resou
 		return;
 	}
 	if (frame->state != FRAME_NEW) {
-		wl_resource_post_error(resource, EXT_IMAGE_COPY_CAPTURE_FRAME_V1_ERROR_ALREADY_CAPTURED,
+		capture_post_error(resource, EXT_IMAGE_COPY_CAPTURE_FRAME_V1_ERROR_ALREADY_CAPTURED,
 			"attach_buffer sent after capture");
 		return;
 	}
@@ -419,12 +419,12 @@ static void frame_handle_damage_buffer(struct wl_client *client, struct wl_resou
 		return;
 	}
 	if (frame->state != FRAME_NEW) {
-		wl_resource_post_error(resource, EXT_IMAGE_COPY_CAPTURE_FRAME_V1_ERROR_ALREADY_CAPTURED,
+		capture_post_error(resource, EXT_IMAGE_COPY_CAPTURE_FRAME_V1_ERROR_ALREADY_CAPTURED,
 			"damage_buffer sent after capture");
 		return;
 	}
 	if (x < 0 || y < 0 || width <= 0 || height <= 0) {
-		wl_resource_post_error(resource,
+		capture_post_error(resource,
 			EXT_IMAGE_COPY_CAPTURE_FRAME_V1_ERROR_INVALID_BUFFER_DAMAGE,
 			"invalid damage %d,%d %dx%d", x, y, width, height);
 		return;
@@ -442,12 +442,12 @@ static void frame_handle_capture(struct wl_client *client, struct wl_resource *r
 		return;
 	}
 	if (frame->state != FRAME_NEW) {
-		wl_resource_post_error(resource, EXT_IMAGE_COPY_CAPTURE_FRAME_V1_ERROR_ALREADY_CAPTURED,
+		capture_post_error(resource, EXT_IMAGE_COPY_CAPTURE_FRAME_V1_ERROR_ALREADY_CAPTURED,
 			"capture sent twice");
 		return;
 	}
 	if (frame->buffer_resource == NULL) {
-		wl_resource_post_error(resource, EXT_IMAGE_COPY_CAPTURE_FRAME_V1_ERROR_NO_BUFFER,
+		capture_post_error(resource, EXT_IMAGE_COPY_CAPTURE_FRAME_V1_ERROR_NO_BUFFER,
 			"capture sent without a buffer");
 		return;
 	}
@@ -503,7 +503,7 @@ static void session_handle_create_frame(struct wl_client *client, struct wl_reso
 		uint32_t id) {
 	struct capture_session *session = session_from_resource(resource);
 	if (session != NULL && session->frame != NULL) {
-		wl_resource_post_error(resource, EXT_IMAGE_COPY_CAPTURE_SESSION_V1_ERROR_DUPLICATE_FRAME,
+		capture_post_error(resource, EXT_IMAGE_COPY_CAPTURE_SESSION_V1_ERROR_DUPLICATE_FRAME,
 			"a frame already exists for this session");
 		return;
 	}
