@@ -279,6 +279,20 @@ bool ph_exited(struct ph_process *p) {
 		info.si_pid == p->pid);
 }
 
+void ph_exit_describe(struct ph_process *p, char *out, size_t size) {
+	siginfo_t info = {0};
+	if (p->pid <= 0) {
+		snprintf(out, size, "never started");
+	} else if (waitid(P_PID, (id_t)p->pid, &info, WEXITED | WNOHANG | WNOWAIT) != 0 ||
+			info.si_pid != p->pid) {
+		snprintf(out, size, "running");
+	} else if (info.si_code == CLD_EXITED) {
+		snprintf(out, size, "exit %d", info.si_status);
+	} else {
+		snprintf(out, size, "signal %d (%s)", info.si_status, strsignal(info.si_status));
+	}
+}
+
 void ph_process_usage(pid_t pid, long *rss_kb, long *fds) {
 	*rss_kb = *fds = -1;
 	char path[64];

@@ -109,6 +109,8 @@ void ph_dump_tail(const char *what, const char *path, size_t max);
 int ph_pick_port(void);
 /* Whether the process has exited (it is not reaped). */
 bool ph_exited(struct ph_process *p);
+/* How an exited process ended ("exit 1", "signal 11 (Segmentation fault)"), else "running". */
+void ph_exit_describe(struct ph_process *p, char *out, size_t size);
 
 /* A file in the test's scratch directory. */
 const char *ph_scratch(const char *name);
