@@ -14,9 +14,6 @@
 #define COPY_CAPTURE_VERSION 1
 #define SOURCE_MANAGER_VERSION 1
 
-/* Sources */
-
-
 void capture_post_error(struct wl_resource *resource, uint32_t code, const char *fmt, ...) {
 	char message[256];
 	va_list args;
@@ -29,6 +26,9 @@ void capture_post_error(struct wl_resource *resource, uint32_t code, const char 
 		wl_resource_get_class(resource), wl_resource_get_id(resource), (int)pid, message);
 	wl_resource_post_error(resource, code, "%s", message);
 }
+
+/* Sources */
+
 static void source_handle_destroy(struct wl_client *client, struct wl_resource *resource) {
 	wl_resource_destroy(resource);
 }
