@@ -33,19 +33,17 @@
  * OpenGL comes from Mesa's llvmpipe (LIBGL_ALWAYS_SOFTWARE=1).
  */
 #define _GNU_SOURCE
-#include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "harness.h"
+#include "media.h"
 
 #define OUT_W 640
 #define OUT_H 480
@@ -64,51 +62,7 @@
 static const uint32_t colors[] = {0xff204080, 0xff11aa55, 0xffcc3311, 0xfff0e010};
 #define NCOLORS (int)(sizeof(colors) / sizeof(colors[0]))
 
-static char control_script[600], portal_script[600];
-
-static bool write_file(const char *path, const char *text) {
-	FILE *f = fopen(path, "w");
-	if (f == NULL) {
-		return false;
-	}
-	fputs(text, f);
-	return fclose(f) == 0;
-}
-
-/* Runs a daemon with its output in scratch/NAME. */
-static void spawn_logged(struct ph_compositor *c, struct ph_process *p, const char *name,
-		const char *command) {
-	char cmd[2048];
-	snprintf(cmd, sizeof(cmd), "exec %s >'%s' 2>&1", command, ph_scratch(name));
-	ph_spawn(c, p, (const char *[]){"sh", "-c", cmd, NULL}, 0);
-}
-
-/* Daemons are ready once they own their bus name. */
-static bool wait_name(struct ph_compositor *c, const char *name) {
-	char out[1024];
-	int code = ph_run(c, (const char *[]){"python3", portal_script, "--wait-name", name,
-		"--timeout", "10", NULL}, 15000, out, sizeof(out));
-	if (code != 0) {
-		ph_diag("%s", out);
-	}
-	return code == 0;
-}
-
-/* A TCP port nobody listens on now, for obs-websocket. */
-static int free_port(void) {
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in addr = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	socklen_t len = sizeof(addr);
-	int port = -1;
-	if (fd >= 0 && bind(fd, (struct sockaddr *)&addr, sizeof(addr)) == 0 &&
-			getsockname(fd, (struct sockaddr *)&addr, &len) == 0) {
-		port = ntohs(addr.sin_port);
-	}
-	if (fd >= 0) {
-		close(fd);
-	}
-	return port;
-}
+static char control_script[600];
 
 static bool wait_log(struct ph_compositor *c, const char *needle, int timeout_ms) {
 	for (int waited = 0; waited < timeout_ms; waited += 100) {
@@ -136,10 +90,10 @@ static void write_obs_config(int port) {
 		"SceneCollectionFile=pinhole\nConfigOnNewProfile=false\n\n";
 	char text[4096];
 	snprintf(text, sizeof(text), "%s[Video]\nRenderer=OpenGL\n", general);
-	write_file(ph_scratch("config/obs-studio/global.ini"), text);
+	ph_write_file(ph_scratch("config/obs-studio/global.ini"), text);
 	snprintf(text, sizeof(text), "%s[BasicWindow]\nWarnBeforeStartingStream=false\n"
 		"WarnBeforeStoppingRecord=false\nSysTrayEnabled=false\n", general);
-	write_file(ph_scratch("config/obs-studio/user.ini"), text);
+	ph_write_file(ph_scratch("config/obs-studio/user.ini"), text);
 	/*
 	 * Simple output, "Lossless" quality: utvideo video and PCM audio in AVI.
 	 * Colour format BGRA: no RGB->YUV conversion, so pixels stay exact.
@@ -152,7 +106,7 @@ static void write_obs_config(int port) {
 		"[SimpleOutput]\nFilePath=%s\nRecFormat2=avi\nRecQuality=Lossless\nRecEncoder=x264\n"
 		"FileNameWithoutSpace=true\n", CANVAS_W, CANVAS_H, CANVAS_W, CANVAS_H,
 		ph_scratch("recordings"));
-	write_file(ph_scratch("config/obs-studio/basic/profiles/pinhole/basic.ini"), text);
+	ph_write_file(ph_scratch("config/obs-studio/basic/profiles/pinhole/basic.ini"), text);
 
 	/* Sources at scale 1, no filter: canvas pixels are source pixels. */
 	const char *source = "{\"name\": \"%s\", \"uuid\": \"%s\", \"id\": \"%s\", "
@@ -187,12 +141,12 @@ static void write_obs_config(int port) {
 		"\"saved_projectors\": [], \"modules\": {}, "
 		"\"resolution\": {\"x\": %d, \"y\": %d}, \"version\": 2}\n",
 		screen, window, screen_item, window_item, CANVAS_W, CANVAS_H);
-	write_file(ph_scratch("config/obs-studio/basic/scenes/pinhole.json"), text);
+	ph_write_file(ph_scratch("config/obs-studio/basic/scenes/pinhole.json"), text);
 
 	/* obs-websocket 5: on, no password; the port is also given on the command line. */
 	snprintf(text, sizeof(text), "{\"alerts_enabled\": false, \"auth_required\": false, "
 		"\"first_load\": false, \"server_enabled\": true, \"server_port\": %d}\n", port);
-	write_file(ph_scratch("config/obs-studio/plugin_config/obs-websocket/config.json"), text);
+	ph_write_file(ph_scratch("config/obs-studio/plugin_config/obs-websocket/config.json"), text);
 }
 
 /* Every pixel of the rectangle has this RGB (alpha ignored: BGRA vs BGRx paths differ). */
@@ -547,7 +501,6 @@ int main(int argc, char *argv[]) {
 		return ph_finish();
 	}
 	ph_source_path("tests/scripts/obs-control.py", control_script, sizeof(control_script));
-	ph_source_path("tests/scripts/portal-screencast.py", portal_script, sizeof(portal_script));
 
 	struct ph_compositor c;
 	char mode[32];
@@ -565,70 +518,29 @@ int main(int argc, char *argv[]) {
 	ph_ok(ph_expect_line(&win, "ready", line, sizeof(line), 5000),
 		"window for the window capture mapped: %s", line);
 
-	/* Private configuration, state and session bus, as in test-portal.c. */
-	const char *dirs[] = {"home", "config", "config/xdg-desktop-portal",
-		"config/xdg-desktop-portal-wlr", "data", "cache", "state"};
-	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
-		mkdir(ph_scratch(dirs[i]), 0700);
-	}
-	write_file(ph_scratch("config/xdg-desktop-portal/portals.conf"),
-		"[preferred]\ndefault=wlr\n");
-	/* The output when the request offers outputs (the screen source), else the window. */
-	write_file(ph_scratch("config/xdg-desktop-portal-wlr/config"),
-		"[screencast]\nchooser_type=dmenu\n"
+	/*
+	 * Private configuration, state and session. xdpw's chooser picks the
+	 * output when the request offers outputs (the screen source), else the window.
+	 */
+	struct ph_media media;
+	bool ok = ph_media_start(&c, &media, "[screencast]\nchooser_type=dmenu\n"
 		"chooser_cmd=awk '/^Monitor: HEADLESS-1( |$)/ { m = $0 } "
 		"/^Window: " WINDOW_TITLE " \\(/ { w = $0 } END { print (m != \"\" ? m : w) }'\n"
 		"max_fps=30\n");
-	setenv("HOME", ph_scratch("home"), 1);
-	setenv("XDG_CONFIG_HOME", ph_scratch("config"), 1);
-	setenv("XDG_DATA_HOME", ph_scratch("data"), 1);
-	setenv("XDG_CACHE_HOME", ph_scratch("cache"), 1);
-	setenv("XDG_STATE_HOME", ph_scratch("state"), 1);
-	setenv("XDG_CURRENT_DESKTOP", "pinhole", 1);
-	setenv("XDG_SESSION_TYPE", "wayland", 1);
-	char bus_conf[1024];
-	snprintf(bus_conf, sizeof(bus_conf),
-		"<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN\" "
-		"\"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
-		"<busconfig>\n<type>session</type>\n<listen>unix:path=%s/bus</listen>\n"
-		"<auth>EXTERNAL</auth>\n<policy context=\"default\">\n"
-		"<allow send_destination=\"*\" eavesdrop=\"true\"/>\n<allow eavesdrop=\"true\"/>\n"
-		"<allow own=\"*\"/>\n</policy>\n</busconfig>\n", c.runtime_dir);
-	write_file(ph_scratch("bus.conf"), bus_conf);
-	char config_arg[600];
-	snprintf(config_arg, sizeof(config_arg), "--config-file=%s", ph_scratch("bus.conf"));
-	struct ph_process bus, pipewire, wireplumber, xdpw, xdp, obs, control;
-	ph_spawn(&c, &bus, (const char *[]){"dbus-daemon", config_arg, "--nofork",
-		"--print-address=1", NULL}, PH_PIPE_STDOUT);
-	char address[512] = "";
-	bool ok = ph_read_line(&bus, address, sizeof(address), 10000) && address[0] != '\0';
-	ph_ok(ok, "private D-Bus session: %s", address);
 	if (!ok) {
+		ph_media_stop(&media);
 		ph_compositor_stop(&c);
 		return ph_finish();
 	}
-	setenv("DBUS_SESSION_BUS_ADDRESS", address, 1);
-	spawn_logged(&c, &pipewire, "pipewire.log", "pipewire");
-	char socket_path[400];
-	snprintf(socket_path, sizeof(socket_path), "%s/pipewire-0", c.runtime_dir);
-	ok = false;
-	for (int waited = 0; waited < 10000 && !ok; waited += 50) {
-		struct stat st;
-		ok = stat(socket_path, &st) == 0 && S_ISSOCK(st.st_mode);
-		if (!ok) {
-			ph_sleep_ms(50);
-		}
-	}
-	ph_ok(ok, "pipewire is up");
-	spawn_logged(&c, &wireplumber, "wireplumber.log", "wireplumber");
+	struct ph_process xdpw, xdp, obs, control;
 	/* xdpw first: xdg-desktop-portal asks its backends for their properties at start-up. */
-	spawn_logged(&c, &xdpw, "xdpw.log", "/usr/libexec/xdg-desktop-portal-wlr -l DEBUG");
-	ok = ok && wait_name(&c, "org.freedesktop.impl.portal.desktop.wlr");
-	spawn_logged(&c, &xdp, "xdp.log", "/usr/libexec/xdg-desktop-portal -v");
-	ok = ok && wait_name(&c, "org.freedesktop.portal.Desktop");
+	ph_spawn_logged(&c, &xdpw, "xdpw.log", "/usr/libexec/xdg-desktop-portal-wlr -l DEBUG");
+	ok = ok && ph_media_wait_name(&c, &media, "org.freedesktop.impl.portal.desktop.wlr");
+	ph_spawn_logged(&c, &xdp, "xdp.log", "/usr/libexec/xdg-desktop-portal -v");
+	ok = ok && ph_media_wait_name(&c, &media, "org.freedesktop.portal.Desktop");
 	ph_ok(ok, "xdg-desktop-portal-wlr and xdg-desktop-portal own their bus names");
 
-	int port = free_port();
+	int port = ph_pick_port();
 	write_obs_config(port);
 	char obs_cmd[1200], port_arg[16];
 	snprintf(port_arg, sizeof(port_arg), "%d", port);
@@ -641,7 +553,7 @@ int main(int argc, char *argv[]) {
 		"obs --startrecording --multi --disable-shutdown-check --disable-missing-files-check "
 		"--profile pinhole --collection pinhole --scene Scene --websocket_port %s", port_arg);
 	int64_t obs_start = ph_now_ms();
-	spawn_logged(&c, &obs, "obs.log", obs_cmd);
+	ph_spawn_logged(&c, &obs, "obs.log", obs_cmd);
 	ok = ok && wait_log(&c, "(com.obsproject.Studio) mapped", 60000);
 	ph_ok(ok, "OBS's main window mapped (%.1f s after start)",
 		(double)(ph_now_ms() - obs_start) / 1000);
@@ -740,9 +652,7 @@ int main(int argc, char *argv[]) {
 
 	ph_kill(&xdp);
 	ph_kill(&xdpw);
-	ph_kill(&wireplumber);
-	ph_kill(&pipewire);
-	ph_kill(&bus);
+	ph_media_stop(&media);
 	ph_write_line(&scr, "quit");
 	ph_write_line(&win, "quit");
 	ph_wait(&scr, 2000);

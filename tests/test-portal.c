@@ -42,6 +42,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "harness.h"
+#include "media.h"
 
 #ifndef OUT_W
 #define OUT_W 1920
@@ -71,36 +72,10 @@ static const uint32_t colors[] = {
 };
 #define NCOLORS (int)(sizeof(colors) / sizeof(colors[0]))
 
-static bool write_file(const char *path, const char *text) {
-	FILE *f = fopen(path, "w");
-	if (f == NULL) {
-		return false;
-	}
-	fputs(text, f);
-	return fclose(f) == 0;
-}
-
 static char script[600];
 
-/* Runs a daemon with its output in scratch/NAME.log. */
-static void spawn_logged(struct ph_compositor *c, struct ph_process *p, const char *name,
-		const char *command) {
-	char cmd[1200];
-	snprintf(cmd, sizeof(cmd), "exec %s >'%s' 2>&1", command, ph_scratch(name));
-	ph_spawn(c, p, (const char *[]){"sh", "-c", cmd, NULL}, 0);
-}
-
-static bool wait_name(struct ph_compositor *c, const char *name) {
-	char out[1024];
-	int code = ph_run(c, (const char *[]){"python3", script, "--wait-name", name, "--timeout",
-		"10", NULL}, 15000, out, sizeof(out));
-	if (code != 0) {
-		ph_diag("%s", out);
-	}
-	return code == 0;
-}
-
 struct portals {
+	struct ph_media *media;
 	char config[600]; /* xdpw's config file */
 	struct ph_process xdpw, xdp;
 	int generation;
@@ -115,13 +90,13 @@ static bool portals_start(struct ph_compositor *c, struct portals *portals) {
 	char cmd[800];
 	snprintf(cmd, sizeof(cmd), "/usr/libexec/xdg-desktop-portal-wlr -l DEBUG -c '%s'",
 		portals->config);
-	spawn_logged(c, &portals->xdpw, portals->xdpw_log, cmd);
-	if (!wait_name(c, "org.freedesktop.impl.portal.desktop.wlr")) {
+	ph_spawn_logged(c, &portals->xdpw, portals->xdpw_log, cmd);
+	if (!ph_media_wait_name(c, portals->media, "org.freedesktop.impl.portal.desktop.wlr")) {
 		ph_dump_tail("xdpw log", ph_scratch(portals->xdpw_log), 2000);
 		return false;
 	}
-	spawn_logged(c, &portals->xdp, portals->xdp_log, "/usr/libexec/xdg-desktop-portal -v");
-	if (!wait_name(c, "org.freedesktop.portal.Desktop")) {
+	ph_spawn_logged(c, &portals->xdp, portals->xdp_log, "/usr/libexec/xdg-desktop-portal -v");
+	if (!ph_media_wait_name(c, portals->media, "org.freedesktop.portal.Desktop")) {
 		ph_dump_tail("xdg-desktop-portal log", ph_scratch(portals->xdp_log), 2000);
 		return false;
 	}
@@ -409,69 +384,19 @@ int main(int argc, char *argv[]) {
 	char line[1024] = "";
 	ph_ok(ph_expect_line(&paint, "ready", line, sizeof(line), 5000), "client mapped: %s", line);
 
-	/* Private configuration and state: nothing of the user's or the system's session. */
-	mkdir(ph_scratch("config"), 0700);
-	mkdir(ph_scratch("config/xdg-desktop-portal"), 0700);
-	mkdir(ph_scratch("config/xdg-desktop-portal-wlr"), 0700);
-	mkdir(ph_scratch("data"), 0700);
-	mkdir(ph_scratch("cache"), 0700);
-	mkdir(ph_scratch("state"), 0700);
-	write_file(ph_scratch("config/xdg-desktop-portal/portals.conf"),
-		"[preferred]\ndefault=wlr\n");
-	write_file(ph_scratch("config/xdg-desktop-portal-wlr/config"),
-		"[screencast]\noutput_name=HEADLESS-1\nchooser_type=none\nmax_fps=30\n");
-	setenv("XDG_CONFIG_HOME", ph_scratch("config"), 1);
-	setenv("XDG_DATA_HOME", ph_scratch("data"), 1);
-	setenv("XDG_CACHE_HOME", ph_scratch("cache"), 1);
-	setenv("XDG_STATE_HOME", ph_scratch("state"), 1);
-	setenv("XDG_CURRENT_DESKTOP", "pinhole", 1);
-	/* No service directories: nothing is D-Bus-activated behind the test's back. */
-	char bus_conf[1024];
-	snprintf(bus_conf, sizeof(bus_conf),
-		"<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN\" "
-		"\"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
-		"<busconfig>\n<type>session</type>\n<listen>unix:path=%s/bus</listen>\n"
-		"<auth>EXTERNAL</auth>\n<policy context=\"default\">\n"
-		"<allow send_destination=\"*\" eavesdrop=\"true\"/>\n<allow eavesdrop=\"true\"/>\n"
-		"<allow own=\"*\"/>\n</policy>\n</busconfig>\n", c.runtime_dir);
-	write_file(ph_scratch("bus.conf"), bus_conf);
-
-	char config_arg[600];
-	snprintf(config_arg, sizeof(config_arg), "--config-file=%s", ph_scratch("bus.conf"));
-	struct ph_process bus;
-	ph_spawn(&c, &bus, (const char *[]){"dbus-daemon", config_arg, "--nofork",
-		"--print-address=1", NULL}, PH_PIPE_STDOUT);
-	char address[512] = "";
-	bool ok = ph_read_line(&bus, address, sizeof(address), 10000) && address[0] != '\0';
-	ph_ok(ok, "private D-Bus session: %s", address);
-	if (!ok) {
+	/* Private configuration, state and session: nothing of the user's or the system's. */
+	struct ph_media media;
+	if (!ph_media_start(&c, &media, "[screencast]\noutput_name=HEADLESS-1\n"
+			"chooser_type=none\nmax_fps=30\n")) {
+		ph_media_stop(&media);
 		ph_compositor_stop(&c);
 		return ph_finish();
 	}
-	setenv("DBUS_SESSION_BUS_ADDRESS", address, 1);
 
-	struct ph_process pipewire, wireplumber;
-	spawn_logged(&c, &pipewire, "pipewire.log", "pipewire");
-	char socket_path[400];
-	snprintf(socket_path, sizeof(socket_path), "%s/pipewire-0", c.runtime_dir);
-	ok = false;
-	for (int waited = 0; waited < 10000 && !ok; waited += 50) {
-		struct stat st;
-		ok = stat(socket_path, &st) == 0 && S_ISSOCK(st.st_mode);
-		if (!ok) {
-			ph_sleep_ms(50);
-		}
-	}
-	ph_ok(ok, "pipewire is up");
-	if (!ok) {
-		ph_dump_tail("pipewire log", ph_scratch("pipewire.log"), 2000);
-	}
-	spawn_logged(&c, &wireplumber, "wireplumber.log", "wireplumber");
-
-	struct portals portals = {0};
+	struct portals portals = {.media = &media};
 	snprintf(portals.config, sizeof(portals.config), "%s",
 		ph_scratch("config/xdg-desktop-portal-wlr/config"));
-	ok = portals_start(&c, &portals);
+	bool ok = portals_start(&c, &portals);
 	ph_ok(ok, "xdg-desktop-portal-wlr and xdg-desktop-portal own their bus names");
 	int number = 0;
 	if (ok) {
@@ -488,7 +413,7 @@ int main(int argc, char *argv[]) {
 		PH_PIPE_STDIN | PH_PIPE_STDOUT);
 	ph_ok(ph_expect_line(&shared, "ready", line, sizeof(line), 5000),
 		"window to share mapped: %s", line);
-	write_file(ph_scratch("config/xdg-desktop-portal-wlr/config-window"),
+	ph_write_file(ph_scratch("config/xdg-desktop-portal-wlr/config-window"),
 		"[screencast]\nchooser_type=dmenu\n"
 		"chooser_cmd=grep -F 'Window: " WINDOW_TITLE " ('\nmax_fps=30\n");
 	snprintf(portals.config, sizeof(portals.config), "%s",
@@ -502,9 +427,7 @@ int main(int argc, char *argv[]) {
 	ph_wait(&shared, 2000);
 
 	portals_stop(&portals);
-	ph_kill(&wireplumber);
-	ph_kill(&pipewire);
-	ph_kill(&bus);
+	ph_media_stop(&media);
 	ph_write_line(&paint, "quit");
 	ph_wait(&paint, 2000);
 	ph_compositor_finish(&c);

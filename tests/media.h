@@ -1,0 +1,36 @@
+#ifndef PH_TEST_MEDIA_H
+#define PH_TEST_MEDIA_H
+
+#include <stdbool.h>
+#include "harness.h"
+
+/*
+ * What screen sharing through xdg-desktop-portal needs, private to one test:
+ * XDG directories in the scratch directory, a session bus that activates
+ * nothing behind the test's back, PipeWire and WirePlumber. The portals
+ * themselves are the test's to start (tests restart them).
+ */
+struct ph_media {
+	struct ph_process bus, pipewire, wireplumber;
+	char wait_script[600]; /* tests/scripts/portal-screencast.py, which waits for bus names */
+};
+
+/*
+ * Writes xdg-desktop-portal's portals.conf (wlr preferred) and XDPW_CONFIG as
+ * xdg-desktop-portal-wlr's config, points the XDG variables and HOME at the
+ * scratch directory and starts the daemons, each reported as a check. False
+ * when the session bus did not come up (nothing else can work then).
+ */
+bool ph_media_start(struct ph_compositor *c, struct ph_media *media, const char *xdpw_config);
+/* Stops the daemons. */
+void ph_media_stop(struct ph_media *media);
+/* Waits up to 10 s until NAME is owned on the session bus; says why not. */
+bool ph_media_wait_name(struct ph_compositor *c, struct ph_media *media, const char *name);
+
+/* Runs COMMAND (a shell command line) with stdout and stderr in scratch/LOG_NAME. */
+void ph_spawn_logged(struct ph_compositor *c, struct ph_process *p, const char *log_name,
+	const char *command);
+/* Writes TEXT to PATH. */
+bool ph_write_file(const char *path, const char *text);
+
+#endif
