@@ -3,6 +3,7 @@
  * extent, with transparency where it has no pixels and its own alpha kept,
  * even while another window covers it on screen.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "harness.h"
@@ -14,6 +15,20 @@ static void check_word(struct probe *probe, const char *buffer, int x, int y, ui
 		const char *what) {
 	uint32_t got = probe_word(probe, buffer, x, y);
 	ph_ok(got == want, "%s: (%d,%d) is 0x%08x, expected 0x%08x", what, x, y, got, want);
+}
+
+/* The reply to a capture sent earlier: true for "ready ...", with the line. */
+static bool next_ready(struct probe *probe, char *line, size_t size) {
+	snprintf(line, size, "no reply");
+	while (ph_read_line(&probe->process, line, size, 5000)) {
+		if (strncmp(line, "ready", 5) == 0) {
+			return true;
+		}
+		if (strncmp(line, "failed", 6) == 0) {
+			return false;
+		}
+	}
+	return false;
 }
 
 int main(int argc, char *argv[]) {
@@ -28,7 +43,7 @@ int main(int argc, char *argv[]) {
 	ph_spawn(&c, &window, (const char *[]){ph_path("ph-paint"), "--pattern", "quad",
 		"--size", "200x150", "--app-id", "target",
 		"--subsurface", "20x20+10x10:0xffff00ff",
-		"--popup", "150x100+60x40:0xffffff00", NULL}, PH_PIPE_STDOUT);
+		"--popup", "150x100+60x40:0xffffff00", NULL}, PH_PIPE_STDIN | PH_PIPE_STDOUT);
 	ph_ok(ph_expect_line(&window, "popup-ready", line, sizeof(line), 5000),
 		"window with popup and subsurface mapped");
 	/* A larger window on top hides most of the target on screen. */
@@ -59,6 +74,26 @@ int main(int argc, char *argv[]) {
 	check_word(&probe, "t", 170, 120, 0xffffff00, "popup");
 	check_word(&probe, "t", 205, 10, 0x00000000, "transparent outside the window");
 
+	/*
+	 * Only what changed is damaged: a rectangle the window draws, then its
+	 * subsurface made desynchronized and committed alone (as a video
+	 * player's), which must wake the capture too. The window is covered on
+	 * screen, so ph-paint's replies (frame callbacks) may never come.
+	 */
+	probe_cmd(&probe, "capture t", NULL);
+	ph_write_line(&window, "rect 100 10 20 20 0xff112233");
+	bool ready = next_ready(&probe, line, sizeof(line));
+	ph_ok(ready && strcmp(line, "ready damage=100,10,20,20") == 0,
+		"a rectangle drawn in the window: exactly it is damaged (%s)", line);
+	check_word(&probe, "t", 110, 20, 0xff112233, "the rectangle");
+	probe_cmd(&probe, "capture t", NULL);
+	ph_write_line(&window, "sub-color 0xff00ffff");
+	ready = next_ready(&probe, line, sizeof(line));
+	ph_ok(ready && strcmp(line, "ready damage=20,20,10,10") == 0,
+		"a desynchronized subsurface's own commit: exactly it is damaged (%s)", line);
+	check_word(&probe, "t", 25, 25, 0xff00ffff, "the subsurface's new colour");
+	check_word(&probe, "t", 110, 20, 0xff112233, "the rectangle kept");
+
 	probe_cmd(&probe, "destroy-session", "destroyed");
 	probe_cmd(&probe, "toplevel translucent", "constraints");
 	probe_cmd(&probe, "buffer a 0", "buffer");
@@ -79,9 +114,17 @@ int main(int argc, char *argv[]) {
 	probe_cmd(&scaled, "capture s", "ready");
 	check_word(&scaled, "s", 10, 10, 0xffff0000, "scale 2: top-left quadrant");
 	check_word(&scaled, "s", 300, 40, 0xff00ff00, "scale 2: top-right quadrant");
-	check_word(&scaled, "s", 50, 50, 0xffff00ff, "scale 2: subsurface");
+	check_word(&scaled, "s", 50, 50, 0xff00ffff, "scale 2: subsurface (its new colour)");
 	check_word(&scaled, "s", 340, 240, 0xffffff00, "scale 2: popup");
 	check_word(&scaled, "s", 410, 20, 0x00000000, "scale 2: transparent outside");
+	/* Twice the size, and a pixel more all round: linear filtering reaches that far. */
+	probe_cmd(&scaled, "capture s", NULL);
+	ph_write_line(&window, "rect 100 10 20 20 0xff445566");
+	ready = next_ready(&scaled, line, sizeof(line));
+	ph_ok(ready && strcmp(line, "ready damage=199,19,42,42") == 0,
+		"scale 2: a rectangle drawn is damaged at twice its size, filtering included (%s)",
+		line);
+	check_word(&scaled, "s", 220, 40, 0xff445566, "scale 2: the rectangle");
 	probe_cmd(&scaled, "quit", NULL);
 	ph_wait(&scaled.process, 5000);
 

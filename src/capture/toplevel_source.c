@@ -7,11 +7,13 @@
 #include <wlr/render/wlr_renderer.h>
 #include <wlr/render/wlr_texture.h>
 #include <wlr/types/wlr_buffer.h>
+#include <wlr/types/wlr_compositor.h>
 #include <wlr/types/wlr_cursor.h>
 #include <wlr/types/wlr_ext_foreign_toplevel_list_v1.h>
 #include <wlr/types/wlr_output.h>
 #include <wlr/types/wlr_scene.h>
 #include <wlr/util/log.h>
+#include <wlr/util/region.h>
 #include "capture/internal.h"
 
 /*
@@ -19,6 +21,11 @@
  * popups) offscreen, on a transparent background and at the scale of the
  * output it is shown on, so captures are sharp on HiDPI and keep alpha. This
  * never touches the outputs, so the desktop's frame pacing is unaffected.
+ *
+ * Damage is what the window's surfaces say changed: each surface's commits
+ * are followed (desynchronized subsurfaces too, which commit on their own),
+ * and a change of layout (a surface appearing, going, moving or resizing, the
+ * extent or scale changing) damages the whole window.
  */
 struct capture_toplevel {
 	struct capture_source base;
@@ -29,6 +36,21 @@ struct capture_toplevel {
 	struct wlr_box extent; /* logical, relative to the tree */
 	struct wlr_buffer *render_buffer; /* offscreen ARGB8888, source-sized */
 	struct wl_event_source *changed_idle;
+	struct wl_list surfaces; /* toplevel_surface.link: the window's surfaces, last walk */
+	pixman_region32_t pending_damage; /* source buffer pixels, since the last change */
+	bool layout_changed; /* a followed surface went away */
+};
+
+/* A surface of the window (main surface, subsurface, popup) whose commits are followed. */
+struct toplevel_surface {
+	struct capture_toplevel *toplevel;
+	struct wlr_surface *surface;
+	struct wlr_box box; /* logical, relative to the tree, as last seen */
+	int bleed; /* capture pixels a change reaches past its damage (filtering) */
+	bool seen; /* found by the current walk */
+	struct wl_list link; /* capture_toplevel.surfaces */
+	struct wl_listener commit;
+	struct wl_listener destroy;
 };
 
 static struct capture_toplevel *toplevel_from_source(struct capture_source *source) {
@@ -172,12 +194,136 @@ static const struct capture_source_impl toplevel_source_impl = {
 	.get_cursor = toplevel_get_cursor,
 };
 
+static void toplevel_surface_destroy(struct toplevel_surface *ts) {
+	wl_list_remove(&ts->commit.link);
+	wl_list_remove(&ts->destroy.link);
+	wl_list_remove(&ts->link);
+	free(ts);
+}
+
+static void handle_surface_commit(struct wl_listener *listener, void *data) {
+	struct toplevel_surface *ts = wl_container_of(listener, ts, commit);
+	struct capture_toplevel *toplevel = ts->toplevel;
+	if (wl_list_empty(&toplevel->base.sessions)) {
+		return;
+	}
+	pixman_region32_t damage;
+	pixman_region32_init(&damage);
+	wlr_surface_get_effective_damage(ts->surface, &damage);
+	pixman_region32_translate(&damage, ts->box.x - toplevel->extent.x,
+		ts->box.y - toplevel->extent.y);
+	wlr_region_scale(&damage, &damage, toplevel->scale);
+	wlr_region_expand(&damage, &damage, ts->bleed);
+	pixman_region32_union(&toplevel->pending_damage, &toplevel->pending_damage, &damage);
+	pixman_region32_fini(&damage);
+	capture_toplevel_content_changed(toplevel);
+}
+
+static void handle_surface_destroy(struct wl_listener *listener, void *data) {
+	struct toplevel_surface *ts = wl_container_of(listener, ts, destroy);
+	struct capture_toplevel *toplevel = ts->toplevel;
+	toplevel->layout_changed = true;
+	toplevel_surface_destroy(ts);
+	capture_toplevel_content_changed(toplevel);
+}
+
+/*
+ * Linear filtering spreads a buffer pixel into neighbours whenever a capture
+ * pixel is not a whole number of buffer pixels: as far as half the upscale
+ * (the rule wlroots' scene applies to output damage).
+ */
+static int filter_bleed(struct wlr_scene_buffer *scene_buffer, const struct wlr_box *box,
+		float scale) {
+	if (scene_buffer->filter_mode == WLR_SCALE_FILTER_NEAREST || scene_buffer->buffer == NULL) {
+		return 0;
+	}
+	double src_width = scene_buffer->src_box.width, src_height = scene_buffer->src_box.height;
+	if (src_width <= 0 || src_height <= 0) {
+		bool rotated = scene_buffer->transform & WL_OUTPUT_TRANSFORM_90;
+		src_width = rotated ? scene_buffer->buffer->height : scene_buffer->buffer->width;
+		src_height = rotated ? scene_buffer->buffer->width : scene_buffer->buffer->height;
+	}
+	double upscale[2] = {scale * box->width / src_width, scale * box->height / src_height};
+	int bleed = 0;
+	for (int i = 0; i < 2; i++) {
+		double per_pixel = 1.0 / upscale[i];
+		if (floor(per_pixel) != per_pixel && (int)ceil(upscale[i] / 2) > bleed) {
+			bleed = (int)ceil(upscale[i] / 2);
+		}
+	}
+	return bleed;
+}
+
+static void follow_surface_iterator(struct wlr_scene_buffer *scene_buffer, int sx, int sy,
+		void *data) {
+	struct capture_toplevel *toplevel = data;
+	struct wlr_scene_surface *scene_surface = wlr_scene_surface_try_from_buffer(scene_buffer);
+	if (scene_surface == NULL) {
+		return;
+	}
+	struct wlr_box box = {.x = sx, .y = sy};
+	capture_scene_node_size(&scene_buffer->node, &box.width, &box.height);
+	struct toplevel_surface *ts;
+	wl_list_for_each(ts, &toplevel->surfaces, link) {
+		if (ts->surface == scene_surface->surface) {
+			if (!wlr_box_equal(&ts->box, &box)) {
+				ts->box = box;
+				toplevel->layout_changed = true;
+			}
+			ts->bleed = filter_bleed(scene_buffer, &box, toplevel->scale);
+			ts->seen = true;
+			return;
+		}
+	}
+	ts = calloc(1, sizeof(*ts));
+	if (ts == NULL) {
+		toplevel->layout_changed = true;
+		return;
+	}
+	ts->toplevel = toplevel;
+	ts->surface = scene_surface->surface;
+	ts->box = box;
+	ts->bleed = filter_bleed(scene_buffer, &box, toplevel->scale);
+	ts->seen = true;
+	ts->commit.notify = handle_surface_commit;
+	wl_signal_add(&ts->surface->events.commit, &ts->commit);
+	ts->destroy.notify = handle_surface_destroy;
+	wl_signal_add(&ts->surface->events.destroy, &ts->destroy);
+	wl_list_insert(&toplevel->surfaces, &ts->link);
+	toplevel->layout_changed = true;
+}
+
+/* Walks the window's surfaces as shown now; notes any change of layout. */
+static void follow_surfaces(struct capture_toplevel *toplevel) {
+	struct toplevel_surface *ts, *tmp;
+	wl_list_for_each(ts, &toplevel->surfaces, link) {
+		ts->seen = false;
+	}
+	wlr_scene_node_for_each_buffer(&toplevel->tree->node, follow_surface_iterator, toplevel);
+	wl_list_for_each_safe(ts, tmp, &toplevel->surfaces, link) {
+		if (!ts->seen) {
+			toplevel->layout_changed = true;
+			toplevel_surface_destroy(ts);
+		}
+	}
+}
+
 static void handle_changed_idle(void *data) {
 	struct capture_toplevel *toplevel = data;
 	toplevel->changed_idle = NULL;
+	struct wlr_box old_extent = toplevel->extent;
+	float old_scale = toplevel->scale;
 	update_extent(toplevel);
-	/* Commits may move subsurfaces and popups: treat the whole window as changed. */
-	capture_source_damage(&toplevel->base, NULL);
+	follow_surfaces(toplevel);
+	bool moved = old_extent.x != toplevel->extent.x || old_extent.y != toplevel->extent.y ||
+		old_scale != toplevel->scale;
+	if (toplevel->layout_changed || moved) {
+		capture_source_damage(&toplevel->base, NULL);
+	} else if (!pixman_region32_empty(&toplevel->pending_damage)) {
+		capture_source_damage(&toplevel->base, &toplevel->pending_damage);
+	}
+	pixman_region32_clear(&toplevel->pending_damage);
+	toplevel->layout_changed = false;
 }
 
 void capture_toplevel_content_changed(struct capture_toplevel *toplevel) {
@@ -203,6 +349,8 @@ struct capture_toplevel *capture_toplevel_create(struct pinhole_capture *capture
 	toplevel->handle = handle;
 	toplevel->tree = tree;
 	toplevel->scale = 1;
+	wl_list_init(&toplevel->surfaces);
+	pixman_region32_init(&toplevel->pending_damage);
 	update_extent(toplevel);
 	wl_list_insert(&capture->toplevels, &toplevel->link);
 	return toplevel;
@@ -216,6 +364,11 @@ void capture_toplevel_destroy(struct capture_toplevel *toplevel) {
 	if (toplevel->changed_idle != NULL) {
 		wl_event_source_remove(toplevel->changed_idle);
 	}
+	struct toplevel_surface *ts, *tmp;
+	wl_list_for_each_safe(ts, tmp, &toplevel->surfaces, link) {
+		toplevel_surface_destroy(ts);
+	}
+	pixman_region32_fini(&toplevel->pending_damage);
 	wlr_buffer_drop(toplevel->render_buffer);
 	wl_list_remove(&toplevel->link);
 	free(toplevel);
@@ -238,6 +391,11 @@ struct capture_source *capture_toplevel_source(struct capture_toplevel *toplevel
 	}
 	/* The window may have changed since its last capture; sessions start from now. */
 	update_extent(toplevel);
+	if (wl_list_empty(&toplevel->base.sessions)) {
+		/* The first session: follow the surfaces from here on. */
+		follow_surfaces(toplevel);
+		toplevel->layout_changed = false;
+	}
 	return &toplevel->base;
 }
 

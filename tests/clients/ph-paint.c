@@ -146,8 +146,9 @@ static void usage(FILE *f) {
 		"      the compositor's keymap), 'modifiers DEPRESSED LATCHED LOCKED GROUP'\n"
 		"stdout: 'ready WxH' once a buffer of a new size was rendered,\n"
 		"'popup-ready' once the popup was rendered.\n"
-		"stdin: 'color 0xAARRGGBB', 'rect X Y W H 0xAARRGGBB' (reply 'ok'\n"
-		"once rendered, 'error ...' if malformed), 'quit'.\n");
+		"stdin: 'color 0xAARRGGBB', 'rect X Y W H 0xAARRGGBB', 'sub-color\n"
+		"0xAARRGGBB' (the subsurface, made desynchronized, repainted and committed\n"
+		"alone) (reply 'ok' once rendered, 'error ...' if malformed), 'quit'.\n");
 }
 
 static bool parse_color(const char *s, uint32_t *color) {
@@ -1029,6 +1030,23 @@ static void command_rect(struct app *app, char *tokens[], int n) {
 	surface_present(app, &app->main, buffer, rx, ry, rw, rh, REPLY_OK);
 }
 
+/* A desynchronized subsurface commits on its own, as video players' do. */
+static void command_sub_color(struct app *app, char *tokens[], int n) {
+	uint32_t color;
+	if (n != 2 || !parse_color(tokens[1], &color)) {
+		reply("error usage: sub-color 0xAARRGGBB");
+		return;
+	}
+	if (app->sub.surface == NULL) {
+		reply("error no subsurface (--subsurface)");
+		return;
+	}
+	wl_subsurface_set_desync(app->subsurface);
+	struct rect_spec spec = app->opts.subsurface;
+	spec.color = color;
+	present_solid(app, &app->sub, &spec, spec.width, spec.height, REPLY_OK);
+}
+
 static void handle_command(struct app *app, char *line) {
 	char *tokens[MAX_TOKENS];
 	int n = split_tokens(line, tokens);
@@ -1040,6 +1058,8 @@ static void handle_command(struct app *app, char *line) {
 		command_color(app, tokens, n);
 	} else if (strcmp(tokens[0], "rect") == 0) {
 		command_rect(app, tokens, n);
+	} else if (strcmp(tokens[0], "sub-color") == 0) {
+		command_sub_color(app, tokens, n);
 	} else if (strcmp(tokens[0], "quit") == 0) {
 		app->running = false;
 	} else {
