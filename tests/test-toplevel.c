@@ -17,18 +17,25 @@ static void check_word(struct probe *probe, const char *buffer, int x, int y, ui
 	ph_ok(got == want, "%s: (%d,%d) is 0x%08x, expected 0x%08x", what, x, y, got, want);
 }
 
-/* The reply to a capture sent earlier: true for "ready ...", with the line. */
-static bool next_ready(struct probe *probe, char *line, size_t size) {
-	snprintf(line, size, "no reply");
-	while (ph_read_line(&probe->process, line, size, 5000)) {
-		if (strncmp(line, "ready", 5) == 0) {
-			return true;
-		}
-		if (strncmp(line, "failed", 6) == 0) {
-			return false;
-		}
+/*
+ * A capture of BUFFER is waiting when the window runs COMMAND: the frame must
+ * be ready with exactly the damage EXPECTED.
+ */
+static void check_damage_after(struct probe *probe, const char *buffer, struct ph_process *window,
+		const char *command, const char *expected, const char *what) {
+	char cmd[64], line[256] = "no reply";
+	snprintf(cmd, sizeof(cmd), "capture %s", buffer);
+	probe_cmd(probe, cmd, NULL);
+	ph_write_line(window, "%s", command);
+	bool ready = false;
+	while (!ready && ph_read_line(&probe->process, line, sizeof(line), 5000) &&
+			strncmp(line, "failed", 6) != 0) {
+		ready = strncmp(line, "ready", 5) == 0;
 	}
-	return false;
+	char want[96];
+	snprintf(want, sizeof(want), "ready damage=%s", expected);
+	ph_ok(ready && strcmp(line, want) == 0, "%s: damage is exactly %s (%s)", what, expected,
+		line);
 }
 
 int main(int argc, char *argv[]) {
@@ -80,17 +87,11 @@ int main(int argc, char *argv[]) {
 	 * player's), which must wake the capture too. The window is covered on
 	 * screen, so ph-paint's replies (frame callbacks) may never come.
 	 */
-	probe_cmd(&probe, "capture t", NULL);
-	ph_write_line(&window, "rect 100 10 20 20 0xff112233");
-	bool ready = next_ready(&probe, line, sizeof(line));
-	ph_ok(ready && strcmp(line, "ready damage=100,10,20,20") == 0,
-		"a rectangle drawn in the window: exactly it is damaged (%s)", line);
+	check_damage_after(&probe, "t", &window, "rect 100 10 20 20 0xff112233", "100,10,20,20",
+		"a rectangle drawn in the window");
 	check_word(&probe, "t", 110, 20, 0xff112233, "the rectangle");
-	probe_cmd(&probe, "capture t", NULL);
-	ph_write_line(&window, "sub-color 0xff00ffff");
-	ready = next_ready(&probe, line, sizeof(line));
-	ph_ok(ready && strcmp(line, "ready damage=20,20,10,10") == 0,
-		"a desynchronized subsurface's own commit: exactly it is damaged (%s)", line);
+	check_damage_after(&probe, "t", &window, "sub-color 0xff00ffff", "20,20,10,10",
+		"a desynchronized subsurface's own commit");
 	check_word(&probe, "t", 25, 25, 0xff00ffff, "the subsurface's new colour");
 	check_word(&probe, "t", 110, 20, 0xff112233, "the rectangle kept");
 
@@ -118,12 +119,8 @@ int main(int argc, char *argv[]) {
 	check_word(&scaled, "s", 340, 240, 0xffffff00, "scale 2: popup");
 	check_word(&scaled, "s", 410, 20, 0x00000000, "scale 2: transparent outside");
 	/* Twice the size, and a pixel more all round: linear filtering reaches that far. */
-	probe_cmd(&scaled, "capture s", NULL);
-	ph_write_line(&window, "rect 100 10 20 20 0xff445566");
-	ready = next_ready(&scaled, line, sizeof(line));
-	ph_ok(ready && strcmp(line, "ready damage=199,19,42,42") == 0,
-		"scale 2: a rectangle drawn is damaged at twice its size, filtering included (%s)",
-		line);
+	check_damage_after(&scaled, "s", &window, "rect 100 10 20 20 0xff445566", "199,19,42,42",
+		"scale 2: a rectangle drawn, at twice its size, filtering included");
 	check_word(&scaled, "s", 220, 40, 0xff445566, "scale 2: the rectangle");
 	probe_cmd(&scaled, "quit", NULL);
 	ph_wait(&scaled.process, 5000);
