@@ -40,6 +40,7 @@ struct options {
 	bool version;
 	int verbosity; /* 0: errors, 1: info (-v), 2: debug (-d) */
 	const char *startup_cmd; /* -s */
+	bool session; /* --session: the user's session, exports its environment */
 	enum backend_choice backend;
 	bool has_mode;
 	struct mode_request mode;

@@ -53,7 +53,6 @@ struct server {
 
 	struct wl_event_source *sigint_source, *sigterm_source;
 	struct wl_event_source *sigusr1_source, *sigusr2_source;
-	pid_t startup_pid;
 	int exit_code;
 
 	struct wl_listener new_output;

@@ -1,13 +1,12 @@
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include <wlr/util/log.h>
 #include "options.h"
 #include "policy.h"
 #include "server.h"
+#include "session_env.h"
+#include "spawn.h"
 
 /* The capture policy from the command line, files spliced in where they were named. */
 static struct policy *load_policy(const struct options *opts, char *err, size_t err_size) {
@@ -37,29 +36,17 @@ static struct policy *load_policy(const struct options *opts, char *err, size_t 
 	return policy;
 }
 
-static int handle_sigchld(int signal, void *data) {
-	/* Reap only our startup command: Xwayland's process is wlroots' to wait for. */
-	struct server *server = data;
-	if (server->startup_pid > 0 && waitpid(server->startup_pid, NULL, WNOHANG) > 0) {
-		wlr_log(WLR_INFO, "startup command exited");
-		server->startup_pid = -1;
-	}
-	return 0;
-}
+/* What starts once the compositor is up: the -s command (autostart, later, beside it). */
+struct session_start {
+	struct spawner *spawner;
+	const char *startup_cmd;
+};
 
-static pid_t spawn_startup_command(const char *cmd) {
-	pid_t pid = fork();
-	if (pid == 0) {
-		sigset_t set;
-		sigemptyset(&set);
-		sigprocmask(SIG_SETMASK, &set, NULL);
-		execl("/bin/sh", "/bin/sh", "-c", cmd, (char *)NULL);
-		_exit(127);
+static void start_session_programs(void *data) {
+	struct session_start *start = data;
+	if (start->startup_cmd != NULL) {
+		spawner_run(start->spawner, start->startup_cmd, true, NULL, NULL);
 	}
-	if (pid < 0) {
-		wlr_log_errno(WLR_ERROR, "could not start '%s'", cmd);
-	}
-	return pid;
 }
 
 int main(int argc, char *argv[]) {
@@ -87,6 +74,9 @@ int main(int argc, char *argv[]) {
 	}
 	static const enum wlr_log_importance levels[] = {WLR_ERROR, WLR_INFO, WLR_DEBUG};
 	wlr_log_init(levels[opts.verbosity], NULL);
+	if (opts.session) {
+		session_env_prepare();
+	}
 
 	struct server server = {.policy = policy};
 	int status = 1;
@@ -94,21 +84,30 @@ int main(int argc, char *argv[]) {
 		fprintf(stderr, "%s: could not start the compositor (run with -d for details)\n", prog);
 		goto out;
 	}
-	struct wl_event_source *sigchld = wl_event_loop_add_signal(server.event_loop, SIGCHLD,
-		handle_sigchld, &server);
+	struct session_start start = {
+		.spawner = spawner_create(server.event_loop),
+		.startup_cmd = opts.startup_cmd,
+	};
+	if (start.spawner == NULL) {
+		fprintf(stderr, "%s: out of memory\n", prog);
+		goto out;
+	}
 
 	fprintf(stderr, "pinhole: listening on WAYLAND_DISPLAY=%s\n", server.socket);
-	if (opts.startup_cmd != NULL) {
-		server.startup_pid = spawn_startup_command(opts.startup_cmd);
+	if (opts.session) {
+		session_env_export(server.event_loop, start.spawner, start_session_programs, &start);
+	} else {
+		start_session_programs(&start);
 	}
 	wl_display_run(server.display);
 	status = server.exit_code;
 
-	if (server.startup_pid > 0) {
-		kill(server.startup_pid, SIGTERM);
-		waitpid(server.startup_pid, NULL, 0);
+	/* The session's programs end with it, each as a whole process group. */
+	spawner_destroy(start.spawner);
+	if (opts.session) {
+		session_env_finish();
+		session_env_clear();
 	}
-	wl_event_source_remove(sigchld);
 out:
 	server_finish(&server);
 	policy_destroy(policy);

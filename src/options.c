@@ -97,14 +97,17 @@ static bool add_policy_arg(struct options *opts, enum policy_arg_kind kind, cons
 void options_print_usage(FILE *out, const char *prog) {
 	fprintf(out,
 		"usage: %s [-h] [-V] [-v] [-d] [-s CMD] [--backend auto|drm|wayland|x11|headless]\n"
-		"       %*s [--mode WxH[@Hz]] [--outputs N] [--no-ext-capture]\n"
+		"       %*s [--session] [--mode WxH[@Hz]] [--outputs N] [--no-ext-capture]\n"
 		"       %*s [--capture-policy FILE] [--allow-capture M] [--deny-capture M]\n"
 		"\n"
 		"  -h, --help          show this help and exit\n"
 		"  -V, --version       print the version and exit\n"
 		"  -v, --verbose       log informational messages\n"
 		"  -d, --debug         log debug messages\n"
-		"  -s, --startup CMD   run CMD (via /bin/sh -c) once the compositor is ready\n"
+		"  -s, --startup CMD   run CMD (via /bin/sh -c) once the compositor is ready; it and\n"
+		"                      what it starts get SIGTERM when pinhole exits\n"
+		"      --session       run as the user's session: set XDG_CURRENT_DESKTOP=pinhole and\n"
+		"                      export WAYLAND_DISPLAY to D-Bus and systemd before CMD starts\n"
 		"      --backend B     auto (default): nested when WAYLAND_DISPLAY or DISPLAY is set,\n"
 		"                      DRM/KMS when a seat is available, headless otherwise\n"
 		"      --mode WxH[@Hz] mode of outputs without a preferred mode (headless, nested)\n"
@@ -123,7 +126,7 @@ enum options_result options_parse(struct options *opts, int argc, char *argv[],
 		char *err, size_t err_size) {
 	enum {
 		OPT_BACKEND = 256, OPT_MODE, OPT_OUTPUTS, OPT_NO_EXT_CAPTURE,
-		OPT_CAPTURE_POLICY, OPT_ALLOW_CAPTURE, OPT_DENY_CAPTURE,
+		OPT_CAPTURE_POLICY, OPT_ALLOW_CAPTURE, OPT_DENY_CAPTURE, OPT_SESSION,
 	};
 	static const struct option long_options[] = {
 		{"help", no_argument, NULL, 'h'},
@@ -131,6 +134,7 @@ enum options_result options_parse(struct options *opts, int argc, char *argv[],
 		{"verbose", no_argument, NULL, 'v'},
 		{"debug", no_argument, NULL, 'd'},
 		{"startup", required_argument, NULL, 's'},
+		{"session", no_argument, NULL, OPT_SESSION},
 		{"backend", required_argument, NULL, OPT_BACKEND},
 		{"mode", required_argument, NULL, OPT_MODE},
 		{"outputs", required_argument, NULL, OPT_OUTPUTS},
@@ -188,6 +192,9 @@ enum options_result options_parse(struct options *opts, int argc, char *argv[],
 				snprintf(err, err_size, "invalid --outputs '%s' (expected 1 to 16)", optarg);
 				return OPTIONS_ERROR;
 			}
+			break;
+		case OPT_SESSION:
+			opts->session = true;
 			break;
 		case OPT_NO_EXT_CAPTURE:
 			opts->no_ext_capture = true;

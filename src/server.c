@@ -328,7 +328,6 @@ static void create_protocols(struct server *server) {
 
 bool server_init(struct server *server, const struct options *options) {
 	server->options = options;
-	server->startup_pid = -1;
 	/* Listeners start unlinked so server_finish() can run after a partial init. */
 	struct wl_listener *listeners[] = {
 		&server->new_output, &server->output_layout_change, &server->output_manager_apply,

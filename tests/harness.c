@@ -341,7 +341,8 @@ bool ph_compositor_start_env(struct ph_compositor *c, const char *const *args,
 
 	pid_t pid = fork();
 	if (pid == 0) {
-		setpgid(0, 0);
+		/* A session of its own: what it starts in process groups of their own stays findable. */
+		setsid();
 		int log = open(c->log_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 		dup2(log, STDOUT_FILENO);
 		dup2(log, STDERR_FILENO);
@@ -392,6 +393,55 @@ bool ph_compositor_start_env(struct ph_compositor *c, const char *const *args,
 	return false;
 }
 
+int ph_session_members(pid_t sid, pid_t *pids, int max) {
+	DIR *proc = opendir("/proc");
+	if (proc == NULL) {
+		return 0;
+	}
+	int count = 0;
+	struct dirent *entry;
+	while ((entry = readdir(proc)) != NULL && count < max) {
+		pid_t pid = (pid_t)atoi(entry->d_name);
+		if (pid <= 0) {
+			continue;
+		}
+		char path[64];
+		snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+		char *stat = ph_read_file(path);
+		/* "pid (comm) state ppid pgrp session ...": comm may hold spaces and parentheses. */
+		const char *after = stat != NULL ? strrchr(stat, ')') : NULL;
+		char state_char = 0;
+		int ppid = 0, pgrp = 0, session = 0;
+		if (after != NULL && sscanf(after + 1, " %c %d %d %d", &state_char, &ppid, &pgrp,
+				&session) == 4 && session == sid && state_char != 'Z') {
+			pids[count++] = pid;
+		}
+		free(stat);
+	}
+	closedir(proc);
+	return count;
+}
+
+/*
+ * What pinhole started should end with it (it sends SIGTERM to those process
+ * groups on exit): give them a moment to act on it, then make sure.
+ */
+static void end_session_leftovers(pid_t sid) {
+	pid_t pids[64];
+	int count = 0;
+	for (int waited = 0; waited < 2000; waited += 10) {
+		count = ph_session_members(sid, pids, 64);
+		if (count == 0) {
+			return;
+		}
+		ph_sleep_ms(10);
+	}
+	ph_diag("%d processes pinhole started outlived it by 2 s; killing them", count);
+	for (int i = 0; i < count; i++) {
+		kill(pids[i], SIGKILL);
+	}
+}
+
 int ph_compositor_stop(struct ph_compositor *c) {
 	if (c->pid <= 0) {
 		return -1;
@@ -401,7 +451,8 @@ int ph_compositor_stop(struct ph_compositor *c) {
 	for (int waited = 0; waited < 10000; waited += 10) {
 		if (waitpid(c->pid, &status, WNOHANG) == c->pid) {
 			untrack_child(c->pid);
-			kill(-c->pid, SIGKILL); /* leftovers in its group (startup commands) */
+			kill(-c->pid, SIGKILL); /* leftovers in its own group */
+			end_session_leftovers(c->pid);
 			c->pid = 0;
 			if (WIFEXITED(status)) {
 				return WEXITSTATUS(status);
@@ -413,6 +464,7 @@ int ph_compositor_stop(struct ph_compositor *c) {
 	kill(-c->pid, SIGKILL);
 	kill(c->pid, SIGKILL);
 	waitpid(c->pid, &status, 0);
+	end_session_leftovers(c->pid);
 	untrack_child(c->pid);
 	c->pid = 0;
 	ph_diag("pinhole did not exit within 10 s of SIGTERM");

@@ -64,6 +64,11 @@ bool ph_compositor_sanitizer_clean(struct ph_compositor *c);
  * if not.
  */
 void ph_compositor_finish(struct ph_compositor *c);
+/*
+ * The live processes of session SID (pinhole leads one: its -s commands and
+ * what they started are in it); at most max pids. Returns how many.
+ */
+int ph_session_members(pid_t sid, pid_t *pids, int max);
 /* VmRSS in KiB and the number of open fds of a process (-1 when unreadable). */
 void ph_process_usage(pid_t pid, long *rss_kb, long *fds);
 bool ph_compositor_log_contains(struct ph_compositor *c, const char *needle);
