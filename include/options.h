@@ -12,6 +12,11 @@ enum backend_choice {
 	BACKEND_HEADLESS,
 };
 
+enum clock_choice {
+	CLOCK_REAL, /* outputs keep their own time */
+	CLOCK_STEP, /* time moves one refresh period per capture (docs/stepping.md) */
+};
+
 struct mode_request {
 	int width, height;
 	int refresh_mhz; /* 0: backend default */
@@ -46,6 +51,8 @@ struct options {
 	struct mode_request mode;
 	int outputs; /* --outputs, headless/nested output count */
 	bool no_ext_capture; /* hide the ext capture globals (legacy screencopy only) */
+	enum clock_choice clock; /* --clock */
+	int step_timeout_ms; /* --step-timeout: how long a step waits for its clients */
 	struct policy_arg policy_args[OPTIONS_MAX_POLICY_ARGS];
 	size_t policy_args_len;
 };

@@ -6,12 +6,14 @@
 
 struct server;
 struct capture_output;
+struct output_clock;
 
 struct output {
 	struct server *server;
 	struct wlr_output *wlr_output;
 	struct wlr_scene_output *scene_output;
 	struct capture_output *capture;
+	struct output_clock *clock; /* --clock step only */
 	struct wl_list link; /* server.outputs */
 	/* Outputs without a refresh cycle of their own may render on demand. */
 	bool render_on_demand;

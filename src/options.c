@@ -99,6 +99,7 @@ void options_print_usage(FILE *out, const char *prog) {
 		"usage: %s [-h] [-V] [-v] [-d] [-s CMD] [--backend auto|drm|wayland|x11|headless]\n"
 		"       %*s [--session] [--mode WxH[@Hz]] [--outputs N] [--no-ext-capture]\n"
 		"       %*s [--capture-policy FILE] [--allow-capture M] [--deny-capture M]\n"
+		"       %*s [--clock real|step] [--step-timeout MS]\n"
 		"\n"
 		"  -h, --help          show this help and exit\n"
 		"  -V, --version       print the version and exit\n"
@@ -113,20 +114,23 @@ void options_print_usage(FILE *out, const char *prog) {
 		"      --mode WxH[@Hz] mode of outputs without a preferred mode (headless, nested)\n"
 		"      --outputs N     number of headless or nested outputs (default 1)\n"
 		"      --no-ext-capture  do not offer ext-image-copy-capture (legacy clients only)\n"
+		"      --clock C       real (default), or step: output time starts at 0 and moves one\n"
+		"                      refresh period per output capture (see pinhole(1), STEPPING)\n"
+		"      --step-timeout MS  how long a step waits for clients to draw (default 1000)\n"
 		"      --capture-policy FILE  capture permission rules, one per line (see pinhole(1))\n"
 		"      --allow-capture M  clients matching M may capture\n"
 		"      --deny-capture M   clients matching M may not: their sessions stop at once\n"
 		"                      M: exe:PATH, app-id:ID, engine:NAME, sandboxed, unsandboxed\n"
 		"                      or all. First match wins, in command-line order; unmatched\n"
 		"                      clients may capture unless they are sandboxed\n",
-		prog, (int)strlen(prog), "", (int)strlen(prog), "");
+		prog, (int)strlen(prog), "", (int)strlen(prog), "", (int)strlen(prog), "");
 }
 
 enum options_result options_parse(struct options *opts, int argc, char *argv[],
 		char *err, size_t err_size) {
 	enum {
 		OPT_BACKEND = 256, OPT_MODE, OPT_OUTPUTS, OPT_NO_EXT_CAPTURE,
-		OPT_CAPTURE_POLICY, OPT_ALLOW_CAPTURE, OPT_DENY_CAPTURE, OPT_SESSION,
+		OPT_CAPTURE_POLICY, OPT_ALLOW_CAPTURE, OPT_DENY_CAPTURE, OPT_CLOCK, OPT_STEP_TIMEOUT, OPT_SESSION,
 	};
 	static const struct option long_options[] = {
 		{"help", no_argument, NULL, 'h'},
@@ -142,12 +146,16 @@ enum options_result options_parse(struct options *opts, int argc, char *argv[],
 		{"capture-policy", required_argument, NULL, OPT_CAPTURE_POLICY},
 		{"allow-capture", required_argument, NULL, OPT_ALLOW_CAPTURE},
 		{"deny-capture", required_argument, NULL, OPT_DENY_CAPTURE},
+		{"clock", required_argument, NULL, OPT_CLOCK},
+		{"step-timeout", required_argument, NULL, OPT_STEP_TIMEOUT},
 		{0},
 	};
 
 	*opts = (struct options){
 		.backend = BACKEND_AUTO,
 		.outputs = 1,
+		.clock = CLOCK_REAL,
+		.step_timeout_ms = 1000,
 	};
 	err[0] = '\0';
 	optind = 0; /* reset getopt so the parser can run more than once (tests) */
@@ -195,6 +203,23 @@ enum options_result options_parse(struct options *opts, int argc, char *argv[],
 			break;
 		case OPT_SESSION:
 			opts->session = true;
+			break;
+		case OPT_CLOCK:
+			if (strcmp(optarg, "real") == 0) {
+				opts->clock = CLOCK_REAL;
+			} else if (strcmp(optarg, "step") == 0) {
+				opts->clock = CLOCK_STEP;
+			} else {
+				snprintf(err, err_size, "invalid --clock '%s' (expected real or step)", optarg);
+				return OPTIONS_ERROR;
+			}
+			break;
+		case OPT_STEP_TIMEOUT:
+			if (!parse_int(optarg, 1, 3600 * 1000, &opts->step_timeout_ms)) {
+				snprintf(err, err_size, "invalid --step-timeout '%s' "
+					"(expected milliseconds, 1 to 3600000)", optarg);
+				return OPTIONS_ERROR;
+			}
 			break;
 		case OPT_NO_EXT_CAPTURE:
 			opts->no_ext_capture = true;

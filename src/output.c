@@ -9,6 +9,7 @@
 #include "capture/capture.h"
 #include "output.h"
 #include "server.h"
+#include "step_clock.h"
 
 static void output_render(struct output *output) {
 	struct wlr_scene_output *scene_output = output->scene_output;
@@ -22,6 +23,9 @@ static void output_render(struct output *output) {
 
 static void handle_frame(struct wl_listener *listener, void *data) {
 	struct output *output = wl_container_of(listener, output, frame);
+	if (output->clock != NULL) {
+		return; /* a stepped output renders when a capture steps it, never on its own */
+	}
 	output_render(output);
 }
 
@@ -31,7 +35,36 @@ static void handle_render_idle(void *data) {
 	output_render(output);
 }
 
+/*
+ * wlroots' wlr-screencopy asks for a frame by marking the output as needing
+ * one and then holding a render lock until the next commit. A lock that no
+ * waiting ext capture frame explains is such a request: on a stepped output
+ * it is a step like any capture.
+ */
+static void handle_step_check_idle(void *data) {
+	struct output *output = data;
+	output->render_idle = NULL;
+	/*
+	 * wlroots signals only the first request after a commit, and a stepped
+	 * output commits only in steps: take this one so that the next (a
+	 * screencopy's) is signalled too. Steps render regardless of the flag.
+	 */
+	output->wlr_output->needs_frame = false;
+	if (output->wlr_output->attach_render_locks > 0 &&
+			!capture_output_wants_frame(output->capture)) {
+		output_clock_step(output->clock);
+	}
+}
+
 void output_request_frame(struct output *output, bool force) {
+	if (output->clock != NULL) {
+		/* Rendering waits for a step; only a screencopy request can be one. */
+		if (output->render_idle == NULL) {
+			output->render_idle = wl_event_loop_add_idle(output->server->event_loop,
+				handle_step_check_idle, output);
+		}
+		return;
+	}
 	if (force) {
 		wlr_output_schedule_frame(output->wlr_output);
 	}
@@ -69,6 +102,7 @@ static void handle_destroy(struct wl_listener *listener, void *data) {
 		wl_event_source_remove(output->render_idle);
 	}
 	capture_output_destroy(output->capture);
+	output_clock_destroy(output->clock);
 	wl_list_remove(&output->frame.link);
 	wl_list_remove(&output->needs_frame.link);
 	wl_list_remove(&output->request_state.link);
@@ -113,6 +147,9 @@ void output_handle_new(struct wl_listener *listener, void *data) {
 	output->wlr_output = wlr_output;
 	output->render_on_demand = wlr_output_is_headless(wlr_output);
 	wlr_output->data = output;
+	if (server->options->clock == CLOCK_STEP) {
+		output->clock = output_clock_create(output, server->options->step_timeout_ms);
+	}
 
 	output->frame.notify = handle_frame;
 	wl_signal_add(&wlr_output->events.frame, &output->frame);

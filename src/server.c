@@ -37,6 +37,7 @@
 #include "policy.h"
 #include "seat.h"
 #include "server.h"
+#include "step_clock.h"
 #include "view.h"
 #include "xdg.h"
 #include "xwayland.h"
@@ -235,6 +236,16 @@ static void request_output_frame(void *data, struct wlr_output *wlr_output, bool
 	}
 }
 
+static bool step_output(void *data, struct wlr_output *wlr_output) {
+	struct server *server = data;
+	struct output *output = output_from_wlr_output(server, wlr_output);
+	if (output == NULL || output->clock == NULL) {
+		return false;
+	}
+	output_clock_step(output->clock);
+	return true;
+}
+
 static int handle_terminate_signal(int signal, void *data) {
 	struct server *server = data;
 	wlr_log(WLR_INFO, "caught signal %d, shutting down", signal);
@@ -378,6 +389,7 @@ bool server_init(struct server *server, const struct options *options) {
 		.seat = seat_wlr_seat(server->seat),
 		.cursor = seat_cursor(server->seat),
 		.request_output_frame = request_output_frame,
+		.step_output = step_output,
 		.allow_capture = allow_capture,
 		.data = server,
 	};

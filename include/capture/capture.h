@@ -54,6 +54,17 @@ struct capture_config {
 	void (*request_output_frame)(void *data, struct wlr_output *output, bool force);
 
 	/*
+	 * A client asked for a frame of this output. A compositor whose clock
+	 * is stepped by captures (pinhole --clock step) moves the output's clock
+	 * on by one step, lets its clients draw, commits the output, and returns
+	 * true: the frame then completes with that commit, whether anything
+	 * changed or not, never from content that was there before. Several
+	 * captures while a step is under way share it. NULL or false: frames
+	 * complete as soon as there is new content.
+	 */
+	bool (*step_output)(void *data, struct wlr_output *output);
+
+	/*
 	 * Lets the compositor approve each request that would hand a client
 	 * pixels (or, for toplevel sources, a handle on a window). A denied
 	 * request gets what the protocol gives when the thing is gone: a

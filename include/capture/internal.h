@@ -48,6 +48,12 @@ struct capture_source_impl {
 	 */
 	void (*request_frame)(struct capture_source *source, bool force);
 	/*
+	 * A frame was asked for: true when the source's clock steps with it
+	 * (capture_config.step_output), and the frame waits for
+	 * capture_source_step_committed(). May be NULL.
+	 */
+	bool (*step)(struct capture_source *source);
+	/*
 	 * Copies region (buffer coordinates, within the source size) of the
 	 * source's current content into dst. Returns false if it could not.
 	 */
@@ -118,6 +124,8 @@ void capture_source_set_constraints(struct capture_source *source, int width, in
 /* New content arrived with this damage (buffer coordinates, NULL: everything). */
 void capture_source_damage(struct capture_source *source, const pixman_region32_t *damage);
 /* The content copied since the last call was presented at when: frames become ready. */
+/* The commit a step produced: frames waiting for the step take it, changed or not. */
+void capture_source_step_committed(struct capture_source *source);
 void capture_source_presented(struct capture_source *source, const struct timespec *when);
 bool capture_source_has_painting_sessions(struct capture_source *source);
 /* The cursor moved or changed: painting sessions of the source follow it. */
@@ -186,6 +194,7 @@ void capture_session_stop(struct capture_session *session);
 /* Source damage: mark everything stale and serve a waiting frame. */
 void capture_session_damage(struct capture_session *session, const pixman_region32_t *damage);
 void capture_session_presented(struct capture_session *session, const struct timespec *when);
+void capture_session_step_committed(struct capture_session *session);
 bool capture_session_paints_cursor(struct capture_session *session);
 void capture_session_send_constraints(struct capture_session *session);
 /* The source's size or transform changed: renegotiate, fail frames that no longer fit. */

@@ -69,6 +69,21 @@ static void output_request_frame(struct capture_source *source, bool force) {
 	}
 }
 
+static bool output_step(struct capture_source *source) {
+	struct capture_output *output = output_from_source(source);
+	struct pinhole_capture *capture = source->capture;
+	if (capture->config.step_output == NULL ||
+			!capture->config.step_output(capture->config.data, output->output)) {
+		return false;
+	}
+	/* The step's commit is copied as it is only if it is a whole frame: make it one. */
+	if (!output->scanout_locked) {
+		wlr_output_lock_attach_render(output->output, true);
+		output->scanout_locked = true;
+	}
+	return true;
+}
+
 static bool ensure_unbake_buffer(struct capture_output *output, int width, int height) {
 	if (output->unbake_buffer != NULL && output->unbake_buffer->width == width &&
 			output->unbake_buffer->height == height) {
@@ -237,6 +252,7 @@ struct capture_source *capture_output_source_under_cursor(struct pinhole_capture
 
 static const struct capture_source_impl output_source_impl = {
 	.request_frame = output_request_frame,
+	.step = output_step,
 	.copy = output_copy,
 	.has_content = output_has_content,
 	.presented = output_presented,
@@ -323,6 +339,7 @@ static void handle_commit(struct wl_listener *listener, void *data) {
 
 	capture_source_damage(&output->base,
 		(state->committed & WLR_OUTPUT_STATE_DAMAGE) ? &state->damage : NULL);
+	capture_source_step_committed(&output->base);
 	if (output->current == NULL && capture_source_is_wanted(&output->base)) {
 		output_request_frame(&output->base, true);
 	}

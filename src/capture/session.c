@@ -58,6 +58,8 @@ struct capture_frame {
 	/* Staged: region of staged_from goes to buffer once the GPU is done. */
 	struct wlr_buffer *staged_from;
 	pixman_region32_t staged_region;
+	/* Waits for the commit of the clock step its capture started. */
+	bool step_pending;
 };
 
 static const struct ext_image_copy_capture_session_v1_interface session_impl;
@@ -463,6 +465,10 @@ static void frame_handle_capture(struct wl_client *client, struct wl_resource *r
 		return;
 	}
 	struct capture_source *source = session->source;
+	if (source->impl->step != NULL && source->impl->step(source)) {
+		frame->step_pending = true;
+		return;
+	}
 	if (session_has_new_content(session) && source->impl->has_content(source)) {
 		frame_copy(frame);
 		return;
@@ -578,9 +584,24 @@ void capture_session_damage(struct capture_session *session, const pixman_region
 	session_add_damage(session, damage);
 	/* A scan-out commit brings damage but no copyable frame: keep waiting for one. */
 	struct capture_frame *frame = session->frame;
-	if (frame != NULL && frame->state == FRAME_WAITING && session_has_new_content(session) &&
-			source->impl->has_content(source)) {
+	if (frame != NULL && frame->state == FRAME_WAITING && !frame->step_pending &&
+			session_has_new_content(session) && source->impl->has_content(source)) {
 		frame_copy(frame);
+	}
+}
+
+void capture_session_step_committed(struct capture_session *session) {
+	struct capture_frame *frame = session->frame;
+	struct capture_source *source = session->source;
+	if (frame == NULL || frame->state != FRAME_WAITING || !frame->step_pending) {
+		return;
+	}
+	frame->step_pending = false;
+	if (source->impl->has_content(source)) {
+		frame_copy(frame);
+	} else {
+		/* The step's commit was no whole frame (a partial scan-out): composite one. */
+		source->impl->request_frame(source, true);
 	}
 }
 
@@ -600,7 +621,8 @@ static void session_cursor_update(struct capture_session *session,
 	/* A moved cursor is new content for this session alone. */
 	struct capture_frame *frame = session->frame;
 	struct capture_source *source = session->source;
-	if (frame != NULL && frame->state == FRAME_WAITING && source->impl->has_content(source)) {
+	if (frame != NULL && frame->state == FRAME_WAITING && !frame->step_pending &&
+			source->impl->has_content(source)) {
 		frame_copy(frame);
 	}
 }
@@ -717,6 +739,13 @@ void capture_source_damage(struct capture_source *source, const pixman_region32_
 	}
 	if (damage == &full) {
 		pixman_region32_fini(&full);
+	}
+}
+
+void capture_source_step_committed(struct capture_source *source) {
+	struct capture_session *session, *tmp;
+	wl_list_for_each_safe(session, tmp, &source->sessions, source_link) {
+		capture_session_step_committed(session);
 	}
 }
 

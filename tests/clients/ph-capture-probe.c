@@ -41,42 +41,7 @@
 #include "ext-foreign-toplevel-list-v1-client-protocol.h"
 #include "ext-image-capture-source-v1-client-protocol.h"
 #include "ext-image-copy-capture-v1-client-protocol.h"
-
-/*
- * wlr-virtual-pointer-unstable-v1, written out by hand: its XML is not
- * installed with wlroots, and the probe needs only three requests.
- */
-static const struct wl_interface virtual_pointer_interface;
-static const struct wl_interface *virtual_pointer_types[] = {
-	NULL, NULL, NULL, NULL, NULL, &wl_seat_interface, &virtual_pointer_interface,
-};
-static const struct wl_message virtual_pointer_manager_requests[] = {
-	{"create_virtual_pointer", "?on", virtual_pointer_types + 5},
-	{"destroy", "", virtual_pointer_types},
-};
-static const struct wl_interface virtual_pointer_manager_interface = {
-	"zwlr_virtual_pointer_manager_v1", 1, 2, virtual_pointer_manager_requests, 0, NULL,
-};
-enum {
-	VIRTUAL_POINTER_MOTION_ABSOLUTE = 1,
-	VIRTUAL_POINTER_BUTTON = 2,
-	VIRTUAL_POINTER_FRAME = 4,
-	VIRTUAL_POINTER_DESTROY = 8,
-};
-static const struct wl_message virtual_pointer_requests[] = {
-	{"motion", "uff", virtual_pointer_types},
-	{"motion_absolute", "uuuuu", virtual_pointer_types},
-	{"button", "uuu", virtual_pointer_types},
-	{"axis", "uuf", virtual_pointer_types},
-	{"frame", "", virtual_pointer_types},
-	{"axis_source", "u", virtual_pointer_types},
-	{"axis_stop", "uu", virtual_pointer_types},
-	{"axis_discrete", "uufi", virtual_pointer_types},
-	{"destroy", "", virtual_pointer_types},
-};
-static const struct wl_interface virtual_pointer_interface = {
-	"zwlr_virtual_pointer_v1", 1, 9, virtual_pointer_requests, 0, NULL,
-};
+#include "wlr-virtual-pointer-client.h"
 
 #define MAX_OUTPUTS 8
 #define MAX_TOPLEVELS 16
@@ -198,9 +163,9 @@ static void registry_handle_global(void *data, struct wl_registry *registry, uin
 			&ext_foreign_toplevel_image_capture_source_manager_v1_interface, 1);
 	} else if (strcmp(interface, wl_seat_interface.name) == 0 && probe.seat == NULL) {
 		probe.seat = wl_registry_bind(registry, name, &wl_seat_interface, 1);
-	} else if (strcmp(interface, virtual_pointer_manager_interface.name) == 0) {
+	} else if (strcmp(interface, zwlr_virtual_pointer_manager_v1_interface.name) == 0) {
 		probe.virtual_pointer_manager = wl_registry_bind(registry, name,
-			&virtual_pointer_manager_interface, 1);
+			&zwlr_virtual_pointer_manager_v1_interface, 1);
 	} else if (strcmp(interface, ext_foreign_toplevel_list_v1_interface.name) == 0) {
 		probe.toplevel_list = wl_registry_bind(registry, name,
 			&ext_foreign_toplevel_list_v1_interface, 1);
@@ -362,12 +327,11 @@ static void cmd_pointer(int x, int y, int width, int height) {
 		return;
 	}
 	if (probe.virtual_pointer == NULL) {
-		probe.virtual_pointer = wl_proxy_marshal_flags(probe.virtual_pointer_manager, 0,
-			&virtual_pointer_interface, 1, 0, probe.seat, NULL);
+		probe.virtual_pointer = zwlr_virtual_pointer_create(probe.virtual_pointer_manager,
+			probe.seat);
 	}
-	wl_proxy_marshal_flags(probe.virtual_pointer, VIRTUAL_POINTER_MOTION_ABSOLUTE, NULL, 1, 0,
-		0u, (uint32_t)x, (uint32_t)y, (uint32_t)width, (uint32_t)height);
-	wl_proxy_marshal_flags(probe.virtual_pointer, VIRTUAL_POINTER_FRAME, NULL, 1, 0);
+	zwlr_virtual_pointer_move_to(probe.virtual_pointer, 0, (uint32_t)x, (uint32_t)y,
+		(uint32_t)width, (uint32_t)height);
 	wl_display_roundtrip(probe.display);
 	reply("moved");
 }
@@ -378,12 +342,8 @@ static void cmd_click(int x, int y, int width, int height) {
 		return;
 	}
 	/* BTN_LEFT from linux/input-event-codes.h, pressed then released. */
-	static const uint32_t states[] = {1, 0};
-	for (size_t i = 0; i < 2; i++) {
-		wl_proxy_marshal_flags(probe.virtual_pointer, VIRTUAL_POINTER_BUTTON, NULL, 1, 0, 0u,
-			0x110u, states[i]);
-		wl_proxy_marshal_flags(probe.virtual_pointer, VIRTUAL_POINTER_FRAME, NULL, 1, 0);
-	}
+	zwlr_virtual_pointer_press(probe.virtual_pointer, 0, 0x110u, true);
+	zwlr_virtual_pointer_press(probe.virtual_pointer, 0, 0x110u, false);
 	wl_display_roundtrip(probe.display);
 	reply("clicked");
 }
@@ -609,8 +569,7 @@ static void cleanup(struct wl_registry *registry) {
 		ext_image_copy_capture_cursor_session_v1_destroy(probe.cursor_session);
 	}
 	if (probe.virtual_pointer != NULL) {
-		wl_proxy_marshal_flags(probe.virtual_pointer, VIRTUAL_POINTER_DESTROY, NULL, 1,
-			WL_MARSHAL_FLAG_DESTROY);
+		zwlr_virtual_pointer_destroy(probe.virtual_pointer);
 	}
 	if (probe.virtual_pointer_manager != NULL) {
 		wl_proxy_destroy(probe.virtual_pointer_manager);
