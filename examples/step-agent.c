@@ -1,7 +1,7 @@
 /*
  * step-agent — an agent loop on pinhole's stepped clock (pinhole --clock step).
  *
- * usage: step-agent [-o OUTPUT] [-n STEPS] [--click STEP:X,Y]... [--save DIR]
+ * usage: step-agent [-o OUTPUT] [-n STEPS] [--click STEP:X,Y]... [--save DIR] [--quiet]
  *
  * Each capture of an output is one step of that output's virtual clock: the
  * applications on it get their frame callbacks with the step's time, draw,
@@ -21,6 +21,9 @@
  * pointer to X,Y (output pixels) and clicks the left button after reading
  * step K (a virtual pointer); --save DIR writes each frame as DIR/step-K.ppm.
  *
+ * The last line gives the pace: "steps=N elapsed_s=S steps_per_s=R". --quiet
+ * prints only that line and does not hash (a benchmark of the steps alone).
+ *
  * Exit status: 0 done, 1 error, 2 usage, 3 a frame failed or the session stopped.
  */
 #define _GNU_SOURCE
@@ -31,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 #include <wayland-client.h>
 #include "ext-image-capture-source-v1-client-protocol.h"
@@ -227,17 +231,20 @@ static void save_ppm(const char *dir, int step, const uint8_t *data, int stride)
 }
 
 static void usage(FILE *f) {
-	fprintf(f, "usage: step-agent [-o OUTPUT] [-n STEPS] [--click STEP:X,Y]... [--save DIR]\n");
+	fprintf(f, "usage: step-agent [-o OUTPUT] [-n STEPS] [--click STEP:X,Y]... [--save DIR] "
+		"[--quiet]\n");
 }
 
 int main(int argc, char *argv[]) {
 	const char *output_wanted = NULL, *save_dir = NULL;
+	bool quiet = false;
 	int steps = 10;
 	struct click clicks[MAX_CLICKS];
 	int click_count = 0;
 	static const struct option options[] = {
 		{"click", required_argument, NULL, 'c'},
 		{"save", required_argument, NULL, 's'},
+		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
@@ -261,6 +268,9 @@ int main(int argc, char *argv[]) {
 			break;
 		case 's':
 			save_dir = optarg;
+			break;
+		case 'q':
+			quiet = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -343,6 +353,8 @@ int main(int argc, char *argv[]) {
 		agent.pointer = zwlr_virtual_pointer_create(agent.pointer_manager, agent.seat);
 	}
 
+	struct timespec start, end;
+	clock_gettime(CLOCK_MONOTONIC, &start);
 	for (int step = 1; step <= steps; step++) {
 		/* The capture is the step: the clock moves on, the applications draw. */
 		struct ext_image_copy_capture_frame_v1 *frame =
@@ -359,11 +371,13 @@ int main(int argc, char *argv[]) {
 			return 3;
 		}
 		/* Read the pixels: this is where an agent would decide what to do. */
-		printf("step %d time=%llu.%09u hash=%016llx damage=%d\n", step,
-			(unsigned long long)agent.time_sec, agent.time_nsec,
-			(unsigned long long)fnv1a(pixels, agent.width, agent.height, stride),
-			agent.damage_rects);
-		fflush(stdout);
+		if (!quiet) {
+			uint64_t hash = fnv1a(pixels, agent.width, agent.height, stride);
+			printf("step %d time=%llu.%09u hash=%016llx damage=%d\n", step,
+				(unsigned long long)agent.time_sec, agent.time_nsec,
+				(unsigned long long)hash, agent.damage_rects);
+			fflush(stdout);
+		}
 		if (save_dir != NULL) {
 			save_ppm(save_dir, step, pixels, stride);
 		}
@@ -378,6 +392,11 @@ int main(int argc, char *argv[]) {
 			zwlr_virtual_pointer_press(agent.pointer, 0, 0x110, false);
 		}
 	}
+
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	double elapsed = (double)(end.tv_sec - start.tv_sec) + (end.tv_nsec - start.tv_nsec) / 1e9;
+	printf("steps=%d elapsed_s=%.3f steps_per_s=%.1f\n", steps, elapsed,
+		elapsed > 0 ? steps / elapsed : 0.0);
 
 	if (agent.pointer != NULL) {
 		zwlr_virtual_pointer_destroy(agent.pointer);
