@@ -62,5 +62,7 @@ struct view *view_at(struct server *server, double lx, double ly,
 	struct wlr_surface **surface, double *sx, double *sy);
 void view_cycle_focus(struct server *server);
 struct view *view_from_surface(struct server *server, struct wlr_surface *surface);
+/* The output under the centre of the window's geometry, or NULL. */
+struct wlr_output *view_output(struct view *view);
 
 #endif

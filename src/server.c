@@ -246,6 +246,13 @@ static bool step_output(void *data, struct wlr_output *wlr_output) {
 	return true;
 }
 
+static bool step_toplevel(void *data, struct wlr_ext_foreign_toplevel_handle_v1 *handle) {
+	struct server *server = data;
+	struct view *view = handle->data;
+	struct wlr_output *wlr_output = view != NULL ? view_output(view) : NULL;
+	return wlr_output != NULL && step_output(server, wlr_output);
+}
+
 static int handle_terminate_signal(int signal, void *data) {
 	struct server *server = data;
 	wlr_log(WLR_INFO, "caught signal %d, shutting down", signal);
@@ -390,6 +397,7 @@ bool server_init(struct server *server, const struct options *options) {
 		.cursor = seat_cursor(server->seat),
 		.request_output_frame = request_output_frame,
 		.step_output = step_output,
+		.step_toplevel = step_toplevel,
 		.allow_capture = allow_capture,
 		.data = server,
 	};

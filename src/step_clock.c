@@ -4,9 +4,11 @@
 #include <wlr/types/wlr_output.h>
 #include <wlr/types/wlr_scene.h>
 #include <wlr/util/log.h>
+#include "capture/capture.h"
 #include "output.h"
 #include "server.h"
 #include "step_clock.h"
+#include "view.h"
 
 /* Outputs that report no refresh rate (headless without --mode @Hz) step at 60 Hz. */
 #define DEFAULT_REFRESH_MHZ 60000
@@ -74,6 +76,13 @@ static void clock_render(struct output_clock *clock) {
 			output->wlr_output->name, clock->steps);
 	}
 	wlr_output_state_finish(&state);
+	/* Window captures that stepped this output take the windows as drawn now. */
+	struct view *view;
+	wl_list_for_each(view, &output->server->views, link) {
+		if (view->capture != NULL && view_output(view) == output->wlr_output) {
+			capture_toplevel_stepped(view->capture, &clock->now);
+		}
+	}
 }
 
 static void handle_render_idle(void *data) {

@@ -219,3 +219,13 @@ struct view *view_from_surface(struct server *server, struct wlr_surface *surfac
 	}
 	return NULL;
 }
+
+struct wlr_output *view_output(struct view *view) {
+	if (!view->mapped) {
+		return NULL;
+	}
+	struct wlr_box geo;
+	view->impl->get_geometry(view, &geo);
+	double cx = view->x + geo.x + geo.width / 2.0, cy = view->y + geo.y + geo.height / 2.0;
+	return wlr_output_layout_output_at(view->server->output_layout, cx, cy);
+}

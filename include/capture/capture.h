@@ -13,6 +13,7 @@
  */
 
 #include <stdbool.h>
+#include <time.h>
 #include <wayland-server-core.h>
 
 struct wlr_allocator;
@@ -63,6 +64,13 @@ struct capture_config {
 	 * complete as soon as there is new content.
 	 */
 	bool (*step_output)(void *data, struct wlr_output *output);
+	/*
+	 * The same for a window: a stepped compositor steps the output the
+	 * window is on, returns true and calls capture_toplevel_stepped() when
+	 * that step's clients have drawn. NULL or false: frames complete when
+	 * the window changes.
+	 */
+	bool (*step_toplevel)(void *data, struct wlr_ext_foreign_toplevel_handle_v1 *handle);
 
 	/*
 	 * Lets the compositor approve each request that would hand a client
@@ -102,5 +110,10 @@ struct capture_toplevel *capture_toplevel_create(struct pinhole_capture *capture
 void capture_toplevel_destroy(struct capture_toplevel *toplevel);
 /* The window committed new content (any of its surfaces). */
 void capture_toplevel_content_changed(struct capture_toplevel *toplevel);
+/*
+ * A step of the output this window is on is done, at time when: frames that
+ * stepped complete with the window as it is now, presented at when.
+ */
+void capture_toplevel_stepped(struct capture_toplevel *toplevel, const struct timespec *when);
 
 #endif

@@ -39,6 +39,9 @@ struct capture_toplevel {
 	struct wl_list surfaces; /* toplevel_surface.link: the window's surfaces, last walk */
 	pixman_region32_t pending_damage; /* source buffer pixels, since the last change */
 	bool layout_changed; /* a followed surface went away */
+	/* On a stepped clock: frames are presented at the last step of the window's output. */
+	bool stepped;
+	struct timespec step_time;
 };
 
 /* A surface of the window (main surface, subsurface, popup) whose commits are followed. */
@@ -154,9 +157,21 @@ static bool toplevel_has_content(struct capture_source *source) {
 }
 
 static bool toplevel_presented(struct capture_source *source, struct timespec *when) {
+	struct capture_toplevel *toplevel = toplevel_from_source(source);
+	if (toplevel->stepped) {
+		*when = toplevel->step_time; /* the window as of its output's step */
+		return true;
+	}
 	/* Offscreen content exists the moment it is rendered. */
 	clock_gettime(CLOCK_MONOTONIC, when);
 	return true;
+}
+
+static bool toplevel_step(struct capture_source *source) {
+	struct capture_toplevel *toplevel = toplevel_from_source(source);
+	struct pinhole_capture *capture = source->capture;
+	return capture->config.step_toplevel != NULL &&
+		capture->config.step_toplevel(capture->config.data, toplevel->handle);
 }
 
 static void toplevel_get_cursor(struct capture_source *source, struct capture_cursor *cursor) {
@@ -188,6 +203,7 @@ static void toplevel_get_cursor(struct capture_source *source, struct capture_cu
 
 static const struct capture_source_impl toplevel_source_impl = {
 	.request_frame = toplevel_request_frame,
+	.step = toplevel_step,
 	.copy = toplevel_copy,
 	.has_content = toplevel_has_content,
 	.presented = toplevel_presented,
@@ -324,6 +340,20 @@ static void handle_changed_idle(void *data) {
 	}
 	pixman_region32_clear(&toplevel->pending_damage);
 	toplevel->layout_changed = false;
+}
+
+void capture_toplevel_stepped(struct capture_toplevel *toplevel, const struct timespec *when) {
+	if (toplevel == NULL) {
+		return;
+	}
+	toplevel->stepped = true;
+	toplevel->step_time = *when;
+	/* What the step's clients drew may still wait to be coalesced: it belongs to this frame. */
+	if (toplevel->changed_idle != NULL) {
+		wl_event_source_remove(toplevel->changed_idle);
+		handle_changed_idle(toplevel);
+	}
+	capture_source_step_committed(&toplevel->base);
 }
 
 void capture_toplevel_content_changed(struct capture_toplevel *toplevel) {
