@@ -119,6 +119,7 @@ static void focus_lock_surface(struct session_lock *lock, struct wlr_surface *su
 static void handle_surface_map(struct wl_listener *listener, void *data) {
 	struct lock_surface *surface = wl_container_of(listener, surface, map);
 	struct session_lock *lock = surface->output->lock;
+	wlr_log(WLR_DEBUG, "session lock: surface mapped on %s", surface->output->output->name);
 	focus_lock_surface(lock, surface->lock_surface->surface);
 }
 
