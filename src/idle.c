@@ -3,11 +3,17 @@
 #include <wlr/types/wlr_idle_inhibit_v1.h>
 #include <wlr/types/wlr_idle_notify_v1.h>
 #include <wlr/types/wlr_output.h>
+#include <wlr/types/wlr_output_layout.h>
+#include <wlr/types/wlr_scene.h>
 #include <wlr/util/log.h>
 #include "idle.h"
 #include "server.h"
 
+/* Points per side of the grid an inhibiting surface's visibility is sampled on. */
+#define VISIBILITY_SAMPLES 9
+
 struct idle {
+	struct server *server;
 	struct wlr_idle_notifier_v1 *notifier;
 	struct wlr_idle_inhibit_manager_v1 *inhibit_manager;
 	struct wl_list inhibitors; /* struct inhibitor.link */
@@ -23,19 +29,58 @@ struct inhibitor {
 	struct wl_listener destroy;
 };
 
+struct find_buffer {
+	struct wlr_surface *surface;
+	struct wlr_scene_buffer *buffer;
+	int x, y; /* layout coordinates */
+};
+
+static void find_buffer_iterator(struct wlr_scene_buffer *buffer, int sx, int sy, void *data) {
+	struct find_buffer *find = data;
+	struct wlr_scene_surface *scene_surface = wlr_scene_surface_try_from_buffer(buffer);
+	if (find->buffer == NULL && scene_surface != NULL &&
+			scene_surface->surface == find->surface) {
+		find->buffer = buffer;
+		find->x = sx;
+		find->y = sy;
+	}
+}
+
 /*
- * wlr_scene sends wl_surface.enter only for enabled outputs where some of the
- * surface is not covered by opaque content: current_outputs is where it shows.
+ * Whether some of the surface shows on an enabled output, not covered by
+ * windows above it or the lock screen. wl_surface.enter is no measure: wlroots
+ * keeps a completely covered buffer entered on the outputs under it. Instead
+ * the scene is asked what is on top at a grid of points of the surface.
  */
-static bool inhibitor_visible(struct inhibitor *inhibitor) {
-	struct wlr_surface *surface = inhibitor->wlr_inhibitor->surface;
-	if (!surface->mapped) {
+static bool inhibitor_visible(struct idle *idle, struct inhibitor *inhibitor) {
+	struct server *server = idle->server;
+	struct find_buffer find = {.surface = inhibitor->wlr_inhibitor->surface};
+	if (!find.surface->mapped) {
 		return false;
 	}
-	struct wlr_surface_output *surface_output;
-	wl_list_for_each(surface_output, &surface->current_outputs, link) {
-		if (surface_output->output->enabled) {
-			return true;
+	/* Only enabled nodes are walked: a hidden window's surfaces are not found. */
+	wlr_scene_node_for_each_buffer(&server->scene->tree.node, find_buffer_iterator, &find);
+	if (find.buffer == NULL) {
+		return false;
+	}
+	int width = find.buffer->dst_width > 0 ? find.buffer->dst_width : find.surface->current.width;
+	int height = find.buffer->dst_height > 0 ? find.buffer->dst_height :
+		find.surface->current.height;
+	for (int j = 0; j < VISIBILITY_SAMPLES; j++) {
+		for (int i = 0; i < VISIBILITY_SAMPLES; i++) {
+			double lx = find.x + (width - 1) * (double)i / (VISIBILITY_SAMPLES - 1) + 0.5;
+			double ly = find.y + (height - 1) * (double)j / (VISIBILITY_SAMPLES - 1) + 0.5;
+			struct wlr_output *output =
+				wlr_output_layout_output_at(server->output_layout, lx, ly);
+			if (output == NULL || !output->enabled) {
+				continue;
+			}
+			double sx, sy;
+			struct wlr_scene_node *node =
+				wlr_scene_node_at(&server->scene->tree.node, lx, ly, &sx, &sy);
+			if (node == &find.buffer->node) {
+				return true;
+			}
 		}
 	}
 	return false;
@@ -48,7 +93,7 @@ void idle_update_inhibit(struct idle *idle) {
 	bool inhibited = false;
 	struct inhibitor *inhibitor;
 	wl_list_for_each(inhibitor, &idle->inhibitors, link) {
-		inhibited = inhibited || inhibitor_visible(inhibitor);
+		inhibited = inhibited || inhibitor_visible(idle, inhibitor);
 	}
 	if (inhibited != idle->inhibited) {
 		idle->inhibited = inhibited;
@@ -106,6 +151,7 @@ struct idle *idle_create(struct server *server) {
 	if (idle == NULL) {
 		return NULL;
 	}
+	idle->server = server;
 	wl_list_init(&idle->inhibitors);
 	idle->notifier = wlr_idle_notifier_v1_create(server->display);
 	idle->inhibit_manager = wlr_idle_inhibit_v1_create(server->display);

@@ -185,7 +185,7 @@ static void test_lock_and_capture(void) {
 	probe_start(&c, &fresh);
 	probe_cmd(&fresh, "toplevel secret", "constraints");
 	probe_cmd(&fresh, "buffer n 0", "buffer");
-	probe_cmd(&fresh, "fill n 0x12345678", NULL);
+	probe_cmd(&fresh, "fill n 0x12345678", "filled");
 	probe_cmd(&fresh, "capture n", NULL);
 	ph_ok(wait_log(&c, "policy: holding a toplevel capture frame", held_before + 3, 10000),
 		"the policy hook was told of the 3 held frames (grim -T, old and new session)");

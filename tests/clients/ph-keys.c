@@ -121,6 +121,9 @@ int main(void) {
 	}
 	wl_proxy_marshal_flags(keyboard, KEYBOARD_DESTROY, NULL, 1, WL_MARSHAL_FLAG_DESTROY);
 	wl_display_roundtrip(display);
+	wl_proxy_destroy(manager);
+	wl_seat_destroy(seat);
+	wl_registry_destroy(registry);
 	wl_display_disconnect(display);
 	return 0;
 }
