@@ -258,6 +258,16 @@ static void test_lock_and_capture(void) {
 			leaked = true;
 		}
 	}
+	/* pinhole's bindings are off while locked: Alt+Escape (quit) goes to the locker. */
+	ph_write_line(&keys, "mods alt");
+	ph_write_line(&keys, "key 1");
+	ph_write_line(&keys, "mods none");
+	bool typed = ph_expect_line(&keys, "mods", line, sizeof(line), 5000) &&
+		ph_expect_line(&keys, "typed", line, sizeof(line), 5000) &&
+		ph_expect_line(&keys, "mods", line, sizeof(line), 5000);
+	ph_ok(typed && ph_expect_line(&locker, "key 1 pressed", line, sizeof(line), 5000) &&
+		!ph_compositor_log_contains(&c, "quit requested"),
+		"Alt+Escape while locked reaches the locker and does not quit pinhole");
 	ph_ok(!leaked, "the window got no pointer or keyboard event while locked");
 	bool late_leaked = false;
 	while (ph_read_line(&late, line, sizeof(line), 100)) {

@@ -3,9 +3,10 @@
  * runs, so clients have their wl_keyboard before a test types, and types
  * what stdin says.
  *
- * stdin: "key CODE" (evdev code, pressed and released), "quit".
+ * stdin: "key CODE" (evdev code, pressed and released), "mods alt|none" (the
+ * modifier state a virtual keyboard reports itself), "quit".
  * stdout: "hello" once the keyboard exists, "typed CODE" once the compositor
- * has the key (after a roundtrip).
+ * has the key (after a roundtrip), "mods" likewise.
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -30,7 +31,7 @@ static const struct wl_message manager_requests[] = {
 static const struct wl_interface manager_interface = {
 	"zwp_virtual_keyboard_manager_v1", 1, 1, manager_requests, 0, NULL,
 };
-enum { KEYBOARD_KEYMAP = 0, KEYBOARD_KEY = 1, KEYBOARD_DESTROY = 3 };
+enum { KEYBOARD_KEYMAP = 0, KEYBOARD_KEY = 1, KEYBOARD_MODIFIERS = 2, KEYBOARD_DESTROY = 3 };
 static const struct wl_message keyboard_requests[] = {
 	{"keymap", "uhu", types},
 	{"key", "uuu", types},
@@ -96,6 +97,8 @@ int main(void) {
 	wl_display_roundtrip(display);
 	close(fd);
 	free(text);
+	xkb_mod_index_t alt_index = xkb_keymap_mod_get_index(keymap, XKB_MOD_NAME_ALT);
+	uint32_t alt = alt_index == XKB_MOD_INVALID ? 0 : 1u << alt_index;
 	xkb_keymap_unref(keymap);
 	xkb_context_unref(context);
 	printf("hello\n");
@@ -105,7 +108,16 @@ int main(void) {
 	uint32_t time = 0;
 	while (fgets(line, sizeof(line), stdin) != NULL) {
 		unsigned code;
-		if (sscanf(line, "key %u", &code) == 1) {
+		if (strncmp(line, "mods ", 5) == 0) {
+			uint32_t depressed = strncmp(line + 5, "alt", 3) == 0 ? alt : 0;
+			wl_proxy_marshal_flags(keyboard, KEYBOARD_MODIFIERS, NULL, 1, 0, depressed,
+				0u, 0u, 0u);
+			if (wl_display_roundtrip(display) < 0) {
+				return 1;
+			}
+			printf("mods\n");
+			fflush(stdout);
+		} else if (sscanf(line, "key %u", &code) == 1) {
 			wl_proxy_marshal_flags(keyboard, KEYBOARD_KEY, NULL, 1, 0, time++, code,
 				WL_KEYBOARD_KEY_STATE_PRESSED);
 			wl_proxy_marshal_flags(keyboard, KEYBOARD_KEY, NULL, 1, 0, time++, code,
