@@ -54,6 +54,8 @@ struct session_lock {
 	struct wlr_session_lock_manager_v1 *manager;
 	struct wlr_scene_tree *tree; /* above everything; enabled while locked */
 	struct wl_list outputs; /* lock_output.link */
+	struct wl_list dying; /* lock_output.link: outputs gone, trees not destroyed yet */
+	struct wl_event_source *reap_idle;
 	bool locked;
 	/* The client responsible for unlocking; NULL while locked if it died. */
 	struct wlr_session_lock_v1 *locker;
@@ -97,13 +99,16 @@ static void maybe_send_locked(struct session_lock *lock) {
 		(int)resource_pid(lock->locker->resource));
 }
 
-static void lock_surface_destroy(struct lock_surface *surface) {
+/* With keep_tree, the scene tree stays in its output's tree, which destroys it later. */
+static void lock_surface_destroy(struct lock_surface *surface, bool keep_tree) {
 	if (surface->output != NULL) {
 		surface->output->surface = NULL;
 	}
 	wl_list_remove(&surface->map.link);
 	wl_list_remove(&surface->destroy.link);
-	wlr_scene_node_destroy(&surface->tree->node);
+	if (!keep_tree) {
+		wlr_scene_node_destroy(&surface->tree->node);
+	}
 	free(surface);
 }
 
@@ -125,42 +130,59 @@ static void handle_surface_map(struct wl_listener *listener, void *data) {
 
 static void handle_surface_destroy(struct wl_listener *listener, void *data) {
 	struct lock_surface *surface = wl_container_of(listener, surface, destroy);
-	lock_surface_destroy(surface);
+	lock_surface_destroy(surface, false);
+}
+
+/* The lock surface's size: the output's logical size, also while it is out of the layout. */
+static void lock_output_size(struct lock_output *output, int *width, int *height) {
+	wlr_output_effective_resolution(output->output, width, height);
 }
 
 static void lock_output_configure(struct lock_output *output) {
 	struct wlr_box box;
 	wlr_output_layout_get_box(output->lock->server->output_layout, output->output, &box);
-	if (wlr_box_empty(&box)) {
-		wlr_scene_node_set_enabled(&output->tree->node, false);
-		return;
+	wlr_scene_node_set_enabled(&output->tree->node, !wlr_box_empty(&box));
+	if (!wlr_box_empty(&box)) {
+		wlr_scene_node_set_position(&output->tree->node, box.x, box.y);
+		wlr_scene_rect_set_size(output->background, box.width, box.height);
 	}
-	wlr_scene_node_set_enabled(&output->tree->node, true);
-	wlr_scene_node_set_position(&output->tree->node, box.x, box.y);
-	wlr_scene_rect_set_size(output->background, box.width, box.height);
-	if (output->surface != NULL && (box.width != output->width ||
-			box.height != output->height)) {
+	int width, height;
+	lock_output_size(output, &width, &height);
+	if (output->surface != NULL && (width != output->width || height != output->height)) {
 		wlr_session_lock_surface_v1_configure(output->surface->lock_surface,
-			(uint32_t)box.width, (uint32_t)box.height);
+			(uint32_t)width, (uint32_t)height);
 	}
-	output->width = box.width;
-	output->height = box.height;
+	output->width = width;
+	output->height = height;
 }
 
-static void lock_output_destroy(struct lock_output *output) {
+/* Leaves the output's scene tree (the lock surface's included) to the caller. */
+static void lock_output_detach(struct lock_output *output) {
 	if (output->surface != NULL) {
-		/* Its scene tree goes with ours; wlroots destroys the role object after us. */
-		lock_surface_destroy(output->surface);
+		/* wlroots destroys the lock surface object after us. */
+		lock_surface_destroy(output->surface, true);
 	}
 	wl_list_remove(&output->commit.link);
 	wl_list_remove(&output->present.link);
 	wl_list_remove(&output->destroy.link);
 	wl_list_remove(&output->link);
+}
+
+static void lock_output_destroy(struct lock_output *output) {
+	lock_output_detach(output);
 	wlr_scene_node_destroy(&output->tree->node);
-	struct session_lock *lock = output->lock;
 	free(output);
-	/* An output that went away no longer holds `locked` back. */
-	maybe_send_locked(lock);
+}
+
+static void handle_reap_idle(void *data) {
+	struct session_lock *lock = data;
+	lock->reap_idle = NULL;
+	struct lock_output *output, *tmp;
+	wl_list_for_each_safe(output, tmp, &lock->dying, link) {
+		wl_list_remove(&output->link);
+		wlr_scene_node_destroy(&output->tree->node);
+		free(output);
+	}
 }
 
 static void handle_output_commit(struct wl_listener *listener, void *data) {
@@ -188,7 +210,20 @@ static void handle_output_present(struct wl_listener *listener, void *data) {
 
 static void handle_output_destroy(struct wl_listener *listener, void *data) {
 	struct lock_output *output = wl_container_of(listener, output, destroy);
-	lock_output_destroy(output);
+	struct session_lock *lock = output->lock;
+	/*
+	 * The scene still has this output until its own destroy handler has run:
+	 * a scene change now would make surfaces enter the dying output. The
+	 * tree goes once the event loop is idle.
+	 */
+	lock_output_detach(output);
+	wl_list_insert(&lock->dying, &output->link);
+	if (lock->reap_idle == NULL) {
+		lock->reap_idle = wl_event_loop_add_idle(lock->server->event_loop, handle_reap_idle,
+			lock);
+	}
+	/* An output that went away no longer holds `locked` back. */
+	maybe_send_locked(lock);
 }
 
 static struct lock_output *lock_output_get(struct session_lock *lock,
@@ -251,7 +286,7 @@ static void handle_locker_new_surface(struct wl_listener *listener, void *data) 
 	}
 	if (output->surface != NULL) {
 		/* A surface of a dead locker's that wlroots has not destroyed yet. */
-		lock_surface_destroy(output->surface);
+		lock_surface_destroy(output->surface, false);
 	}
 	struct lock_surface *surface = calloc(1, sizeof(*surface));
 	if (surface == NULL) {
@@ -271,13 +306,9 @@ static void handle_locker_new_surface(struct wl_listener *listener, void *data) 
 	wl_signal_add(&lock_surface->surface->events.map, &surface->map);
 	surface->destroy.notify = handle_surface_destroy;
 	wl_signal_add(&lock_surface->events.destroy, &surface->destroy);
-	/* A size of 0x0 (output not in the layout) is configured once it is placed. */
-	struct wlr_box box;
-	wlr_output_layout_get_box(lock->server->output_layout, output->output, &box);
-	output->width = box.width;
-	output->height = box.height;
-	wlr_session_lock_surface_v1_configure(lock_surface, (uint32_t)box.width,
-		(uint32_t)box.height);
+	lock_output_size(output, &output->width, &output->height);
+	wlr_session_lock_surface_v1_configure(lock_surface, (uint32_t)output->width,
+		(uint32_t)output->height);
 }
 
 static void locker_detach(struct session_lock *lock) {
@@ -398,6 +429,7 @@ struct session_lock *session_lock_create(struct server *server) {
 	}
 	lock->server = server;
 	wl_list_init(&lock->outputs);
+	wl_list_init(&lock->dying);
 	lock->manager = wlr_session_lock_manager_v1_create(server->display);
 	lock->tree = wlr_scene_tree_create(&server->scene->tree);
 	if (lock->manager == NULL || lock->tree == NULL) {
@@ -427,6 +459,10 @@ void session_lock_destroy(struct session_lock *lock) {
 	struct lock_output *output, *tmp;
 	wl_list_for_each_safe(output, tmp, &lock->outputs, link) {
 		lock_output_destroy(output);
+	}
+	if (lock->reap_idle != NULL) {
+		wl_event_source_remove(lock->reap_idle);
+		handle_reap_idle(lock);
 	}
 	wl_list_remove(&lock->new_lock.link);
 	wl_list_remove(&lock->layout_add.link);

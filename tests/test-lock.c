@@ -282,6 +282,12 @@ static void test_lock_and_capture(void) {
 	ph_ok(!drain_has(&old.process, "ready") && !ph_exited(&grim_t),
 		"toplevel frames still held");
 
+	/* An output going away while locked takes its lock surface with it, nothing else. */
+	kill(c.pid, SIGUSR2);
+	ph_ok(wait_log(&c, "output HEADLESS-2 removed", 1, 5000), "output HEADLESS-2 removed");
+	check_grim(&c, NULL, "one-output.png", 640, 480, LOCKER_CYAN,
+		"grim after the output went away: still the lock");
+
 	/* Unlock: the held frames are served with what the window shows now. */
 	ph_write_line(&locker, "unlock");
 	ph_ok(ph_expect_line(&locker, "unlocked", line, sizeof(line), 5000) &&
@@ -308,8 +314,9 @@ static void test_lock_and_capture(void) {
 	code = ph_run(&c, (const char *[]){"grim", ph_scratch("unlocked.png"), NULL}, 10000, out,
 		sizeof(out));
 	if (code == 0 && ph_image_load(ph_scratch("unlocked.png"), &screen)) {
-		ok = ph_image_rect_is(&screen, 0, 0, 900, 240, RED, why, sizeof(why)) &&
-			ph_image_rect_is(&screen, 0, 240, 1280, 240, BLACK, why, sizeof(why));
+		ok = screen.width == 640 &&
+			ph_image_rect_is(&screen, 0, 0, 640, 240, RED, why, sizeof(why)) &&
+			ph_image_rect_is(&screen, 0, 240, 640, 240, BLACK, why, sizeof(why));
 		ph_image_finish(&screen);
 	}
 	ph_ok(ok, "after unlock the screen shows the window again (%s)", why);
