@@ -179,6 +179,13 @@ static bool capture_global_visible(struct server *server, const struct wl_client
 	return false;
 }
 
+/* Globals that lock the screen or switch outputs off: not for sandboxed clients. */
+static bool is_session_global(const struct wl_global *global) {
+	const char *name = wl_global_get_interface(global)->name;
+	return strcmp(name, "ext_session_lock_manager_v1") == 0 ||
+		strcmp(name, "zwlr_output_power_manager_v1") == 0;
+}
+
 static bool filter_global(const struct wl_client *client, const struct wl_global *global,
 		void *data) {
 	struct server *server = data;
@@ -193,6 +200,10 @@ static bool filter_global(const struct wl_client *client, const struct wl_global
 #endif
 	if (is_capture_global(global)) {
 		return capture_global_visible(server, client, global);
+	}
+	if (is_session_global(global) && server->security_context != NULL) {
+		return wlr_security_context_manager_v1_lookup_client(server->security_context,
+			client) == NULL;
 	}
 	/* Security contexts do not nest: a sandboxed client has no use for the manager. */
 	if (server->security_context != NULL && global == server->security_context->global) {

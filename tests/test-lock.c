@@ -382,8 +382,35 @@ static void test_screencopy(void) {
 	ph_compositor_finish(&c);
 }
 
+/* A sandboxed client (Flatpak) can neither lock the screen nor switch outputs off. */
+static void test_sandbox(void) {
+	struct ph_compositor c;
+	if (!ph_compositor_start(&c, (const char *[]){"--mode", "320x240", NULL})) {
+		ph_ok(false, "compositor started");
+		return;
+	}
+	char plain[8192], sandboxed[8192];
+	int code = ph_run(&c, (const char *[]){ph_path("ph-sandbox"), "--list-globals", NULL},
+		10000, plain, sizeof(plain));
+	int code_sandboxed = ph_run(&c, (const char *[]){ph_path("ph-sandbox"), "--engine",
+		"org.flatpak", "--app-id", "org.example.App", "--", ph_path("ph-sandbox"),
+		"--list-globals", NULL}, 10000, sandboxed, sizeof(sandboxed));
+	const char *globals[] = {"ext_session_lock_manager_v1", "zwlr_output_power_manager_v1"};
+	for (size_t i = 0; i < 2; i++) {
+		char needle[96];
+		snprintf(needle, sizeof(needle), "global %s\n", globals[i]);
+		ph_ok(code == 0 && strstr(plain, needle) != NULL, "unsandboxed clients see %s",
+			globals[i]);
+		ph_ok(code_sandboxed == 0 && strstr(sandboxed, "global wl_compositor\n") != NULL &&
+			strstr(sandboxed, needle) == NULL, "sandboxed clients do not see %s",
+			globals[i]);
+	}
+	ph_compositor_finish(&c);
+}
+
 int main(int argc, char *argv[]) {
 	ph_init(argc, argv, 150);
+	test_sandbox();
 	test_lock_and_capture();
 	test_protocol_errors();
 	test_screencopy();
