@@ -237,9 +237,15 @@ static void test_lock_and_capture(void) {
 	check_grim(&c, NULL, "takeover.png", 1280, 480, LOCKER_CYAN,
 		"grim of both outputs with the new locker");
 
+	/* The keyboard is on one lock surface; a click on the other output moves it. */
+	probe_cmd(&other, "click 1000 50 1280 480", "clicked");
+	ph_ok(ph_expect_line(&locker, "pointer-button 272 pressed", line, sizeof(line), 5000) &&
+		ph_expect_line(&locker, "keyboard-enter 1", line, sizeof(line), 5000),
+		"a click on HEADLESS-2 gives its lock surface the keyboard");
 	probe_cmd(&other, "click 50 50 1280 480", "clicked");
-	ph_ok(ph_expect_line(&locker, "pointer-button 272 pressed", line, sizeof(line), 5000),
-		"the locker gets the click");
+	ph_ok(ph_expect_line(&locker, "pointer-button 272 pressed", line, sizeof(line), 5000) &&
+		ph_expect_line(&locker, "keyboard-enter 0", line, sizeof(line), 5000),
+		"the locker gets the click on HEADLESS-1, and the keyboard there");
 	/* A window mapped while locked does not take the keyboard. */
 	struct ph_process late;
 	ph_spawn(&c, &late, (const char *[]){ph_path("ph-paint"), "--app-id", "late", "--input",

@@ -11,7 +11,7 @@
  * (its first buffer committed and seen by the compositor), "locked",
  * "finished", with --input the pointer and keyboard events it receives
  * ("pointer-enter X Y", "pointer-button CODE pressed|released", "key CODE
- * pressed|released", "keyboard-enter"), and "protocol-error INTERFACE CODE"
+ * pressed|released", "keyboard-enter N" with N the output of the surface), and "protocol-error INTERFACE CODE"
  * (then exit 3) if the compositor disconnects it with an error.
  * stdin: "unlock" (unlock_and_destroy and a roundtrip, "unlocked", exit 0),
  * "quit" (exit without unlocking, as a crash would).
@@ -261,9 +261,18 @@ static void keyboard_keymap(void *data, struct wl_keyboard *keyboard, uint32_t f
 	close(fd);
 }
 
+static int output_of_surface(struct wl_surface *surface) {
+	for (int i = 0; i < app.output_count; i++) {
+		if (app.outputs[i].surface == surface) {
+			return i;
+		}
+	}
+	return -1;
+}
+
 static void keyboard_enter(void *data, struct wl_keyboard *keyboard, uint32_t serial,
 		struct wl_surface *surface, struct wl_array *keys) {
-	reply("keyboard-enter");
+	reply("keyboard-enter %d", output_of_surface(surface));
 }
 
 static void keyboard_leave(void *data, struct wl_keyboard *keyboard, uint32_t serial,
