@@ -1,6 +1,6 @@
 /*
  * Idle and output power with swayidle 1.9 and wlopm 1.0: swayidle's timeout
- * fires only after a second without input (virtual pointer motion, clicks
+ * fires only after two seconds without input (virtual pointer motion, clicks
  * and virtual keyboard keys all count), `resume` comes on the next input, and
  * no timeout fires while an idle-inhibit window (tests/clients/ph-inhibit)
  * is visible on an enabled output; hidden behind a fullscreen window or on an
@@ -25,15 +25,24 @@ static bool idle_event(struct ph_process *swayidle, const char *prefix, int time
 }
 
 /*
- * Input every 250 ms for 2.5 s (2.5 timeouts): swayidle must stay silent.
- * Returns how many events of that kind went in.
+ * Swayidle's timeout, in seconds: long enough that a loaded machine's delay
+ * between two inputs 250 ms apart never reaches it.
+ */
+#define TIMEOUT_S "2"
+#define TIMEOUT_MS 2000
+/* How long "no timeout" is watched: two and a half timeouts. */
+#define WATCH_MS 5000
+
+/*
+ * Input every 250 ms for WATCH_MS: swayidle must stay silent. Returns how
+ * many events of that kind went in.
  */
 static int keep_busy(struct probe *probe, struct ph_process *keys, const char *how,
 		struct ph_process *swayidle, bool *fired, int64_t *last_input) {
 	char line[256];
 	int n = 0;
 	*fired = false;
-	for (int64_t end = ph_now_ms() + 2500; ph_now_ms() < end; n++) {
+	for (int64_t end = ph_now_ms() + WATCH_MS; ph_now_ms() < end; n++) {
 		if (strcmp(how, "motion") == 0) {
 			char cmd[64];
 			snprintf(cmd, sizeof(cmd), "pointer %d 100 640 480", 100 + (n % 2) * 50);
@@ -65,27 +74,27 @@ static void test_swayidle(void) {
 	ph_spawn(&c, &keys, (const char *[]){ph_path("ph-keys"), NULL},
 		PH_PIPE_STDIN | PH_PIPE_STDOUT);
 	ph_ok(ph_expect_line(&keys, "hello", line, sizeof(line), 5000), "virtual keyboard ready");
-	ph_spawn(&c, &swayidle, (const char *[]){"swayidle", "-w", "timeout", "1",
+	ph_spawn(&c, &swayidle, (const char *[]){"swayidle", "-w", "timeout", TIMEOUT_S,
 		"echo timeout", "resume", "echo resume", NULL}, PH_PIPE_STDOUT);
 
 	bool fired;
 	int64_t quiet;
 	int n = keep_busy(&probe, &keys, "motion", &swayidle, &fired, &quiet);
-	ph_ok(!fired, "no timeout during 2.5 s of pointer motion (%d motions)", n);
-	bool timeout = idle_event(&swayidle, "timeout", 5000);
+	ph_ok(!fired, "no timeout during %d ms of pointer motion (%d motions)", WATCH_MS, n);
+	bool timeout = idle_event(&swayidle, "timeout", TIMEOUT_MS + 5000);
 	int64_t after = ph_now_ms() - quiet;
-	ph_ok(timeout && after >= 900, "timeout once the pointer stopped (after %lld ms)",
-		(long long)after);
+	ph_ok(timeout && after >= TIMEOUT_MS - 100,
+		"timeout once the pointer stopped (after %lld ms)", (long long)after);
 	probe_cmd(&probe, "pointer 300 300 640 480", "moved");
 	ph_ok(idle_event(&swayidle, "resume", 5000), "resume on virtual pointer motion");
 
-	ph_ok(idle_event(&swayidle, "timeout", 5000), "timeout again");
+	ph_ok(idle_event(&swayidle, "timeout", TIMEOUT_MS + 5000), "timeout again");
 	ph_write_line(&keys, "key 30");
 	ph_ok(idle_event(&swayidle, "resume", 5000), "resume on a virtual keyboard key");
 
 	n = keep_busy(&probe, &keys, "keys", &swayidle, &fired, &quiet);
-	ph_ok(!fired, "no timeout during 2.5 s of typing (%d keys)", n);
-	ph_ok(idle_event(&swayidle, "timeout", 5000), "timeout once typing stopped");
+	ph_ok(!fired, "no timeout during %d ms of typing (%d keys)", WATCH_MS, n);
+	ph_ok(idle_event(&swayidle, "timeout", TIMEOUT_MS + 5000), "timeout once typing stopped");
 	/* A click on the empty desktop: motion and button. */
 	probe_cmd(&probe, "click 500 400 640 480", "clicked");
 	ph_ok(idle_event(&swayidle, "resume", 5000), "resume on a click");
@@ -96,28 +105,28 @@ static void test_swayidle(void) {
 		PH_PIPE_STDIN | PH_PIPE_STDOUT);
 	ph_ok(ph_expect_line(&inhibit, "ready", line, sizeof(line), 5000),
 		"idle-inhibit window shown");
-	ph_ok(!ph_read_line(&swayidle, line, sizeof(line), 2500),
-		"no timeout for 2.5 s while the inhibiting window is visible (%s)",
+	ph_ok(!ph_read_line(&swayidle, line, sizeof(line), WATCH_MS),
+		"no timeout for %d ms while the inhibiting window is visible (%s)", WATCH_MS,
 		ph_exited(&swayidle) ? "swayidle died" : "silent");
 
 	/* Covered by a fullscreen window, it is not visible any more. */
 	ph_spawn(&c, &cover, (const char *[]){ph_path("ph-paint"), "--fullscreen", NULL},
 		PH_PIPE_STDOUT);
 	ph_ok(ph_expect_line(&cover, "ready", line, sizeof(line), 5000), "fullscreen window shown");
-	ph_ok(idle_event(&swayidle, "timeout", 5000),
+	ph_ok(idle_event(&swayidle, "timeout", TIMEOUT_MS + 5000),
 		"timeout while the inhibiting window is covered");
 	ph_kill(&cover);
 	probe_cmd(&probe, "pointer 100 100 640 480", "moved");
 	ph_ok(idle_event(&swayidle, "resume", 5000), "resume");
-	ph_ok(!ph_read_line(&swayidle, line, sizeof(line), 2500),
-		"uncovered again: no timeout for 2.5 s");
+	ph_ok(!ph_read_line(&swayidle, line, sizeof(line), WATCH_MS),
+		"uncovered again: no timeout for %d ms", WATCH_MS);
 
 	/* On an output switched off, it does not count either. */
 	char out[1024];
 	int code = ph_run(&c, (const char *[]){"wlopm", "--off", "HEADLESS-1", NULL}, 10000, out,
 		sizeof(out));
 	ph_ok(code == 0, "wlopm --off (%d %s)", code, out);
-	ph_ok(idle_event(&swayidle, "timeout", 5000),
+	ph_ok(idle_event(&swayidle, "timeout", TIMEOUT_MS + 5000),
 		"timeout while the inhibiting window's output is off");
 	code = ph_run(&c, (const char *[]){"wlopm", "--on", "HEADLESS-1", NULL}, 10000, out,
 		sizeof(out));
@@ -127,7 +136,7 @@ static void test_swayidle(void) {
 	/* Released: the timeout comes. */
 	ph_write_line(&inhibit, "release");
 	ph_ok(ph_expect_line(&inhibit, "released", line, sizeof(line), 5000) &&
-		idle_event(&swayidle, "timeout", 5000), "timeout once the inhibitor is released");
+		idle_event(&swayidle, "timeout", TIMEOUT_MS + 5000), "timeout once the inhibitor is released");
 
 	ph_kill(&inhibit);
 	ph_kill(&swayidle);
