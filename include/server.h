@@ -10,9 +10,12 @@
 #include "config.h"
 #include "options.h"
 
+struct idle;
+struct output_power;
 struct pinhole_capture;
 struct policy;
 struct seat;
+struct session_lock;
 struct xwayland;
 
 /*
@@ -47,6 +50,9 @@ struct server {
 	struct seat *seat;
 	struct xwayland *xwayland;
 	struct pinhole_capture *capture;
+	struct session_lock *session_lock;
+	struct idle *idle;
+	struct output_power *output_power;
 	struct wlr_security_context_manager_v1 *security_context;
 	/* Who may capture; set (and destroyed) by the caller of server_init(). */
 	struct policy *policy;

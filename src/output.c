@@ -7,6 +7,7 @@
 #include <wlr/types/wlr_scene.h>
 #include <wlr/util/log.h>
 #include "capture/capture.h"
+#include "idle.h"
 #include "output.h"
 #include "server.h"
 #include "step_clock.h"
@@ -19,6 +20,8 @@ static void output_render(struct output *output) {
 	struct timespec now;
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	wlr_scene_output_send_frame_done(scene_output, &now);
+	/* What is shown changed: an idle inhibitor may have been covered or uncovered. */
+	idle_update_inhibit(output->server->idle);
 }
 
 static void handle_frame(struct wl_listener *listener, void *data) {
@@ -57,6 +60,10 @@ static void handle_step_check_idle(void *data) {
 }
 
 void output_request_frame(struct output *output, bool force) {
+	if (!output->wlr_output->enabled) {
+		/* Switched off: captures wait until it is on again (docs/capture.md). */
+		return;
+	}
 	if (output->clock != NULL) {
 		/* Rendering waits for a step; only a screencopy request can be one. */
 		if (output->render_idle == NULL) {
@@ -264,6 +271,7 @@ static void handle_manager_apply(struct wl_listener *listener, void *data) {
 	}
 	wlr_output_configuration_v1_destroy(config);
 	send_output_config(server);
+	idle_update_inhibit(server->idle);
 }
 
 static void handle_manager_test(struct wl_listener *listener, void *data) {

@@ -18,8 +18,10 @@
 #include <wlr/util/edges.h>
 #include <wlr/util/log.h>
 #include <xkbcommon/xkbcommon.h>
+#include "idle.h"
 #include "seat.h"
 #include "server.h"
+#include "session_lock.h"
 #include "view.h"
 
 struct seat {
@@ -74,10 +76,16 @@ static void update_capabilities(struct seat *seat) {
 	wlr_seat_set_capabilities(seat->wlr_seat, caps);
 }
 
+/* Every input event, from physical and virtual devices alike, is user activity. */
+static void notify_activity(struct seat *seat) {
+	idle_notify_activity(seat->server->idle, seat->wlr_seat);
+}
+
 /* Keyboard */
 
 static void handle_keyboard_modifiers(struct wl_listener *listener, void *data) {
 	struct keyboard *keyboard = wl_container_of(listener, keyboard, modifiers);
+	notify_activity(keyboard->seat);
 	wlr_seat_set_keyboard(keyboard->seat->wlr_seat, keyboard->wlr_keyboard);
 	wlr_seat_keyboard_notify_modifiers(keyboard->seat->wlr_seat,
 		&keyboard->wlr_keyboard->modifiers);
@@ -92,7 +100,8 @@ static bool handle_keybinding(struct seat *seat, xkb_keysym_t sym, uint32_t modi
 		}
 		return true;
 	}
-	if (!(modifiers & WLR_MODIFIER_ALT)) {
+	/* While locked, VT switching is the only shortcut: keys go to the locker. */
+	if (session_lock_is_locked(server->session_lock) || !(modifiers & WLR_MODIFIER_ALT)) {
 		return false;
 	}
 	switch (sym) {
@@ -113,6 +122,7 @@ static void handle_keyboard_key(struct wl_listener *listener, void *data) {
 	struct keyboard *keyboard = wl_container_of(listener, keyboard, key);
 	struct seat *seat = keyboard->seat;
 	struct wlr_keyboard_key_event *event = data;
+	notify_activity(seat);
 
 	uint32_t keycode = event->keycode + 8; /* libinput → xkb */
 	const xkb_keysym_t *syms;
@@ -276,6 +286,11 @@ static void process_grab_motion(struct seat *seat) {
 }
 
 static void process_motion(struct seat *seat, uint32_t time_msec) {
+	if (session_lock_is_locked(seat->server->session_lock)) {
+		/* A move or resize does not go on behind the lock screen. */
+		seat->grab = SEAT_GRAB_NONE;
+		seat->grab_view = NULL;
+	}
 	if (seat->grab != SEAT_GRAB_NONE && seat->grab_view != NULL) {
 		process_grab_motion(seat);
 		return;
@@ -284,6 +299,10 @@ static void process_motion(struct seat *seat, uint32_t time_msec) {
 	double sx, sy;
 	struct view *view = view_at(seat->server, seat->cursor->x, seat->cursor->y,
 		&surface, &sx, &sy);
+	if (!session_lock_accepts_input(seat->server->session_lock, surface)) {
+		view = NULL;
+		surface = NULL;
+	}
 	if (view == NULL && surface == NULL) {
 		wlr_cursor_set_xcursor(seat->cursor, seat->xcursor_manager, "default");
 	}
@@ -298,6 +317,7 @@ static void process_motion(struct seat *seat, uint32_t time_msec) {
 static void handle_cursor_motion(struct wl_listener *listener, void *data) {
 	struct seat *seat = wl_container_of(listener, seat, cursor_motion);
 	struct wlr_pointer_motion_event *event = data;
+	notify_activity(seat);
 	wlr_cursor_move(seat->cursor, &event->pointer->base, event->delta_x, event->delta_y);
 	process_motion(seat, event->time_msec);
 }
@@ -305,6 +325,7 @@ static void handle_cursor_motion(struct wl_listener *listener, void *data) {
 static void handle_cursor_motion_absolute(struct wl_listener *listener, void *data) {
 	struct seat *seat = wl_container_of(listener, seat, cursor_motion_absolute);
 	struct wlr_pointer_motion_absolute_event *event = data;
+	notify_activity(seat);
 	wlr_cursor_warp_absolute(seat->cursor, &event->pointer->base, event->x, event->y);
 	process_motion(seat, event->time_msec);
 }
@@ -312,6 +333,7 @@ static void handle_cursor_motion_absolute(struct wl_listener *listener, void *da
 static void handle_cursor_button(struct wl_listener *listener, void *data) {
 	struct seat *seat = wl_container_of(listener, seat, cursor_button);
 	struct wlr_pointer_button_event *event = data;
+	notify_activity(seat);
 	wlr_seat_pointer_notify_button(seat->wlr_seat, event->time_msec, event->button,
 		event->state);
 	if (event->state == WL_POINTER_BUTTON_STATE_RELEASED) {
@@ -323,6 +345,14 @@ static void handle_cursor_button(struct wl_listener *listener, void *data) {
 	double sx, sy;
 	struct view *view = view_at(seat->server, seat->cursor->x, seat->cursor->y,
 		&surface, &sx, &sy);
+	if (session_lock_is_locked(seat->server->session_lock)) {
+		/* A click moves keyboard focus between lock surfaces (one per output). */
+		if (surface != NULL && session_lock_accepts_input(seat->server->session_lock,
+				surface)) {
+			seat_focus_surface(seat, surface);
+		}
+		return;
+	}
 	if (view != NULL) {
 		view_focus(view);
 	}
@@ -331,6 +361,7 @@ static void handle_cursor_button(struct wl_listener *listener, void *data) {
 static void handle_cursor_axis(struct wl_listener *listener, void *data) {
 	struct seat *seat = wl_container_of(listener, seat, cursor_axis);
 	struct wlr_pointer_axis_event *event = data;
+	notify_activity(seat);
 	wlr_seat_pointer_notify_axis(seat->wlr_seat, event->time_msec, event->orientation,
 		event->delta, event->delta_discrete, event->source, event->relative_direction);
 }
@@ -401,7 +432,17 @@ void seat_view_unmapped(struct seat *seat, struct view *view) {
 	}
 }
 
+void seat_rebase_pointer(struct seat *seat) {
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	process_motion(seat, (uint32_t)(now.tv_sec * 1000 + now.tv_nsec / 1000000));
+}
+
 void seat_focus_surface(struct seat *seat, struct wlr_surface *surface) {
+	if (!session_lock_accepts_input(seat->server->session_lock, surface)) {
+		/* A window mapped or raised behind the lock screen does not get the keyboard. */
+		return;
+	}
 	struct wlr_keyboard *keyboard = wlr_seat_get_keyboard(seat->wlr_seat);
 	if (keyboard != NULL) {
 		wlr_seat_keyboard_notify_enter(seat->wlr_seat, surface, keyboard->keycodes,

@@ -15,8 +15,6 @@
 #include <wlr/types/wlr_ext_data_control_v1.h>
 #include <wlr/types/wlr_ext_foreign_toplevel_list_v1.h>
 #include <wlr/types/wlr_fractional_scale_v1.h>
-#include <wlr/types/wlr_idle_inhibit_v1.h>
-#include <wlr/types/wlr_idle_notify_v1.h>
 #include <wlr/types/wlr_output_layout.h>
 #include <wlr/types/wlr_presentation_time.h>
 #include <wlr/types/wlr_primary_selection_v1.h>
@@ -33,11 +31,14 @@
 #include <wlr/xwayland/shell.h>
 #endif
 #include "capture/capture.h"
+#include "idle.h"
 #include "output.h"
+#include "output_power.h"
 #include "policy.h"
 #include "seat.h"
 #include "server.h"
 #include "step_clock.h"
+#include "session_lock.h"
 #include "view.h"
 #include "xdg.h"
 #include "xwayland.h"
@@ -179,6 +180,13 @@ static bool capture_global_visible(struct server *server, const struct wl_client
 	return false;
 }
 
+/* Globals that lock the screen or switch outputs off: not for sandboxed clients. */
+static bool is_session_global(const struct wl_global *global) {
+	const char *name = wl_global_get_interface(global)->name;
+	return strcmp(name, "ext_session_lock_manager_v1") == 0 ||
+		strcmp(name, "zwlr_output_power_manager_v1") == 0;
+}
+
 static bool filter_global(const struct wl_client *client, const struct wl_global *global,
 		void *data) {
 	struct server *server = data;
@@ -193,6 +201,10 @@ static bool filter_global(const struct wl_client *client, const struct wl_global
 #endif
 	if (is_capture_global(global)) {
 		return capture_global_visible(server, client, global);
+	}
+	if (is_session_global(global) && server->security_context != NULL) {
+		return wlr_security_context_manager_v1_lookup_client(server->security_context,
+			client) == NULL;
 	}
 	/* Security contexts do not nest: a sandboxed client has no use for the manager. */
 	if (server->security_context != NULL && global == server->security_context->global) {
@@ -226,6 +238,13 @@ static bool allow_capture(void *data, struct wl_client *client, enum capture_req
 		client_policy != NULL ? client_policy->who : "?",
 		client_policy != NULL ? client_policy->why : "out of memory");
 	return false;
+}
+
+static void frame_held(void *data, struct wl_client *client) {
+	struct server *server = data;
+	struct client_policy *client_policy = client_policy_get(server, client);
+	wlr_log(WLR_INFO, "policy: holding a toplevel capture frame of client %s until the "
+		"session is unlocked", client_policy != NULL ? client_policy->who : "?");
 }
 
 static void request_output_frame(void *data, struct wlr_output *wlr_output, bool force) {
@@ -336,8 +355,6 @@ static void create_protocols(struct server *server) {
 	wlr_viewporter_create(display);
 	wlr_single_pixel_buffer_manager_v1_create(display);
 	wlr_fractional_scale_manager_v1_create(display, 1);
-	wlr_idle_inhibit_v1_create(display);
-	wlr_idle_notifier_v1_create(display);
 	wlr_screencopy_manager_v1_create(display);
 	server->security_context = wlr_security_context_manager_v1_create(display);
 	server->foreign_toplevel_list = wlr_ext_foreign_toplevel_list_v1_create(display, 1);
@@ -387,6 +404,8 @@ bool server_init(struct server *server, const struct options *options) {
 	server->unmanaged_tree = wlr_scene_tree_create(&server->scene->tree);
 
 	create_protocols(server);
+	server->idle = idle_create(server);
+	server->output_power = output_power_create(server);
 	server->seat = seat_create(server);
 
 	struct capture_config capture_config = {
@@ -399,6 +418,7 @@ bool server_init(struct server *server, const struct options *options) {
 		.step_output = step_output,
 		.step_toplevel = step_toplevel,
 		.allow_capture = allow_capture,
+		.frame_held = frame_held,
 		.data = server,
 	};
 	if (!options->no_ext_capture) {
@@ -409,6 +429,11 @@ bool server_init(struct server *server, const struct options *options) {
 	}
 
 	output_manager_init(server);
+	server->session_lock = session_lock_create(server);
+	if (server->idle == NULL || server->output_power == NULL || server->session_lock == NULL) {
+		wlr_log(WLR_ERROR, "could not create the session lock, idle or output power globals");
+		return false;
+	}
 	server->new_output.notify = output_handle_new;
 	wl_signal_add(&server->backend->events.new_output, &server->new_output);
 	xdg_init(server);
@@ -457,6 +482,9 @@ void server_finish(struct server *server) {
 	server->xwayland = NULL;
 #endif
 	xdg_finish(server);
+	/* Its scene trees and output listeners go while the scene and outputs exist. */
+	session_lock_destroy(server->session_lock);
+	server->session_lock = NULL;
 	/* The seat listens to the backend's input devices: it goes first. */
 	seat_destroy(server->seat);
 	server->seat = NULL;
@@ -470,6 +498,8 @@ void server_finish(struct server *server) {
 	wl_list_remove(&server->output_layout_change.link);
 	wl_list_remove(&server->renderer_lost.link);
 	capture_destroy(server->capture);
+	idle_destroy(server->idle);
+	output_power_destroy(server->output_power);
 	struct wl_event_source *sources[] = {
 		server->sigint_source, server->sigterm_source,
 		server->sigusr1_source, server->sigusr2_source,

@@ -82,12 +82,29 @@ struct capture_config {
 	 */
 	bool (*allow_capture)(void *data, struct wl_client *client, enum capture_request request);
 
+	/*
+	 * A toplevel frame of this client is held back because the session is
+	 * locked (see capture_set_locked), told once per frame so that the
+	 * compositor's policy can say who waited. May be NULL.
+	 */
+	void (*frame_held)(void *data, struct wl_client *client);
+
 	void *data;
 };
 
 struct pinhole_capture *capture_create(const struct capture_config *config);
 /* Every function below accepts a NULL capture or object and then does nothing. */
 void capture_destroy(struct pinhole_capture *capture);
+
+/*
+ * The session was locked or unlocked (ext-session-lock). While it is locked
+ * no window pixel leaves through the module: output frames are served only
+ * from what the outputs commit after this call (the lock screen), and
+ * toplevel frames, whether their session started before or during the lock,
+ * wait; once unlocked they are served as usual (the damage of the locked
+ * time included). Sessions are not stopped.
+ */
+void capture_set_locked(struct pinhole_capture *capture, bool locked);
 
 /*
  * Output sources. The compositor creates one per output and destroys it with

@@ -103,6 +103,7 @@ struct pinhole_capture {
 	struct wlr_drm_format_set dmabuf_formats;
 	bool egl_fences; /* EGL 1.5 fences: GPU copies complete outside the event loop */
 	bool gpu_pending; /* GPU work was submitted that a frame must wait for */
+	bool locked; /* the session is locked: see capture_set_locked() */
 	struct wl_listener display_destroy;
 };
 
@@ -145,6 +146,10 @@ struct capture_toplevel *capture_toplevel_from_handle(struct pinhole_capture *ca
 struct capture_source *capture_toplevel_source(struct capture_toplevel *toplevel);
 /* Whether a source is a toplevel's (the compositor's policy hook tells them apart). */
 bool capture_source_is_toplevel(struct capture_source *source);
+/* The session was locked: what outputs committed before is not served any more. */
+void capture_outputs_forget_content(struct pinhole_capture *capture);
+/* The session was unlocked: held toplevel frames with new content are served. */
+void capture_source_release_held(struct capture_source *source);
 
 /* Pointer cursor sessions and cursor painting (cursor.c) */
 void capture_cursor_session_create(struct wl_client *client, uint32_t version, uint32_t id,

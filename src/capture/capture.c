@@ -257,6 +257,25 @@ struct pinhole_capture *capture_create(const struct capture_config *config) {
 	return capture;
 }
 
+void capture_set_locked(struct pinhole_capture *capture, bool locked) {
+	if (capture == NULL || capture->locked == locked) {
+		return;
+	}
+	capture->locked = locked;
+	wlr_log(WLR_INFO, "capture: session %s", locked ? "locked: window content held back" :
+		"unlocked");
+	if (locked) {
+		capture_outputs_forget_content(capture);
+		return;
+	}
+	struct capture_source *source, *tmp;
+	wl_list_for_each_safe(source, tmp, &capture->sources, link) {
+		if (capture_source_is_toplevel(source)) {
+			capture_source_release_held(source);
+		}
+	}
+}
+
 void capture_destroy(struct pinhole_capture *capture) {
 	if (capture == NULL) {
 		return;

@@ -201,9 +201,11 @@ static bool output_has_content(struct capture_source *source) {
 	/*
 	 * With changes not rendered yet (a window just closed, a mode just
 	 * changed), the last committed frame is stale: wait for the next one,
-	 * which request_frame makes come at once where nothing paces it.
+	 * which request_frame makes come at once where nothing paces it. An
+	 * output switched off shows nothing: frames wait until it is on again.
 	 */
-	return output->current != NULL && (output->scene_output == NULL ||
+	return output->current != NULL && output->output->enabled &&
+		(output->scene_output == NULL ||
 		!wlr_scene_output_needs_frame(output->scene_output));
 }
 
@@ -427,6 +429,19 @@ void capture_output_destroy(struct capture_output *output) {
 		wlr_buffer_unlock(output->current);
 	}
 	free(output);
+}
+
+void capture_outputs_forget_content(struct pinhole_capture *capture) {
+	struct capture_output *output;
+	wl_list_for_each(output, &capture->outputs, link) {
+		/* It may show windows; frames wait for the next commit (request_frame forces one). */
+		if (output->current != NULL) {
+			wlr_buffer_unlock(output->current);
+			output->current = NULL;
+		}
+		output->presented = false;
+		output->baked_cursor = (struct wlr_box){0};
+	}
 }
 
 bool capture_output_wants_frame(struct capture_output *output) {

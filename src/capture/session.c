@@ -372,6 +372,22 @@ static void frame_copy(struct capture_frame *frame) {
 	frame_ready_if_presented(frame);
 }
 
+/* While the session is locked, toplevel frames wait (capture_set_locked). */
+static bool session_held(struct capture_session *session) {
+	struct capture_source *source = session->source;
+	return source != NULL && source->capture->locked && capture_source_is_toplevel(source);
+}
+
+static void frame_hold(struct capture_frame *frame) {
+	struct pinhole_capture *capture = frame->session->source->capture;
+	wlr_log(WLR_DEBUG, "capture session %p: frame held while the session is locked",
+		(void *)frame->session);
+	if (capture->config.frame_held != NULL) {
+		capture->config.frame_held(capture->config.data,
+			wl_resource_get_client(frame->resource));
+	}
+}
+
 bool capture_session_paints_cursor(struct capture_session *session) {
 	return session->options & EXT_IMAGE_COPY_CAPTURE_MANAGER_V1_OPTIONS_PAINT_CURSORS;
 }
@@ -465,6 +481,10 @@ static void frame_handle_capture(struct wl_client *client, struct wl_resource *r
 		return;
 	}
 	struct capture_source *source = session->source;
+	if (session_held(session)) {
+		frame_hold(frame);
+		return;
+	}
 	if (source->impl->step != NULL && source->impl->step(source)) {
 		frame->step_pending = true;
 		return;
@@ -585,6 +605,7 @@ void capture_session_damage(struct capture_session *session, const pixman_region
 	/* A scan-out commit brings damage but no copyable frame: keep waiting for one. */
 	struct capture_frame *frame = session->frame;
 	if (frame != NULL && frame->state == FRAME_WAITING && !frame->step_pending &&
+			!session_held(session) &&
 			session_has_new_content(session) && source->impl->has_content(source)) {
 		frame_copy(frame);
 	}
@@ -597,6 +618,10 @@ void capture_session_step_committed(struct capture_session *session) {
 		return;
 	}
 	frame->step_pending = false;
+	if (session_held(session)) {
+		frame_hold(frame); /* locked meanwhile: served at unlock like any held frame */
+		return;
+	}
 	if (source->impl->has_content(source)) {
 		frame_copy(frame);
 	} else {
@@ -622,6 +647,7 @@ static void session_cursor_update(struct capture_session *session,
 	struct capture_frame *frame = session->frame;
 	struct capture_source *source = session->source;
 	if (frame != NULL && frame->state == FRAME_WAITING && !frame->step_pending &&
+			!session_held(session) &&
 			source->impl->has_content(source)) {
 		frame_copy(frame);
 	}
@@ -766,6 +792,17 @@ bool capture_source_is_wanted(struct capture_source *source) {
 	return false;
 }
 
+
+void capture_source_release_held(struct capture_source *source) {
+	struct capture_session *session, *tmp;
+	wl_list_for_each_safe(session, tmp, &source->sessions, source_link) {
+		struct capture_frame *frame = session->frame;
+		if (frame != NULL && frame->state == FRAME_WAITING &&
+				session_has_new_content(session) && source->impl->has_content(source)) {
+			frame_copy(frame);
+		}
+	}
+}
 
 bool capture_source_has_painting_sessions(struct capture_source *source) {
 	struct capture_session *session;

@@ -1,0 +1,141 @@
+/*
+ * ph-keys: a virtual keyboard (zwp_virtual_keyboard_v1) that stays while it
+ * runs, so clients have their wl_keyboard before a test types, and types
+ * what stdin says.
+ *
+ * stdin: "key CODE" (evdev code, pressed and released), "mods alt|none" (the
+ * modifier state a virtual keyboard reports itself), "quit".
+ * stdout: "hello" once the keyboard exists, "typed CODE" once the compositor
+ * has the key (after a roundtrip), "mods" likewise.
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <wayland-client.h>
+#include <xkbcommon/xkbcommon.h>
+
+/*
+ * virtual-keyboard-unstable-v1, written out by hand: its XML is not
+ * installed with wlroots or wayland-protocols, and three requests do.
+ */
+static const struct wl_interface virtual_keyboard_interface;
+static const struct wl_interface *types[] = {
+	NULL, NULL, NULL, NULL, &wl_seat_interface, &virtual_keyboard_interface,
+};
+static const struct wl_message manager_requests[] = {
+	{"create_virtual_keyboard", "on", types + 4},
+};
+static const struct wl_interface manager_interface = {
+	"zwp_virtual_keyboard_manager_v1", 1, 1, manager_requests, 0, NULL,
+};
+enum { KEYBOARD_KEYMAP = 0, KEYBOARD_KEY = 1, KEYBOARD_MODIFIERS = 2, KEYBOARD_DESTROY = 3 };
+static const struct wl_message keyboard_requests[] = {
+	{"keymap", "uhu", types},
+	{"key", "uuu", types},
+	{"modifiers", "uuuuu", types},
+	{"destroy", "", types},
+};
+static const struct wl_interface virtual_keyboard_interface = {
+	"zwp_virtual_keyboard_v1", 1, 4, keyboard_requests, 0, NULL,
+};
+
+static struct wl_seat *seat;
+static struct wl_proxy *manager;
+
+static void registry_global(void *data, struct wl_registry *registry, uint32_t name,
+		const char *interface, uint32_t version) {
+	if (strcmp(interface, wl_seat_interface.name) == 0 && seat == NULL) {
+		seat = wl_registry_bind(registry, name, &wl_seat_interface, 1);
+	} else if (strcmp(interface, manager_interface.name) == 0) {
+		manager = wl_registry_bind(registry, name, &manager_interface, 1);
+	}
+}
+
+static void registry_global_remove(void *data, struct wl_registry *registry, uint32_t name) {
+}
+
+static const struct wl_registry_listener registry_listener = {
+	.global = registry_global,
+	.global_remove = registry_global_remove,
+};
+
+int main(void) {
+	struct wl_display *display = wl_display_connect(NULL);
+	if (display == NULL) {
+		fprintf(stderr, "ph-keys: cannot connect\n");
+		return 1;
+	}
+	struct wl_registry *registry = wl_display_get_registry(display);
+	wl_registry_add_listener(registry, &registry_listener, NULL);
+	wl_display_roundtrip(display);
+	if (seat == NULL || manager == NULL) {
+		fprintf(stderr, "ph-keys: the compositor lacks zwp_virtual_keyboard_manager_v1\n");
+		return 1;
+	}
+	struct xkb_context *context = xkb_context_new(XKB_CONTEXT_NO_FLAGS);
+	struct xkb_keymap *keymap = context == NULL ? NULL :
+		xkb_keymap_new_from_names(context, NULL, XKB_KEYMAP_COMPILE_NO_FLAGS);
+	char *text = keymap == NULL ? NULL :
+		xkb_keymap_get_as_string(keymap, XKB_KEYMAP_FORMAT_TEXT_V1);
+	if (text == NULL) {
+		fprintf(stderr, "ph-keys: no keymap\n");
+		return 1;
+	}
+	size_t size = strlen(text) + 1;
+	int fd = memfd_create("ph-keys", MFD_CLOEXEC);
+	if (fd < 0 || write(fd, text, size) != (ssize_t)size) {
+		perror("ph-keys: keymap");
+		return 1;
+	}
+	struct wl_proxy *keyboard = wl_proxy_marshal_flags(manager, 0,
+		&virtual_keyboard_interface, 1, 0, seat, NULL);
+	wl_proxy_marshal_flags(keyboard, KEYBOARD_KEYMAP, NULL, 1, 0,
+		XKB_KEYMAP_FORMAT_TEXT_V1, fd, (uint32_t)size);
+	wl_display_roundtrip(display);
+	close(fd);
+	free(text);
+	xkb_mod_index_t alt_index = xkb_keymap_mod_get_index(keymap, XKB_MOD_NAME_ALT);
+	uint32_t alt = alt_index == XKB_MOD_INVALID ? 0 : 1u << alt_index;
+	xkb_keymap_unref(keymap);
+	xkb_context_unref(context);
+	printf("hello\n");
+	fflush(stdout);
+
+	char line[128];
+	uint32_t time = 0;
+	while (fgets(line, sizeof(line), stdin) != NULL) {
+		unsigned code;
+		if (strncmp(line, "mods ", 5) == 0) {
+			uint32_t depressed = strncmp(line + 5, "alt", 3) == 0 ? alt : 0;
+			wl_proxy_marshal_flags(keyboard, KEYBOARD_MODIFIERS, NULL, 1, 0, depressed,
+				0u, 0u, 0u);
+			if (wl_display_roundtrip(display) < 0) {
+				return 1;
+			}
+			printf("mods\n");
+			fflush(stdout);
+		} else if (sscanf(line, "key %u", &code) == 1) {
+			wl_proxy_marshal_flags(keyboard, KEYBOARD_KEY, NULL, 1, 0, time++, code,
+				WL_KEYBOARD_KEY_STATE_PRESSED);
+			wl_proxy_marshal_flags(keyboard, KEYBOARD_KEY, NULL, 1, 0, time++, code,
+				WL_KEYBOARD_KEY_STATE_RELEASED);
+			if (wl_display_roundtrip(display) < 0) {
+				return 1;
+			}
+			printf("typed %u\n", code);
+			fflush(stdout);
+		} else if (strncmp(line, "quit", 4) == 0) {
+			break;
+		}
+	}
+	wl_proxy_marshal_flags(keyboard, KEYBOARD_DESTROY, NULL, 1, WL_MARSHAL_FLAG_DESTROY);
+	wl_display_roundtrip(display);
+	wl_proxy_destroy(manager);
+	wl_seat_destroy(seat);
+	wl_registry_destroy(registry);
+	wl_display_disconnect(display);
+	return 0;
+}
