@@ -3,6 +3,7 @@
 
 #include <stdbool.h>
 #include <wayland-server-core.h>
+#include <wlr/util/box.h>
 
 struct server;
 struct capture_output;
@@ -13,6 +14,11 @@ struct output {
 	struct wlr_scene_output *scene_output;
 	struct capture_output *capture;
 	struct wl_list link; /* server.outputs */
+	/*
+	 * Layout coordinates of what layer-shell exclusive zones (panels) leave
+	 * for windows; kept by layer_shell.c, empty until the output is arranged.
+	 */
+	struct wlr_box usable_area;
 	/* Outputs without a refresh cycle of their own may render on demand. */
 	bool render_on_demand;
 	struct wl_event_source *render_idle;
@@ -27,6 +33,10 @@ void output_handle_new(struct wl_listener *listener, void *data);
 void output_manager_init(struct server *server);
 /* Renders as soon as the event loop is idle if a capture waits for content. */
 void output_request_frame(struct output *output, bool force);
+/* The output at a layout point, else the nearest one; NULL without outputs. */
+struct output *output_at(struct server *server, double lx, double ly);
+/* Where windows go on this output (layout coordinates): all of it but the panels. */
+void output_usable_area(struct output *output, struct wlr_box *box);
 struct output *output_from_wlr_output(struct server *server, struct wlr_output *wlr_output);
 /* Adds a headless output (testing aid, SIGUSR1). */
 bool output_add_headless(struct server *server);

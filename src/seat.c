@@ -18,6 +18,7 @@
 #include <wlr/util/edges.h>
 #include <wlr/util/log.h>
 #include <xkbcommon/xkbcommon.h>
+#include "layer_shell.h"
 #include "seat.h"
 #include "server.h"
 #include "view.h"
@@ -325,6 +326,8 @@ static void handle_cursor_button(struct wl_listener *listener, void *data) {
 		&surface, &sx, &sy);
 	if (view != NULL) {
 		view_focus(view);
+	} else if (surface != NULL) {
+		layer_shell_handle_click(seat->server->layer_shell, surface);
 	}
 }
 
