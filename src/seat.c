@@ -139,6 +139,16 @@ static void handle_keyboard_destroy(struct wl_listener *listener, void *data) {
 	wl_list_remove(&keyboard->key.link);
 	wl_list_remove(&keyboard->destroy.link);
 	wl_list_remove(&keyboard->link);
+	/*
+	 * A keyboard that goes (wlrctl's, a VNC client's) hands the seat to one
+	 * that stays: with none, focused clients would get modifiers without a
+	 * keymap, which crashes some (slurp 1.5).
+	 */
+	if (wlr_seat_get_keyboard(seat->wlr_seat) == keyboard->wlr_keyboard &&
+			!wl_list_empty(&seat->keyboards)) {
+		struct keyboard *next = wl_container_of(seat->keyboards.next, next, link);
+		wlr_seat_set_keyboard(seat->wlr_seat, next->wlr_keyboard);
+	}
 	free(keyboard);
 	update_capabilities(seat);
 }

@@ -48,7 +48,7 @@ static void setup_environment(const char *xdpw_config) {
 	setenv("XDG_SESSION_TYPE", "wayland", 1);
 }
 
-static bool start_bus(struct ph_compositor *c, struct ph_media *media) {
+bool ph_session_bus_start(struct ph_compositor *c, struct ph_process *bus) {
 	/* No service directories: nothing is D-Bus-activated. */
 	char bus_conf[1024];
 	snprintf(bus_conf, sizeof(bus_conf),
@@ -61,10 +61,10 @@ static bool start_bus(struct ph_compositor *c, struct ph_media *media) {
 	ph_write_file(ph_scratch("bus.conf"), bus_conf);
 	char config_arg[600];
 	snprintf(config_arg, sizeof(config_arg), "--config-file=%s", ph_scratch("bus.conf"));
-	ph_spawn(c, &media->bus, (const char *[]){"dbus-daemon", config_arg, "--nofork",
+	ph_spawn(c, bus, (const char *[]){"dbus-daemon", config_arg, "--nofork",
 		"--print-address=1", NULL}, PH_PIPE_STDOUT);
 	char address[512] = "";
-	bool ok = ph_read_line(&media->bus, address, sizeof(address), 10000) && address[0] != '\0';
+	bool ok = ph_read_line(bus, address, sizeof(address), 10000) && address[0] != '\0';
 	ph_ok(ok, "private D-Bus session: %s", address);
 	if (ok) {
 		setenv("DBUS_SESSION_BUS_ADDRESS", address, 1);
@@ -97,7 +97,7 @@ bool ph_media_start(struct ph_compositor *c, struct ph_media *media, const char 
 	ph_source_path("tests/scripts/portal-screencast.py", media->wait_script,
 		sizeof(media->wait_script));
 	setup_environment(xdpw_config);
-	if (!start_bus(c, media)) {
+	if (!ph_session_bus_start(c, &media->bus)) {
 		return false;
 	}
 	start_pipewire(c, media);

@@ -22,6 +22,12 @@ struct ph_media {
  * when the session bus did not come up (nothing else can work then).
  */
 bool ph_media_start(struct ph_compositor *c, struct ph_media *media, const char *xdpw_config);
+/*
+ * Only the private session bus (no service directories, so nothing is
+ * activated behind the test's back), reported as a check; sets
+ * DBUS_SESSION_BUS_ADDRESS. For tests that need a bus but no media.
+ */
+bool ph_session_bus_start(struct ph_compositor *c, struct ph_process *bus);
 /* Stops the daemons. */
 void ph_media_stop(struct ph_media *media);
 /* Waits up to 10 s until NAME is owned on the session bus; says why not. */
