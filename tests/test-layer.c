@@ -88,7 +88,11 @@ static void check_rects(const char *what, const struct ph_image *image,
 			rects[i].argb, why, sizeof(why));
 		failed = rects[i].what;
 	}
-	ph_ok(ok, "%s%s%s%s", what, ok ? "" : ": ", ok ? "" : failed, ok ? "" : why);
+	if (ok) {
+		ph_ok(true, "%s", what);
+	} else {
+		ph_ok(false, "%s: %s: %s", what, failed, why);
+	}
 }
 
 static bool read_until(struct ph_process *p, const char *prefix, char *line, size_t size,
