@@ -1,11 +1,12 @@
 /*
  * The layer shell, request by request, with tests/clients/ph-layer (which
  * prints what the compositor tells it) and grim for the pixels: anchors,
- * margins and exclusive zones, where windows go, popups unconstrained to
- * the output, keyboard interactivity (exclusive holds the keyboard against
- * clicks and hands it back, on_demand takes it on click and gives it up to a
- * clicked window), closed when the output goes, and the protocol's error for
- * a bad size.
+ * margins and exclusive zones, where windows go, popups of layer surfaces
+ * kept on the output and those of windows in the usable area, keyboard
+ * interactivity (exclusive holds the keyboard against clicks and hands it
+ * back, on_demand takes it on click and gives it up to a clicked window),
+ * closed when the output goes, and the protocol's error for an exclusive
+ * edge the surface is not anchored to.
  */
 #define _GNU_SOURCE
 #include <signal.h>
@@ -151,6 +152,27 @@ static void test_popup(struct ph_compositor *c) {
 		ph_ok(ok, "the popup shows above the bar at 540,341%s%s", ok ? "" : ": ", why);
 		ph_image_finish(&image);
 	}
+
+	/*
+	 * A window's popup must stay in the usable area: 100x400 at 150,140 of a
+	 * window at 0,0 reaches y 540, so it slides up to end where the bar's
+	 * exclusive zone begins (y 440), not at the bottom of the output.
+	 */
+	struct ph_process window;
+	ph_spawn(c, &window, (const char *[]){ph_path("ph-paint"), "--color", "0xffff0000",
+		"--popup", "150x140+100x400:0xff00ffff", "--popup-slide", NULL}, PH_PIPE_STDOUT);
+	bool shown = ph_expect_line(&window, "popup-ready", line, sizeof(line), 10000);
+	if (grim_image(c, "window-popup.png", &image)) {
+		char why[256] = "";
+		bool ok = shown &&
+			rect_is(&image, 150, 40, 100, 400, POPUP, "popup", why, sizeof(why)) &&
+			rect_is(&image, 150, 440, 100, 40, BAR, "bar under it", why, sizeof(why)) &&
+			rect_is(&image, 200, 0, 50, 40, BLACK, "above it", why, sizeof(why));
+		ph_ok(ok, "a window's popup slides into the usable area, above the bar (shown %d)%s%s",
+			shown, ok ? "" : ": ", why);
+		ph_image_finish(&image);
+	}
+	ph_kill(&window);
 	probe_cmd(&probe, "quit", NULL);
 	ph_wait(&probe.process, 5000);
 	ph_kill(&bar);

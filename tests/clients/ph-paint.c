@@ -57,6 +57,7 @@ struct options {
 	const char *title, *app_id;
 	bool fullscreen;
 	struct rect_spec popup, subsurface;
+	bool popup_slide; /* let the compositor slide the popup onto the screen */
 	bool input; /* print the wl_pointer and wl_keyboard events received */
 	struct rect_spec cursor; /* x, y: the hotspot */
 	uint32_t cursor_shape; /* wp_cursor_shape_device_v1 shape, 0: none */
@@ -135,6 +136,7 @@ static void usage(FILE *f) {
 		"  --title T, --app-id A      (default ph-paint)\n"
 		"  --fullscreen               ask to be fullscreen\n"
 		"  --popup XxY+WxH:0xAARRGGBB    xdg_popup once mapped\n"
+		"  --popup-slide              the popup may slide along both axes to fit\n"
 		"  --subsurface XxY+WxH:0xAARRGGBB  wl_subsurface\n"
 		"  --cursor HXxHY+WxH:0xAARRGGBB  solid cursor image with hotspot HX,HY\n"
 		"  --cursor-shape N           cursor-shape-v1 shape N (e.g. 9: text)\n"
@@ -203,7 +205,7 @@ static bool parse_rect_spec(const char *s, struct rect_spec *spec) {
 
 static bool parse_options(struct options *opts, int argc, char *argv[]) {
 	enum { OPT_SIZE = 256, OPT_COLOR, OPT_PATTERN, OPT_FORMAT, OPT_TITLE,
-		OPT_APP_ID, OPT_FULLSCREEN, OPT_POPUP, OPT_SUBSURFACE, OPT_INPUT, OPT_CURSOR,
+		OPT_APP_ID, OPT_FULLSCREEN, OPT_POPUP, OPT_POPUP_SLIDE, OPT_SUBSURFACE, OPT_INPUT, OPT_CURSOR,
 		OPT_CURSOR_SHAPE, OPT_HELP };
 	static const struct option long_options[] = {
 		{ "size", required_argument, NULL, OPT_SIZE },
@@ -214,6 +216,7 @@ static bool parse_options(struct options *opts, int argc, char *argv[]) {
 		{ "app-id", required_argument, NULL, OPT_APP_ID },
 		{ "fullscreen", no_argument, NULL, OPT_FULLSCREEN },
 		{ "popup", required_argument, NULL, OPT_POPUP },
+		{ "popup-slide", no_argument, NULL, OPT_POPUP_SLIDE },
 		{ "subsurface", required_argument, NULL, OPT_SUBSURFACE },
 		{ "input", no_argument, NULL, OPT_INPUT },
 		{ "cursor", required_argument, NULL, OPT_CURSOR },
@@ -263,6 +266,9 @@ static bool parse_options(struct options *opts, int argc, char *argv[]) {
 			break;
 		case OPT_POPUP:
 			ok = parse_rect_spec(optarg, &opts->popup);
+			break;
+		case OPT_POPUP_SLIDE:
+			opts->popup_slide = true;
 			break;
 		case OPT_SUBSURFACE:
 			ok = parse_rect_spec(optarg, &opts->subsurface);
@@ -653,6 +659,11 @@ static void create_popup(struct app *app) {
 	xdg_positioner_set_anchor_rect(positioner, spec->x, spec->y, 1, 1);
 	xdg_positioner_set_anchor(positioner, XDG_POSITIONER_ANCHOR_TOP_LEFT);
 	xdg_positioner_set_gravity(positioner, XDG_POSITIONER_GRAVITY_BOTTOM_RIGHT);
+	if (app->opts.popup_slide) {
+		xdg_positioner_set_constraint_adjustment(positioner,
+			XDG_POSITIONER_CONSTRAINT_ADJUSTMENT_SLIDE_X |
+			XDG_POSITIONER_CONSTRAINT_ADJUSTMENT_SLIDE_Y);
+	}
 
 	app->popup.surface = wl_compositor_create_surface(app->compositor);
 	app->popup_xdg_surface = xdg_wm_base_get_xdg_surface(app->wm_base,
