@@ -368,7 +368,8 @@ static void handle_new_surface(struct wl_listener *listener, void *data) {
 		layer_surface->output = output_for_new_surface(server);
 	}
 	if (layer_surface->output == NULL ||
-			output_from_wlr_output(server, layer_surface->output) == NULL) {
+			output_from_wlr_output(server, layer_surface->output) == NULL ||
+			wlr_output_layout_get(server->output_layout, layer_surface->output) == NULL) {
 		wlr_log(WLR_INFO, "layer surface '%s': no output to show it on, closing it",
 			layer_surface->namespace);
 		wlr_layer_surface_v1_destroy(layer_surface);
@@ -404,8 +405,19 @@ static void handle_new_surface(struct wl_listener *listener, void *data) {
 }
 
 static void handle_layout_change(struct wl_listener *listener, void *data) {
-	/* Outputs moved, resized, rotated or scaled: everything is placed again. */
 	struct layer_shell *shell = wl_container_of(listener, shell, layout_change);
+	/* A disabled output leaves the layout: what was on it will not be shown. */
+	struct layer_surface *surface, *tmp;
+	wl_list_for_each_safe(surface, tmp, &shell->surfaces, link) {
+		struct wlr_output *wlr_output = surface->layer_surface->output;
+		if (wlr_output != NULL &&
+				wlr_output_layout_get(shell->server->output_layout, wlr_output) == NULL) {
+			wlr_log(WLR_INFO, "layer surface '%s': its output %s left the layout, "
+				"closing it", surface->layer_surface->namespace, wlr_output->name);
+			wlr_layer_surface_v1_destroy(surface->layer_surface);
+		}
+	}
+	/* Outputs moved, resized, rotated or scaled: everything is placed again. */
 	arrange_all(shell);
 }
 

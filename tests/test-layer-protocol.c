@@ -5,7 +5,7 @@
  * kept on the output and those of windows in the usable area, keyboard
  * interactivity (exclusive holds the keyboard against clicks and hands it
  * back, on_demand takes it on click and gives it up to a clicked window),
- * closed when the output goes, and the protocol's error for an exclusive
+ * closed when the output is turned off or goes, and the protocol's error for an exclusive
  * edge the surface is not anchored to.
  */
 #define _GNU_SOURCE
@@ -237,12 +237,25 @@ static void test_closed(struct ph_compositor *c) {
 	}
 	ph_ok(added, "a second output, HEADLESS-2");
 	struct ph_process first, second;
+	/* Turned off, an output leaves the layout: its surfaces will not show again. */
+	struct ph_process off;
+	spawn_layer(c, &off, "surface on HEADLESS-2 mapped", (const char *[]){"--output", "1",
+		"--anchor", "t", "--size", "100x20", NULL});
+	char out[1024], line[256];
+	int code = ph_run(c, (const char *[]){"wlr-randr", "--output", "HEADLESS-2", "--off",
+		NULL}, 10000, out, sizeof(out));
+	ph_ok(code == 0 && ph_expect_line(&off, "closed", line, sizeof(line), 10000),
+		"HEADLESS-2 turned off (wlr-randr exit %d %s): its layer surface got closed", code,
+		out);
+	ph_kill(&off);
+	code = ph_run(c, (const char *[]){"wlr-randr", "--output", "HEADLESS-2", "--on", NULL},
+		10000, out, sizeof(out));
+	ph_ok(code == 0, "HEADLESS-2 on again: exit %d %s", code, out);
 	bool mapped = spawn_layer(c, &second, "surface on HEADLESS-2 mapped",
 		(const char *[]){"--output", "1", "--anchor", "t", "--size", "100x20", NULL});
 	spawn_layer(c, &first, "surface on HEADLESS-1 mapped", (const char *[]){"--output", "0",
 		"--anchor", "t", "--size", "100x20", "--color", "0xffffff00", NULL});
 	kill(c->pid, SIGUSR2);
-	char line[256];
 	bool closed = mapped && ph_expect_line(&second, "closed", line, sizeof(line), 10000);
 	ph_ok(closed, "HEADLESS-2 removed: its layer surface got closed");
 	struct ph_image image;
