@@ -214,8 +214,9 @@ static void test_fuzzel(struct ph_compositor *c, struct ph_process *window,
 /* `grim -g "$(slurp)"` with a press-drag-release of a virtual pointer. */
 static void test_slurp(struct ph_compositor *c, struct probe *probe) {
 	char cmd[1024];
+	/* slurp's protocol trace goes to the log that a failure shows. */
 	snprintf(cmd, sizeof(cmd),
-		"exec 2>'%s'; g=$(slurp) && echo \"$g\" > '%s' && grim -g \"$g\" '%s'",
+		"exec 2>'%s'; g=$(WAYLAND_DEBUG=1 slurp) && echo \"$g\" > '%s' && grim -g \"$g\" '%s'",
 		ph_scratch("slurp.log"), ph_scratch("slurp.txt"), ph_scratch("slurp.png"));
 	struct ph_process shell;
 	ph_spawn(c, &shell, (const char *[]){"sh", "-c", cmd, NULL}, 0);
@@ -233,7 +234,7 @@ static void test_slurp(struct ph_compositor *c, struct probe *probe) {
 	int status = ph_wait(&shell, 15000);
 	char *geometry = ph_read_file(ph_scratch("slurp.txt"));
 	if (status != 0) {
-		ph_dump_tail("slurp and grim", ph_scratch("slurp.log"), 2000);
+		ph_dump_tail("slurp and grim", ph_scratch("slurp.log"), 4000);
 	}
 	bool reported = geometry != NULL && strcmp(geometry, "150,100 101x101\n") == 0;
 	ph_ok(dragged && status == 0 && reported,
