@@ -22,16 +22,23 @@ struct ph_media {
  * when the session bus did not come up (nothing else can work then).
  */
 bool ph_media_start(struct ph_compositor *c, struct ph_media *media, const char *xdpw_config);
-/*
- * Only the private session bus (no service directories, so nothing is
- * activated behind the test's back), reported as a check; sets
- * DBUS_SESSION_BUS_ADDRESS. For tests that need a bus but no media.
- */
-bool ph_session_bus_start(struct ph_compositor *c, struct ph_process *bus);
 /* Stops the daemons. */
 void ph_media_stop(struct ph_media *media);
 /* Waits up to 10 s until NAME is owned on the session bus; says why not. */
 bool ph_media_wait_name(struct ph_compositor *c, struct ph_media *media, const char *name);
+
+/*
+ * A private session bus listening in c's runtime directory, activating
+ * services from SERVICE_DIRS (NULL-terminated; NULL: nothing is activated);
+ * sets DBUS_SESSION_BUS_ADDRESS. Reported as a check.
+ */
+bool ph_session_bus_start(struct ph_compositor *c, struct ph_process *bus,
+	const char *const *service_dirs);
+/* Stops the bus and every service it activated. */
+void ph_session_bus_stop(struct ph_process *bus);
+
+/* Starts a PipeWire daemon in c's runtime directory and waits for its socket (a check). */
+void ph_pipewire_start(struct ph_compositor *c, struct ph_process *pipewire);
 
 /* Runs COMMAND (a shell command line) with stdout and stderr in scratch/LOG_NAME. */
 void ph_spawn_logged(struct ph_compositor *c, struct ph_process *p, const char *log_name,

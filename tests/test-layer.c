@@ -283,7 +283,7 @@ int main(int argc, char *argv[]) {
 	setenv("HOME", ph_scratch("home"), 1);
 	setenv("XDG_CONFIG_HOME", ph_scratch("home"), 1);
 	struct ph_process bus;
-	ph_session_bus_start(&c, &bus);
+	ph_session_bus_start(&c, &bus, NULL);
 
 	/* swaybg: its colour everywhere, nothing else on screen yet. */
 	struct ph_process swaybg;
@@ -445,7 +445,7 @@ int main(int argc, char *argv[]) {
 	ph_kill(&mako);
 	ph_kill(&waybar);
 	ph_kill(&swaybg);
-	ph_kill(&bus);
+	ph_session_bus_stop(&bus);
 	ph_compositor_finish(&c);
 	return ph_finish();
 }
