@@ -49,68 +49,8 @@
 #include "ext-foreign-toplevel-list-v1-client-protocol.h"
 #include "ext-image-capture-source-v1-client-protocol.h"
 #include "ext-image-copy-capture-v1-client-protocol.h"
-
-/*
- * wlr-virtual-pointer-unstable-v1, written out by hand: its XML is not
- * installed with wlroots, and the probe needs only three requests.
- */
-static const struct wl_interface virtual_pointer_interface;
-static const struct wl_interface *virtual_pointer_types[] = {
-	NULL, NULL, NULL, NULL, NULL, &wl_seat_interface, &virtual_pointer_interface,
-};
-static const struct wl_message virtual_pointer_manager_requests[] = {
-	{"create_virtual_pointer", "?on", virtual_pointer_types + 5},
-	{"destroy", "", virtual_pointer_types},
-};
-static const struct wl_interface virtual_pointer_manager_interface = {
-	"zwlr_virtual_pointer_manager_v1", 1, 2, virtual_pointer_manager_requests, 0, NULL,
-};
-enum {
-	VIRTUAL_POINTER_MOTION_ABSOLUTE = 1,
-	VIRTUAL_POINTER_BUTTON = 2,
-	VIRTUAL_POINTER_FRAME = 4,
-	VIRTUAL_POINTER_DESTROY = 8,
-};
-static const struct wl_message virtual_pointer_requests[] = {
-	{"motion", "uff", virtual_pointer_types},
-	{"motion_absolute", "uuuuu", virtual_pointer_types},
-	{"button", "uuu", virtual_pointer_types},
-	{"axis", "uuf", virtual_pointer_types},
-	{"frame", "", virtual_pointer_types},
-	{"axis_source", "u", virtual_pointer_types},
-	{"axis_stop", "uu", virtual_pointer_types},
-	{"axis_discrete", "uufi", virtual_pointer_types},
-	{"destroy", "", virtual_pointer_types},
-};
-static const struct wl_interface virtual_pointer_interface = {
-	"zwlr_virtual_pointer_v1", 1, 9, virtual_pointer_requests, 0, NULL,
-};
-
-/* virtual-keyboard-unstable-v1, likewise: only keymap and destroy. */
-static const struct wl_interface virtual_keyboard_interface;
-static const struct wl_interface *virtual_keyboard_types[] = {
-	NULL, NULL, NULL, NULL, &wl_seat_interface, &virtual_keyboard_interface,
-};
-static const struct wl_message virtual_keyboard_manager_requests[] = {
-	{"create_virtual_keyboard", "on", virtual_keyboard_types + 4},
-};
-static const struct wl_interface virtual_keyboard_manager_interface = {
-	"zwp_virtual_keyboard_manager_v1", 1, 1, virtual_keyboard_manager_requests, 0, NULL,
-};
-enum {
-	VIRTUAL_KEYBOARD_KEYMAP = 0,
-	VIRTUAL_KEYBOARD_KEY = 1,
-	VIRTUAL_KEYBOARD_DESTROY = 3,
-};
-static const struct wl_message virtual_keyboard_requests[] = {
-	{"keymap", "uhu", virtual_keyboard_types},
-	{"key", "uuu", virtual_keyboard_types},
-	{"modifiers", "uuuu", virtual_keyboard_types},
-	{"destroy", "", virtual_keyboard_types},
-};
-static const struct wl_interface virtual_keyboard_interface = {
-	"zwp_virtual_keyboard_v1", 1, 4, virtual_keyboard_requests, 0, NULL,
-};
+#include "virtual-keyboard-client.h"
+#include "wlr-virtual-pointer-client.h"
 
 #define MAX_OUTPUTS 8
 #define MAX_TOPLEVELS 16
@@ -233,12 +173,12 @@ static void registry_handle_global(void *data, struct wl_registry *registry, uin
 			&ext_foreign_toplevel_image_capture_source_manager_v1_interface, 1);
 	} else if (strcmp(interface, wl_seat_interface.name) == 0 && probe.seat == NULL) {
 		probe.seat = wl_registry_bind(registry, name, &wl_seat_interface, 1);
-	} else if (strcmp(interface, virtual_pointer_manager_interface.name) == 0) {
+	} else if (strcmp(interface, zwlr_virtual_pointer_manager_v1_interface.name) == 0) {
 		probe.virtual_pointer_manager = wl_registry_bind(registry, name,
-			&virtual_pointer_manager_interface, 1);
-	} else if (strcmp(interface, virtual_keyboard_manager_interface.name) == 0) {
+			&zwlr_virtual_pointer_manager_v1_interface, 1);
+	} else if (strcmp(interface, zwp_virtual_keyboard_manager_v1_interface.name) == 0) {
 		probe.virtual_keyboard_manager = wl_registry_bind(registry, name,
-			&virtual_keyboard_manager_interface, 1);
+			&zwp_virtual_keyboard_manager_v1_interface, 1);
 	} else if (strcmp(interface, ext_foreign_toplevel_list_v1_interface.name) == 0) {
 		probe.toplevel_list = wl_registry_bind(registry, name,
 			&ext_foreign_toplevel_list_v1_interface, 1);
@@ -400,12 +340,11 @@ static void cmd_pointer(int x, int y, int width, int height) {
 		return;
 	}
 	if (probe.virtual_pointer == NULL) {
-		probe.virtual_pointer = wl_proxy_marshal_flags(probe.virtual_pointer_manager, 0,
-			&virtual_pointer_interface, 1, 0, probe.seat, NULL);
+		probe.virtual_pointer = zwlr_virtual_pointer_create(probe.virtual_pointer_manager,
+			probe.seat);
 	}
-	wl_proxy_marshal_flags(probe.virtual_pointer, VIRTUAL_POINTER_MOTION_ABSOLUTE, NULL, 1, 0,
-		0u, (uint32_t)x, (uint32_t)y, (uint32_t)width, (uint32_t)height);
-	wl_proxy_marshal_flags(probe.virtual_pointer, VIRTUAL_POINTER_FRAME, NULL, 1, 0);
+	zwlr_virtual_pointer_move_to(probe.virtual_pointer, 0, (uint32_t)x, (uint32_t)y,
+		(uint32_t)width, (uint32_t)height);
 	wl_display_roundtrip(probe.display);
 	reply("moved");
 }
@@ -416,12 +355,8 @@ static void cmd_click(int x, int y, int width, int height) {
 		return;
 	}
 	/* BTN_LEFT from linux/input-event-codes.h, pressed then released. */
-	static const uint32_t states[] = {1, 0};
-	for (size_t i = 0; i < 2; i++) {
-		wl_proxy_marshal_flags(probe.virtual_pointer, VIRTUAL_POINTER_BUTTON, NULL, 1, 0, 0u,
-			0x110u, states[i]);
-		wl_proxy_marshal_flags(probe.virtual_pointer, VIRTUAL_POINTER_FRAME, NULL, 1, 0);
-	}
+	zwlr_virtual_pointer_press(probe.virtual_pointer, 0, 0x110u, true);
+	zwlr_virtual_pointer_press(probe.virtual_pointer, 0, 0x110u, false);
 	wl_display_roundtrip(probe.display);
 	reply("clicked");
 }
@@ -431,9 +366,7 @@ static void cmd_button(bool pressed) {
 		reply("error no virtual pointer yet: move it first");
 		return;
 	}
-	wl_proxy_marshal_flags(probe.virtual_pointer, VIRTUAL_POINTER_BUTTON, NULL, 1, 0, 0u,
-		0x110u, pressed ? 1u : 0u);
-	wl_proxy_marshal_flags(probe.virtual_pointer, VIRTUAL_POINTER_FRAME, NULL, 1, 0);
+	zwlr_virtual_pointer_press(probe.virtual_pointer, 0, 0x110u, pressed);
 	wl_display_roundtrip(probe.display);
 	reply(pressed ? "pressed" : "released");
 }
@@ -464,10 +397,8 @@ static void cmd_keyboard(void) {
 		exit(1);
 	}
 	free(text);
-	probe.virtual_keyboard = wl_proxy_marshal_flags(probe.virtual_keyboard_manager, 0,
-		&virtual_keyboard_interface, 1, 0, probe.seat, NULL);
-	wl_proxy_marshal_flags(probe.virtual_keyboard, VIRTUAL_KEYBOARD_KEYMAP, NULL, 1, 0,
-		(uint32_t)WL_KEYBOARD_KEYMAP_FORMAT_XKB_V1, fd, (uint32_t)size);
+	probe.virtual_keyboard = zwp_virtual_keyboard_create(probe.virtual_keyboard_manager,
+		probe.seat, fd, (uint32_t)size);
 	close(fd);
 	wl_display_roundtrip(probe.display);
 	reply("keyboard");
@@ -478,13 +409,8 @@ static void cmd_key(int code) {
 		reply("error no virtual keyboard yet, or a bad key code");
 		return;
 	}
-	for (uint32_t state = 1;; state = 0) {
-		wl_proxy_marshal_flags(probe.virtual_keyboard, VIRTUAL_KEYBOARD_KEY, NULL, 1, 0,
-			0u, (uint32_t)code, state);
-		if (state == 0) {
-			break;
-		}
-	}
+	zwp_virtual_keyboard_key(probe.virtual_keyboard, 0, (uint32_t)code, true);
+	zwp_virtual_keyboard_key(probe.virtual_keyboard, 0, (uint32_t)code, false);
 	wl_display_roundtrip(probe.display);
 	reply("key");
 }
@@ -716,15 +642,13 @@ static void cleanup(struct wl_registry *registry) {
 		ext_image_copy_capture_cursor_session_v1_destroy(probe.cursor_session);
 	}
 	if (probe.virtual_pointer != NULL) {
-		wl_proxy_marshal_flags(probe.virtual_pointer, VIRTUAL_POINTER_DESTROY, NULL, 1,
-			WL_MARSHAL_FLAG_DESTROY);
+		zwlr_virtual_pointer_destroy(probe.virtual_pointer);
 	}
 	if (probe.virtual_pointer_manager != NULL) {
 		wl_proxy_destroy(probe.virtual_pointer_manager);
 	}
 	if (probe.virtual_keyboard != NULL) {
-		wl_proxy_marshal_flags(probe.virtual_keyboard, VIRTUAL_KEYBOARD_DESTROY, NULL, 1,
-			WL_MARSHAL_FLAG_DESTROY);
+		zwp_virtual_keyboard_destroy(probe.virtual_keyboard);
 	}
 	if (probe.virtual_keyboard_manager != NULL) {
 		wl_proxy_destroy(probe.virtual_keyboard_manager);

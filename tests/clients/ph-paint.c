@@ -61,6 +61,9 @@ struct options {
 	bool input; /* print the wl_pointer and wl_keyboard events received */
 	struct rect_spec cursor; /* x, y: the hotspot */
 	uint32_t cursor_shape; /* wp_cursor_shape_device_v1 shape, 0: none */
+	/* A button press turns the window this colour, drawn on the next frame callback. */
+	bool has_click_color;
+	uint32_t click_color;
 };
 
 enum reply {
@@ -102,6 +105,7 @@ struct app {
 	int configure_width, configure_height;
 	int width, height; /* size the main surface should have */
 	bool needs_redraw; /* a configure asked for a size not drawn yet */
+	bool game_running; /* --click-color */
 	bool mapped;
 	/* Base fill of the main surface: the pattern, then the last `color`. */
 	bool fill_quad;
@@ -140,6 +144,8 @@ static void usage(FILE *f) {
 		"  --subsurface XxY+WxH:0xAARRGGBB  wl_subsurface\n"
 		"  --cursor HXxHY+WxH:0xAARRGGBB  solid cursor image with hotspot HX,HY\n"
 		"  --cursor-shape N           cursor-shape-v1 shape N (e.g. 9: text)\n"
+		"  --click-color 0xAARRGGBB   redraw on every frame callback, like a game; after a\n"
+		"                             button press in this colour\n"
 		"  --input                    print the pointer and keyboard events received:\n"
 		"      'pointer-enter SURFACE X Y', 'pointer-motion X Y' (surface-local,\n"
 		"      SURFACE main or other), 'pointer-button CODE pressed|released',\n"
@@ -206,7 +212,7 @@ static bool parse_rect_spec(const char *s, struct rect_spec *spec) {
 static bool parse_options(struct options *opts, int argc, char *argv[]) {
 	enum { OPT_SIZE = 256, OPT_COLOR, OPT_PATTERN, OPT_FORMAT, OPT_TITLE,
 		OPT_APP_ID, OPT_FULLSCREEN, OPT_POPUP, OPT_POPUP_SLIDE, OPT_SUBSURFACE, OPT_INPUT, OPT_CURSOR,
-		OPT_CURSOR_SHAPE, OPT_HELP };
+		OPT_CURSOR_SHAPE, OPT_CLICK_COLOR, OPT_HELP };
 	static const struct option long_options[] = {
 		{ "size", required_argument, NULL, OPT_SIZE },
 		{ "color", required_argument, NULL, OPT_COLOR },
@@ -221,6 +227,7 @@ static bool parse_options(struct options *opts, int argc, char *argv[]) {
 		{ "input", no_argument, NULL, OPT_INPUT },
 		{ "cursor", required_argument, NULL, OPT_CURSOR },
 		{ "cursor-shape", required_argument, NULL, OPT_CURSOR_SHAPE },
+		{ "click-color", required_argument, NULL, OPT_CLICK_COLOR },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ 0 },
 	};
@@ -272,6 +279,13 @@ static bool parse_options(struct options *opts, int argc, char *argv[]) {
 			break;
 		case OPT_SUBSURFACE:
 			ok = parse_rect_spec(optarg, &opts->subsurface);
+			break;
+		case OPT_CLICK_COLOR:
+			if (!parse_color(optarg, &opts->click_color)) {
+				fprintf(stderr, "ph-paint: invalid value '%s' for --click-color\n", optarg);
+				return false;
+			}
+			opts->has_click_color = true;
 			break;
 		case OPT_INPUT:
 			opts->input = true;
@@ -454,6 +468,7 @@ static void surface_finish(struct paint_surface *ps) {
 }
 
 static void create_popup(struct app *app);
+static void game_draw(struct app *app);
 
 static void frame_handle_done(void *data, struct wl_callback *callback,
 		uint32_t time) {
@@ -462,6 +477,10 @@ static void frame_handle_done(void *data, struct wl_callback *callback,
 	switch (wait->reply) {
 	case REPLY_READY:
 		reply("ready %dx%d", wait->width, wait->height);
+		if (app->opts.has_click_color && !app->game_running) {
+			app->game_running = true;
+			game_draw(app);
+		}
 		if (app->opts.popup.set && app->popup.surface == NULL) {
 			create_popup(app);
 		}
@@ -723,9 +742,44 @@ static void pointer_handle_motion(void *data, struct wl_pointer *pointer, uint32
 	}
 }
 
+/*
+ * --click-color: a game's loop. Every frame callback draws the current state
+ * and asks for the next one; a button press only changes the state, which
+ * the next frame shows. On pinhole's stepped clock an input sent before a
+ * step is therefore in that step's frame.
+ */
+static void game_frame_done(void *data, struct wl_callback *callback, uint32_t time) {
+	wl_callback_destroy(callback);
+	game_draw(data);
+}
+
+static const struct wl_callback_listener game_frame_listener = {
+	.done = game_frame_done,
+};
+
+static void game_draw(struct app *app) {
+	struct buffer *buffer = surface_acquire(app, &app->main, app->width, app->height);
+	if (buffer != NULL) {
+		fill_rect(buffer, 0, 0, buffer->width, buffer->height,
+			pixel_value(app->fill_color, app->opts.shm_format));
+		wl_surface_attach(app->main.surface, buffer->wl_buffer, 0, 0);
+		wl_surface_damage_buffer(app->main.surface, 0, 0, buffer->width, buffer->height);
+		buffer->busy = true;
+		app->main.front = buffer;
+	}
+	struct wl_callback *callback = wl_surface_frame(app->main.surface);
+	wl_callback_add_listener(callback, &game_frame_listener, app);
+	wl_surface_commit(app->main.surface);
+}
+
 static void pointer_handle_button(void *data, struct wl_pointer *pointer, uint32_t serial,
 		uint32_t time, uint32_t button, uint32_t state) {
 	struct app *app = data;
+	if (app->opts.has_click_color && state == WL_POINTER_BUTTON_STATE_PRESSED) {
+		/* The state every redraw shows (a configure's too), not only the game's. */
+		app->fill_color = app->opts.click_color;
+		app->fill_quad = false;
+	}
 	if (app->opts.input) {
 		reply("pointer-button %u %s", button,
 			state == WL_POINTER_BUTTON_STATE_PRESSED ? "pressed" : "released");
@@ -911,7 +965,8 @@ static void registry_handle_global(void *data, struct wl_registry *registry,
 		app->cursor_shape_manager = wl_registry_bind(registry, name,
 			&wp_cursor_shape_manager_v1_interface, 1);
 	} else if (strcmp(interface, wl_seat_interface.name) == 0 &&
-			(app->opts.input || app->opts.cursor.set || app->opts.cursor_shape != 0) &&
+			(app->opts.input || app->opts.cursor.set || app->opts.cursor_shape != 0 ||
+			app->opts.has_click_color) &&
 			app->seat == NULL && version >= 5) {
 		/* v5: wl_pointer.frame and release, nothing newer needed. */
 		app->seat = wl_registry_bind(registry, name, &wl_seat_interface, 5);
