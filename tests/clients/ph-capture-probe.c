@@ -46,10 +46,10 @@
 #include <unistd.h>
 #include <wayland-client.h>
 #include <xkbcommon/xkbcommon.h>
+#include "virtual-keyboard-client.h"
 #include "ext-foreign-toplevel-list-v1-client-protocol.h"
 #include "ext-image-capture-source-v1-client-protocol.h"
 #include "ext-image-copy-capture-v1-client-protocol.h"
-#include "virtual-keyboard-client.h"
 #include "wlr-virtual-pointer-client.h"
 
 #define MAX_OUTPUTS 8
@@ -171,14 +171,14 @@ static void registry_handle_global(void *data, struct wl_registry *registry, uin
 			ext_foreign_toplevel_image_capture_source_manager_v1_interface.name) == 0) {
 		probe.toplevel_sources = wl_registry_bind(registry, name,
 			&ext_foreign_toplevel_image_capture_source_manager_v1_interface, 1);
+	} else if (strcmp(interface, zwp_virtual_keyboard_manager_v1_interface.name) == 0) {
+		probe.virtual_keyboard_manager = wl_registry_bind(registry, name,
+			&zwp_virtual_keyboard_manager_v1_interface, 1);
 	} else if (strcmp(interface, wl_seat_interface.name) == 0 && probe.seat == NULL) {
 		probe.seat = wl_registry_bind(registry, name, &wl_seat_interface, 1);
 	} else if (strcmp(interface, zwlr_virtual_pointer_manager_v1_interface.name) == 0) {
 		probe.virtual_pointer_manager = wl_registry_bind(registry, name,
 			&zwlr_virtual_pointer_manager_v1_interface, 1);
-	} else if (strcmp(interface, zwp_virtual_keyboard_manager_v1_interface.name) == 0) {
-		probe.virtual_keyboard_manager = wl_registry_bind(registry, name,
-			&zwp_virtual_keyboard_manager_v1_interface, 1);
 	} else if (strcmp(interface, ext_foreign_toplevel_list_v1_interface.name) == 0) {
 		probe.toplevel_list = wl_registry_bind(registry, name,
 			&ext_foreign_toplevel_list_v1_interface, 1);

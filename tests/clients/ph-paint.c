@@ -211,7 +211,7 @@ static bool parse_rect_spec(const char *s, struct rect_spec *spec) {
 
 static bool parse_options(struct options *opts, int argc, char *argv[]) {
 	enum { OPT_SIZE = 256, OPT_COLOR, OPT_PATTERN, OPT_FORMAT, OPT_TITLE,
-		OPT_APP_ID, OPT_FULLSCREEN, OPT_POPUP, OPT_POPUP_SLIDE, OPT_SUBSURFACE, OPT_INPUT, OPT_CURSOR,
+		OPT_APP_ID, OPT_FULLSCREEN, OPT_POPUP, OPT_SUBSURFACE, OPT_INPUT, OPT_CURSOR,
 		OPT_CURSOR_SHAPE, OPT_CLICK_COLOR, OPT_HELP };
 	static const struct option long_options[] = {
 		{ "size", required_argument, NULL, OPT_SIZE },
@@ -222,7 +222,7 @@ static bool parse_options(struct options *opts, int argc, char *argv[]) {
 		{ "app-id", required_argument, NULL, OPT_APP_ID },
 		{ "fullscreen", no_argument, NULL, OPT_FULLSCREEN },
 		{ "popup", required_argument, NULL, OPT_POPUP },
-		{ "popup-slide", no_argument, NULL, OPT_POPUP_SLIDE },
+		{ "popup-slide", no_argument, NULL, 'S' },
 		{ "subsurface", required_argument, NULL, OPT_SUBSURFACE },
 		{ "input", no_argument, NULL, OPT_INPUT },
 		{ "cursor", required_argument, NULL, OPT_CURSOR },
@@ -274,7 +274,7 @@ static bool parse_options(struct options *opts, int argc, char *argv[]) {
 		case OPT_POPUP:
 			ok = parse_rect_spec(optarg, &opts->popup);
 			break;
-		case OPT_POPUP_SLIDE:
+		case 'S': /* --popup-slide */
 			opts->popup_slide = true;
 			break;
 		case OPT_SUBSURFACE:
