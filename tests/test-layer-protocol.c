@@ -5,8 +5,9 @@
  * kept on the output and those of windows in the usable area, keyboard
  * interactivity (exclusive holds the keyboard against clicks and hands it
  * back, on_demand takes it on click and gives it up to a clicked window),
- * closed when the output is turned off or goes, and the protocol's error for an exclusive
- * edge the surface is not anchored to.
+ * laid out again when the output turns, closed when it is turned off or
+ * goes, and the protocol's error for an exclusive edge the surface is not
+ * anchored to.
  */
 #define _GNU_SOURCE
 #include <signal.h>
@@ -226,6 +227,35 @@ static void test_keyboard(struct ph_compositor *c, struct probe *probe) {
 	ph_kill(&window);
 }
 
+/* Reads lines until one is exactly want (a layout change may configure more than once). */
+static bool expect_exact(struct ph_process *p, const char *want, int timeout_ms) {
+	char line[256];
+	for (int64_t end = ph_now_ms() + timeout_ms; ph_now_ms() < end;) {
+		if (ph_read_line(p, line, sizeof(line), 500) && strcmp(line, want) == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/* A turned output is laid out again: a full-width bar gets the new width. */
+static void test_relayout(struct ph_compositor *c) {
+	struct ph_process bar;
+	spawn_layer(c, &bar, "top bar mapped", (const char *[]){"--anchor", "tlr", "--size",
+		"0x20", "--exclusive", "20", NULL});
+	char out[1024];
+	int code = ph_run(c, (const char *[]){"wlr-randr", "--output", "HEADLESS-1", "--transform",
+		"90", NULL}, 10000, out, sizeof(out));
+	ph_ok(code == 0 && expect_exact(&bar, "configure 480 20", 10000),
+		"output turned by 90 degrees (wlr-randr exit %d %s): the bar is configured to its "
+		"new width, 480", code, out);
+	code = ph_run(c, (const char *[]){"wlr-randr", "--output", "HEADLESS-1", "--transform",
+		"normal", NULL}, 10000, out, sizeof(out));
+	ph_ok(code == 0 && expect_exact(&bar, "configure 640 20", 10000),
+		"and back to 640 (wlr-randr exit %d %s)", code, out);
+	ph_kill(&bar);
+}
+
 static void test_closed(struct ph_compositor *c) {
 	kill(c->pid, SIGUSR1);
 	bool added = false;
@@ -307,6 +337,7 @@ int main(int argc, char *argv[]) {
 		error ? line : "no error");
 	ph_wait(&bad, 5000);
 
+	test_relayout(&c);
 	test_closed(&c);
 	ph_compositor_finish(&c);
 	return ph_finish();
