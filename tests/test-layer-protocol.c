@@ -281,8 +281,11 @@ static void test_closed(struct ph_compositor *c) {
 	code = ph_run(c, (const char *[]){"wlr-randr", "--output", "HEADLESS-2", "--on", NULL},
 		10000, out, sizeof(out));
 	ph_ok(code == 0, "HEADLESS-2 on again: exit %d %s", code, out);
-	bool mapped = spawn_layer(c, &second, "surface on HEADLESS-2 mapped",
-		(const char *[]){"--output", "1", "--anchor", "t", "--size", "100x20", NULL});
+	/* With a popup open when its output goes. */
+	bool mapped = spawn_layer(c, &second, "surface with a popup on HEADLESS-2 mapped",
+		(const char *[]){"--output", "1", "--anchor", "t", "--size", "100x20", "--popup",
+		"10,10+20x20:0xff00ffff", NULL}) &&
+		ph_expect_line(&second, "popup ", line, sizeof(line), 10000);
 	spawn_layer(c, &first, "surface on HEADLESS-1 mapped", (const char *[]){"--output", "0",
 		"--anchor", "t", "--size", "100x20", "--color", "0xffffff00", NULL});
 	kill(c->pid, SIGUSR2);
