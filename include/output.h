@@ -7,6 +7,7 @@
 
 struct server;
 struct capture_output;
+struct wlr_output;
 
 struct output {
 	struct server *server;
@@ -35,8 +36,12 @@ void output_manager_init(struct server *server);
 void output_request_frame(struct output *output, bool force);
 /* The output at a layout point, else the nearest one; NULL without outputs. */
 struct output *output_at(struct server *server, double lx, double ly);
-/* Where windows go on this output (layout coordinates): all of it but the panels. */
-void output_usable_area(struct output *output, struct wlr_box *box);
+/*
+ * Where windows go on an output (layout coordinates): all of it but what
+ * layer-shell exclusive zones (panels) claim. Empty if it is not in the layout.
+ */
+void output_usable_area(struct server *server, struct wlr_output *wlr_output,
+	struct wlr_box *box);
 struct output *output_from_wlr_output(struct server *server, struct wlr_output *wlr_output);
 /* Adds a headless output (testing aid, SIGUSR1). */
 bool output_add_headless(struct server *server);

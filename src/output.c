@@ -157,12 +157,15 @@ struct output *output_at(struct server *server, double lx, double ly) {
 	return wlr_output != NULL ? output_from_wlr_output(server, wlr_output) : NULL;
 }
 
-void output_usable_area(struct output *output, struct wlr_box *box) {
-	if (!wlr_box_empty(&output->usable_area)) {
+void output_usable_area(struct server *server, struct wlr_output *wlr_output,
+		struct wlr_box *box) {
+	struct output *output = output_from_wlr_output(server, wlr_output);
+	if (output != NULL && !wlr_box_empty(&output->usable_area)) {
 		*box = output->usable_area;
 		return;
 	}
-	wlr_output_layout_get_box(output->server->output_layout, output->wlr_output, box);
+	/* Not arranged yet: no panel has claimed anything. */
+	wlr_output_layout_get_box(server->output_layout, wlr_output, box);
 }
 
 bool output_add_headless(struct server *server) {

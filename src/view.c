@@ -62,7 +62,7 @@ void view_map(struct view *view, struct wlr_scene_tree *tree) {
 		wlr_output_layout_get_box(server->output_layout, NULL, &layout);
 		struct output *output = output_at(server, layout.x, layout.y);
 		if (output != NULL) {
-			output_usable_area(output, &area);
+			output_usable_area(server, output->wlr_output, &area);
 		} else {
 			area = layout;
 		}

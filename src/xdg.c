@@ -243,7 +243,7 @@ void xdg_popup_unconstrain(struct server *server, struct wlr_xdg_popup *popup) {
 		if (output == NULL) {
 			return;
 		}
-		output_usable_area(output, &area);
+		output_usable_area(server, output->wlr_output, &area);
 		root_lx = view->x;
 		root_ly = view->y;
 	} else if (!layer_shell_popup_area(root, &root_lx, &root_ly, &area)) {
