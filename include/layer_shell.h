@@ -35,7 +35,8 @@ void layer_shell_handle_click(struct layer_shell *shell, struct wlr_surface *sur
 /*
  * For popups whose root is a layer surface: the layout position of that
  * surface's origin and the area its popups must stay in (its whole output).
- * False if root is not a mapped layer surface.
+ * False if root is not one of pinhole's layer surfaces or its output is not
+ * in the layout.
  */
 bool layer_shell_popup_area(struct wlr_surface *root, int *root_lx, int *root_ly,
 	struct wlr_box *area);
