@@ -3,10 +3,12 @@
 
 #include <stdbool.h>
 #include <wayland-server-core.h>
+#include <wlr/util/box.h>
 
 struct server;
 struct capture_output;
 struct output_clock;
+struct wlr_output;
 
 struct output {
 	struct server *server;
@@ -15,6 +17,11 @@ struct output {
 	struct capture_output *capture;
 	struct output_clock *clock; /* --clock step only */
 	struct wl_list link; /* server.outputs */
+	/*
+	 * Layout coordinates of what layer-shell exclusive zones (panels) leave
+	 * for windows; kept by layer_shell.c, empty until the output is arranged.
+	 */
+	struct wlr_box usable_area;
 	/* Outputs without a refresh cycle of their own may render on demand. */
 	bool render_on_demand;
 	struct wl_event_source *render_idle;
@@ -29,6 +36,14 @@ void output_handle_new(struct wl_listener *listener, void *data);
 void output_manager_init(struct server *server);
 /* Renders as soon as the event loop is idle if a capture waits for content. */
 void output_request_frame(struct output *output, bool force);
+/* The output at a layout point, else the nearest one; NULL without outputs. */
+struct output *output_at(struct server *server, double lx, double ly);
+/*
+ * Where windows go on an output (layout coordinates): all of it but what
+ * layer-shell exclusive zones (panels) claim. Empty if it is not in the layout.
+ */
+void output_usable_area(struct server *server, struct wlr_output *wlr_output,
+	struct wlr_box *box);
 struct output *output_from_wlr_output(struct server *server, struct wlr_output *wlr_output);
 /* Adds a headless output (testing aid, SIGUSR1). */
 bool output_add_headless(struct server *server);

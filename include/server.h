@@ -13,6 +13,7 @@
 struct idle;
 struct output_power;
 struct pinhole_capture;
+struct layer_shell;
 struct policy;
 struct seat;
 struct session_lock;
@@ -37,8 +38,12 @@ struct server {
 
 	struct wlr_scene *scene;
 	struct wlr_scene_output_layout *scene_layout;
-	struct wlr_scene_tree *view_tree; /* toplevel windows */
+	/* Bottom to top: the order of these trees in the scene is the stacking order. */
+	struct wlr_scene_tree *layer_trees[4]; /* layer-shell, by zwlr_layer_shell_v1 layer */
+	struct wlr_scene_tree *view_tree; /* toplevel windows, between bottom and top */
 	struct wlr_scene_tree *unmanaged_tree; /* X11 override-redirect windows */
+	struct wlr_scene_tree *fullscreen_tree; /* fullscreen windows: over top, under overlay */
+	struct wlr_scene_tree *layer_popup_tree; /* popups of layer surfaces */
 	struct wlr_output_layout *output_layout;
 	struct wl_list outputs; /* struct output.link */
 	struct wlr_output_manager_v1 *output_manager;
@@ -48,6 +53,7 @@ struct server {
 	struct wlr_ext_foreign_toplevel_list_v1 *foreign_toplevel_list;
 
 	struct seat *seat;
+	struct layer_shell *layer_shell;
 	struct xwayland *xwayland;
 	struct pinhole_capture *capture;
 	struct session_lock *session_lock;

@@ -190,6 +190,28 @@ struct output *output_from_wlr_output(struct server *server, struct wlr_output *
 	return NULL;
 }
 
+struct output *output_at(struct server *server, double lx, double ly) {
+	struct wlr_output *wlr_output = wlr_output_layout_output_at(server->output_layout, lx, ly);
+	if (wlr_output == NULL) {
+		double closest_x, closest_y;
+		wlr_output_layout_closest_point(server->output_layout, NULL, lx, ly,
+			&closest_x, &closest_y);
+		wlr_output = wlr_output_layout_output_at(server->output_layout, closest_x, closest_y);
+	}
+	return wlr_output != NULL ? output_from_wlr_output(server, wlr_output) : NULL;
+}
+
+void output_usable_area(struct server *server, struct wlr_output *wlr_output,
+		struct wlr_box *box) {
+	struct output *output = output_from_wlr_output(server, wlr_output);
+	if (output != NULL && !wlr_box_empty(&output->usable_area)) {
+		*box = output->usable_area;
+		return;
+	}
+	/* Not arranged yet: no panel has claimed anything. */
+	wlr_output_layout_get_box(server->output_layout, wlr_output, box);
+}
+
 bool output_add_headless(struct server *server) {
 	if (server->headless_backend == NULL) {
 		wlr_log(WLR_ERROR, "cannot add an output: not running headless");

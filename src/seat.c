@@ -19,6 +19,7 @@
 #include <wlr/util/log.h>
 #include <xkbcommon/xkbcommon.h>
 #include "idle.h"
+#include "layer_shell.h"
 #include "seat.h"
 #include "server.h"
 #include "session_lock.h"
@@ -148,6 +149,16 @@ static void handle_keyboard_destroy(struct wl_listener *listener, void *data) {
 	wl_list_remove(&keyboard->key.link);
 	wl_list_remove(&keyboard->destroy.link);
 	wl_list_remove(&keyboard->link);
+	/*
+	 * A keyboard that goes (wlrctl's, a VNC client's) hands the seat to one
+	 * that stays: with none, focused clients would get modifiers without a
+	 * keymap, which crashes some (slurp 1.5).
+	 */
+	if (wlr_seat_get_keyboard(seat->wlr_seat) == keyboard->wlr_keyboard &&
+			!wl_list_empty(&seat->keyboards)) {
+		struct keyboard *next = wl_container_of(seat->keyboards.next, next, link);
+		wlr_seat_set_keyboard(seat->wlr_seat, next->wlr_keyboard);
+	}
 	free(keyboard);
 	update_capabilities(seat);
 }
@@ -355,6 +366,8 @@ static void handle_cursor_button(struct wl_listener *listener, void *data) {
 	}
 	if (view != NULL) {
 		view_focus(view);
+	} else if (surface != NULL) {
+		layer_shell_handle_click(seat->server->layer_shell, surface);
 	}
 }
 

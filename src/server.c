@@ -15,6 +15,9 @@
 #include <wlr/types/wlr_ext_data_control_v1.h>
 #include <wlr/types/wlr_ext_foreign_toplevel_list_v1.h>
 #include <wlr/types/wlr_fractional_scale_v1.h>
+#include <wlr/types/wlr_idle_inhibit_v1.h>
+#include <wlr/types/wlr_idle_notify_v1.h>
+#include <wlr/types/wlr_layer_shell_v1.h>
 #include <wlr/types/wlr_output_layout.h>
 #include <wlr/types/wlr_presentation_time.h>
 #include <wlr/types/wlr_primary_selection_v1.h>
@@ -32,6 +35,7 @@
 #endif
 #include "capture/capture.h"
 #include "idle.h"
+#include "layer_shell.h"
 #include "output.h"
 #include "output_power.h"
 #include "policy.h"
@@ -400,13 +404,26 @@ bool server_init(struct server *server, const struct options *options) {
 	server->output_layout = wlr_output_layout_create(server->display);
 	server->scene = wlr_scene_create();
 	server->scene_layout = wlr_scene_attach_output_layout(server->scene, server->output_layout);
-	server->view_tree = wlr_scene_tree_create(&server->scene->tree);
-	server->unmanaged_tree = wlr_scene_tree_create(&server->scene->tree);
+	struct wlr_scene_tree *root = &server->scene->tree;
+	server->layer_trees[ZWLR_LAYER_SHELL_V1_LAYER_BACKGROUND] = wlr_scene_tree_create(root);
+	server->layer_trees[ZWLR_LAYER_SHELL_V1_LAYER_BOTTOM] = wlr_scene_tree_create(root);
+	server->view_tree = wlr_scene_tree_create(root);
+	server->unmanaged_tree = wlr_scene_tree_create(root);
+	server->layer_trees[ZWLR_LAYER_SHELL_V1_LAYER_TOP] = wlr_scene_tree_create(root);
+	server->fullscreen_tree = wlr_scene_tree_create(root);
+	server->layer_trees[ZWLR_LAYER_SHELL_V1_LAYER_OVERLAY] = wlr_scene_tree_create(root);
+	server->layer_popup_tree = wlr_scene_tree_create(root);
+	/* A session lock's tree goes here, above everything else. */
 
 	create_protocols(server);
 	server->idle = idle_create(server);
 	server->output_power = output_power_create(server);
 	server->seat = seat_create(server);
+	server->layer_shell = layer_shell_create(server);
+	if (server->layer_shell == NULL) {
+		wlr_log(WLR_ERROR, "could not create the layer shell");
+		return false;
+	}
 
 	struct capture_config capture_config = {
 		.display = server->display,
@@ -485,6 +502,8 @@ void server_finish(struct server *server) {
 	/* Its scene trees and output listeners go while the scene and outputs exist. */
 	session_lock_destroy(server->session_lock);
 	server->session_lock = NULL;
+	layer_shell_destroy(server->layer_shell);
+	server->layer_shell = NULL;
 	/* The seat listens to the backend's input devices: it goes first. */
 	seat_destroy(server->seat);
 	server->seat = NULL;

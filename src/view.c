@@ -7,6 +7,8 @@
 #include <wlr/types/wlr_seat.h>
 #include <wlr/util/log.h>
 #include "capture/capture.h"
+#include "layer_shell.h"
+#include "output.h"
 #include "seat.h"
 #include "server.h"
 #include "view.h"
@@ -52,14 +54,23 @@ void view_map(struct view *view, struct wlr_scene_tree *tree) {
 	view->scene_tree = tree;
 	tree->node.data = view;
 
-	if (!view->fullscreen) {
-		struct wlr_box layout;
+	if (view->fullscreen) {
+		wlr_scene_node_reparent(&tree->node, server->fullscreen_tree);
+	} else {
+		/* The first output's area that panels leave free. */
+		struct wlr_box layout, area;
 		wlr_output_layout_get_box(server->output_layout, NULL, &layout);
+		struct output *output = output_at(server, layout.x, layout.y);
+		if (output != NULL) {
+			output_usable_area(server, output->wlr_output, &area);
+		} else {
+			area = layout;
+		}
 		int step = VIEW_CASCADE_STEP * (mapped_view_count(server) % 8);
 		struct wlr_box geo;
 		view->impl->get_geometry(view, &geo);
 		/* Place the window's geometry (not its shadow) at the cascade point. */
-		view_move(view, layout.x + step - geo.x, layout.y + step - geo.y);
+		view_move(view, area.x + step - geo.x, area.y + step - geo.y);
 	}
 
 	wl_list_insert(&server->views, &view->link);
@@ -107,6 +118,13 @@ void view_focus(struct view *view) {
 	if (prev == view->surface) {
 		return;
 	}
+	if (layer_shell_has_exclusive_focus(server->layer_shell)) {
+		/* A launcher or prompt holds the keyboard: the window waits its turn. */
+		wlr_scene_node_raise_to_top(&view->scene_tree->node);
+		wl_list_remove(&view->link);
+		wl_list_insert(&server->views, &view->link);
+		return;
+	}
 	if (prev != NULL) {
 		struct view *prev_view = view_from_surface(server, prev);
 		if (prev_view != NULL) {
@@ -151,6 +169,8 @@ void view_set_fullscreen(struct view *view, bool fullscreen) {
 		view->x = box.x;
 		view->y = box.y;
 		if (view->scene_tree != NULL) {
+			/* Over panels (top layer), under notifications (overlay). */
+			wlr_scene_node_reparent(&view->scene_tree->node, server->fullscreen_tree);
 			wlr_scene_node_set_position(&view->scene_tree->node, box.x, box.y);
 		}
 		view->impl->configure(view, box.x, box.y, box.width, box.height);
@@ -158,6 +178,7 @@ void view_set_fullscreen(struct view *view, bool fullscreen) {
 		view->x = view->saved_box.x;
 		view->y = view->saved_box.y;
 		if (view->scene_tree != NULL) {
+			wlr_scene_node_reparent(&view->scene_tree->node, server->view_tree);
 			wlr_scene_node_set_position(&view->scene_tree->node, view->x, view->y);
 		}
 		view->impl->configure(view, view->x, view->y,

@@ -5,6 +5,8 @@
 #include <wlr/types/wlr_xdg_decoration_v1.h>
 #include <wlr/types/wlr_xdg_shell.h>
 #include <wlr/util/log.h>
+#include "layer_shell.h"
+#include "output.h"
 #include "seat.h"
 #include "server.h"
 #include "view.h"
@@ -30,6 +32,7 @@ struct xdg_view {
 };
 
 struct xdg_popup {
+	struct server *server;
 	struct wlr_xdg_popup *popup;
 	struct wl_listener commit;
 	struct wl_listener destroy;
@@ -218,9 +221,47 @@ static void handle_new_toplevel(struct wl_listener *listener, void *data) {
 	wl_signal_add(&toplevel->events.set_app_id, &xdg->set_app_id);
 }
 
+void xdg_popup_unconstrain(struct server *server, struct wlr_xdg_popup *popup) {
+	/* The surface the chain of popups hangs from: a window or a layer surface. */
+	struct wlr_surface *root = popup->parent;
+	struct wlr_xdg_popup *parent_popup;
+	while (root != NULL && (parent_popup = wlr_xdg_popup_try_from_wlr_surface(root)) != NULL) {
+		root = parent_popup->parent;
+	}
+	if (root == NULL) {
+		return;
+	}
+	root = wlr_surface_get_root_surface(root);
+	int root_lx, root_ly;
+	struct wlr_box area;
+	struct view *view = view_from_surface(server, root);
+	if (view != NULL) {
+		struct wlr_box geo;
+		view->impl->get_geometry(view, &geo);
+		struct output *output = output_at(server, view->x + geo.x + geo.width / 2.0,
+			view->y + geo.y + geo.height / 2.0);
+		if (output == NULL) {
+			return;
+		}
+		output_usable_area(server, output->wlr_output, &area);
+		root_lx = view->x;
+		root_ly = view->y;
+	} else if (!layer_shell_popup_area(root, &root_lx, &root_ly, &area)) {
+		return;
+	}
+	struct wlr_box box = {
+		.x = area.x - root_lx,
+		.y = area.y - root_ly,
+		.width = area.width,
+		.height = area.height,
+	};
+	wlr_xdg_popup_unconstrain_from_box(popup, &box);
+}
+
 static void handle_popup_commit(struct wl_listener *listener, void *data) {
 	struct xdg_popup *popup = wl_container_of(listener, popup, commit);
 	if (popup->popup->base->initial_commit) {
+		xdg_popup_unconstrain(popup->server, popup->popup);
 		wlr_xdg_surface_schedule_configure(popup->popup->base);
 		return;
 	}
@@ -242,17 +283,22 @@ static void handle_popup_destroy(struct wl_listener *listener, void *data) {
 }
 
 static void handle_new_popup(struct wl_listener *listener, void *data) {
+	struct server *server = wl_container_of(listener, server, new_xdg_popup);
 	struct wlr_xdg_popup *wlr_popup = data;
 	struct wlr_xdg_surface *parent = wlr_popup->parent != NULL ?
 		wlr_xdg_surface_try_from_wlr_surface(wlr_popup->parent) : NULL;
 	if (parent == NULL || parent->data == NULL) {
-		/* Parentless popups (layer-shell) are not supported; leave them unmapped. */
+		/*
+		 * No parent yet: a layer surface adopts it with get_popup (layer_shell.c),
+		 * or it never maps.
+		 */
 		return;
 	}
 	struct xdg_popup *popup = calloc(1, sizeof(*popup));
 	if (popup == NULL) {
 		return;
 	}
+	popup->server = server;
 	popup->popup = wlr_popup;
 	struct wlr_scene_tree *parent_tree = parent->data;
 	wlr_popup->base->data = wlr_scene_xdg_surface_create(parent_tree, wlr_popup->base);

@@ -18,6 +18,13 @@
  *   pointer X Y W H            move the pointer (virtual pointer) to X,Y of a
  *                              W x H layout ("moved")
  *   click X Y W H              the same, then a left click there ("clicked")
+ *   press | release            the left button of that pointer, where it is
+ *                              ("pressed", "released"): drags are pointer,
+ *                              press, pointer, release
+ *   keyboard                   a virtual keyboard with the default XKB keymap
+ *                              that stays until quit ("keyboard"), so that
+ *                              clients have a wl_keyboard and see focus change
+ *   key CODE                   press and release evdev key CODE on it ("key")
  *   roundtrips N               N wl_display roundtrips one after the other:
  *                              "roundtrips N p50_ms=.. max_ms=.." (how long
  *                              the compositor kept a client waiting)
@@ -38,6 +45,8 @@
 #include <time.h>
 #include <unistd.h>
 #include <wayland-client.h>
+#include <xkbcommon/xkbcommon.h>
+#include "virtual-keyboard-client.h"
 #include "ext-foreign-toplevel-list-v1-client-protocol.h"
 #include "ext-image-capture-source-v1-client-protocol.h"
 #include "ext-image-copy-capture-v1-client-protocol.h"
@@ -84,6 +93,7 @@ static struct {
 	struct wl_seat *seat;
 	struct wl_pointer *pointer;
 	struct wl_proxy *virtual_pointer_manager;
+	struct wl_proxy *virtual_keyboard_manager, *virtual_keyboard;
 	struct wl_proxy *virtual_pointer;
 	struct ext_image_copy_capture_cursor_session_v1 *cursor_session;
 } probe = {.running = true};
@@ -161,6 +171,9 @@ static void registry_handle_global(void *data, struct wl_registry *registry, uin
 			ext_foreign_toplevel_image_capture_source_manager_v1_interface.name) == 0) {
 		probe.toplevel_sources = wl_registry_bind(registry, name,
 			&ext_foreign_toplevel_image_capture_source_manager_v1_interface, 1);
+	} else if (strcmp(interface, zwp_virtual_keyboard_manager_v1_interface.name) == 0) {
+		probe.virtual_keyboard_manager = wl_registry_bind(registry, name,
+			&zwp_virtual_keyboard_manager_v1_interface, 1);
 	} else if (strcmp(interface, wl_seat_interface.name) == 0 && probe.seat == NULL) {
 		probe.seat = wl_registry_bind(registry, name, &wl_seat_interface, 1);
 	} else if (strcmp(interface, zwlr_virtual_pointer_manager_v1_interface.name) == 0) {
@@ -348,6 +361,60 @@ static void cmd_click(int x, int y, int width, int height) {
 	reply("clicked");
 }
 
+static void cmd_button(bool pressed) {
+	if (probe.virtual_pointer == NULL) {
+		reply("error no virtual pointer yet: move it first");
+		return;
+	}
+	zwlr_virtual_pointer_press(probe.virtual_pointer, 0, 0x110u, pressed);
+	wl_display_roundtrip(probe.display);
+	reply(pressed ? "pressed" : "released");
+}
+
+static void cmd_keyboard(void) {
+	if (probe.virtual_keyboard_manager == NULL || probe.seat == NULL ||
+			probe.virtual_keyboard != NULL) {
+		reply("error no virtual keyboard manager, or a keyboard already");
+		return;
+	}
+	/* The keymap pinhole itself would use (XKB_DEFAULT_* from the environment). */
+	struct xkb_context *context = xkb_context_new(XKB_CONTEXT_NO_FLAGS);
+	struct xkb_keymap *keymap = context != NULL ?
+		xkb_keymap_new_from_names(context, NULL, XKB_KEYMAP_COMPILE_NO_FLAGS) : NULL;
+	char *text = keymap != NULL ? xkb_keymap_get_as_string(keymap, XKB_KEYMAP_FORMAT_TEXT_V1) :
+		NULL;
+	xkb_keymap_unref(keymap);
+	xkb_context_unref(context);
+	if (text == NULL) {
+		reply("error no keymap");
+		return;
+	}
+	size_t size = strlen(text) + 1;
+	int fd = memfd_create("ph-capture-probe-keymap", MFD_CLOEXEC);
+	if (fd < 0 || write(fd, text, size) != (ssize_t)size) {
+		free(text);
+		reply("error keymap memfd: %s", strerror(errno));
+		exit(1);
+	}
+	free(text);
+	probe.virtual_keyboard = zwp_virtual_keyboard_create(probe.virtual_keyboard_manager,
+		probe.seat, fd, (uint32_t)size);
+	close(fd);
+	wl_display_roundtrip(probe.display);
+	reply("keyboard");
+}
+
+static void cmd_key(int code) {
+	if (probe.virtual_keyboard == NULL || code <= 0) {
+		reply("error no virtual keyboard yet, or a bad key code");
+		return;
+	}
+	zwp_virtual_keyboard_key(probe.virtual_keyboard, 0, (uint32_t)code, true);
+	zwp_virtual_keyboard_key(probe.virtual_keyboard, 0, (uint32_t)code, false);
+	wl_display_roundtrip(probe.display);
+	reply("key");
+}
+
 static int compare_doubles(const void *a, const void *b) {
 	double x = *(const double *)a, y = *(const double *)b;
 	return (x > y) - (x < y);
@@ -524,6 +591,12 @@ static void handle_command(char *line) {
 	} else if (strcmp(cmd, "click") == 0 &&
 			sscanf(line, "%*s %d %d %d %d", &x, &y, &w, &h) == 4) {
 		cmd_click(x, y, w, h);
+	} else if (strcmp(cmd, "press") == 0 || strcmp(cmd, "release") == 0) {
+		cmd_button(strcmp(cmd, "press") == 0);
+	} else if (strcmp(cmd, "keyboard") == 0) {
+		cmd_keyboard();
+	} else if (strcmp(cmd, "key") == 0 && sscanf(line, "%*s %d", &x) == 1) {
+		cmd_key(x);
 	} else if (strcmp(cmd, "roundtrips") == 0) {
 		cmd_roundtrips(atoi(a));
 	} else if (strcmp(cmd, "dump") == 0) {
@@ -573,6 +646,12 @@ static void cleanup(struct wl_registry *registry) {
 	}
 	if (probe.virtual_pointer_manager != NULL) {
 		wl_proxy_destroy(probe.virtual_pointer_manager);
+	}
+	if (probe.virtual_keyboard != NULL) {
+		zwp_virtual_keyboard_destroy(probe.virtual_keyboard);
+	}
+	if (probe.virtual_keyboard_manager != NULL) {
+		wl_proxy_destroy(probe.virtual_keyboard_manager);
 	}
 	if (probe.pointer != NULL) {
 		wl_pointer_destroy(probe.pointer);

@@ -57,6 +57,7 @@ struct options {
 	const char *title, *app_id;
 	bool fullscreen;
 	struct rect_spec popup, subsurface;
+	bool popup_slide; /* let the compositor slide the popup onto the screen */
 	bool input; /* print the wl_pointer and wl_keyboard events received */
 	struct rect_spec cursor; /* x, y: the hotspot */
 	uint32_t cursor_shape; /* wp_cursor_shape_device_v1 shape, 0: none */
@@ -139,6 +140,7 @@ static void usage(FILE *f) {
 		"  --title T, --app-id A      (default ph-paint)\n"
 		"  --fullscreen               ask to be fullscreen\n"
 		"  --popup XxY+WxH:0xAARRGGBB    xdg_popup once mapped\n"
+		"  --popup-slide              the popup may slide along both axes to fit\n"
 		"  --subsurface XxY+WxH:0xAARRGGBB  wl_subsurface\n"
 		"  --cursor HXxHY+WxH:0xAARRGGBB  solid cursor image with hotspot HX,HY\n"
 		"  --cursor-shape N           cursor-shape-v1 shape N (e.g. 9: text)\n"
@@ -220,6 +222,7 @@ static bool parse_options(struct options *opts, int argc, char *argv[]) {
 		{ "app-id", required_argument, NULL, OPT_APP_ID },
 		{ "fullscreen", no_argument, NULL, OPT_FULLSCREEN },
 		{ "popup", required_argument, NULL, OPT_POPUP },
+		{ "popup-slide", no_argument, NULL, 'S' },
 		{ "subsurface", required_argument, NULL, OPT_SUBSURFACE },
 		{ "input", no_argument, NULL, OPT_INPUT },
 		{ "cursor", required_argument, NULL, OPT_CURSOR },
@@ -270,6 +273,9 @@ static bool parse_options(struct options *opts, int argc, char *argv[]) {
 			break;
 		case OPT_POPUP:
 			ok = parse_rect_spec(optarg, &opts->popup);
+			break;
+		case 'S': /* --popup-slide */
+			opts->popup_slide = true;
 			break;
 		case OPT_SUBSURFACE:
 			ok = parse_rect_spec(optarg, &opts->subsurface);
@@ -672,6 +678,11 @@ static void create_popup(struct app *app) {
 	xdg_positioner_set_anchor_rect(positioner, spec->x, spec->y, 1, 1);
 	xdg_positioner_set_anchor(positioner, XDG_POSITIONER_ANCHOR_TOP_LEFT);
 	xdg_positioner_set_gravity(positioner, XDG_POSITIONER_GRAVITY_BOTTOM_RIGHT);
+	if (app->opts.popup_slide) {
+		xdg_positioner_set_constraint_adjustment(positioner,
+			XDG_POSITIONER_CONSTRAINT_ADJUSTMENT_SLIDE_X |
+			XDG_POSITIONER_CONSTRAINT_ADJUSTMENT_SLIDE_Y);
+	}
 
 	app->popup.surface = wl_compositor_create_surface(app->compositor);
 	app->popup_xdg_surface = xdg_wm_base_get_xdg_surface(app->wm_base,
