@@ -6,6 +6,7 @@
 
 struct server;
 struct capture_output;
+struct config_output;
 
 struct output {
 	struct server *server;
@@ -27,6 +28,8 @@ void output_handle_new(struct wl_listener *listener, void *data);
 void output_manager_init(struct server *server);
 /* Renders as soon as the event loop is idle if a capture waits for content. */
 void output_request_frame(struct output *output, bool force);
+/* Puts an enabled output into the layout (where settings say, if they do), or takes it out. */
+void output_place(struct output *output, const struct config_output *settings);
 struct output *output_from_wlr_output(struct server *server, struct wlr_output *wlr_output);
 /* Adds a headless output (testing aid, SIGUSR1). */
 bool output_add_headless(struct server *server);

@@ -1,0 +1,284 @@
+/*
+ * The configuration file and key bindings, end to end: bindings pressed
+ * through a virtual keyboard (ph-keys) start commands whose files appear,
+ * Print and Ctrl+Print leave PNGs in XDG_PICTURES_DIR with the pixels
+ * ph-paint drew, a bad file on SIGHUP keeps the old bindings working and
+ * logs FILE:LINE: reason, a good one changes them, an output section sets
+ * mode, scale and position (as wlr-randr reports them), and the exit binding
+ * needs a second press within a second.
+ */
+#include <dirent.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include "harness.h"
+
+#define WINDOW_COLOR 0xFF3366CCu
+#define BLACK 0xFF000000u
+
+static void write_text(const char *path, const char *text) {
+	FILE *file = fopen(path, "w");
+	fputs(text, file);
+	fclose(file);
+}
+
+static bool press(struct ph_compositor *c, const char *combo) {
+	char out[1024];
+	int code = ph_run(c, (const char *[]){ph_path("ph-keys"), combo, NULL}, 10000, out,
+		sizeof(out));
+	if (code != 0) {
+		ph_diag("ph-keys %s: exit %d: %s", combo, code, out);
+	}
+	return code == 0;
+}
+
+/* Waits (the command runs on its own) until a file holds needle. */
+static bool wait_for_text(const char *path, const char *needle, int timeout_ms) {
+	int64_t end = ph_now_ms() + timeout_ms;
+	while (ph_now_ms() < end) {
+		if (ph_file_contains(path, needle)) {
+			return true;
+		}
+		ph_sleep_ms(20);
+	}
+	return false;
+}
+
+/* The one PNG in dir whose name is not in `seen`, loaded once grim has finished it. */
+static bool wait_for_png(const char *dir, char *seen, size_t seen_size, struct ph_image *image,
+		char *name, size_t name_size) {
+	int64_t end = ph_now_ms() + 10000;
+	while (ph_now_ms() < end) {
+		DIR *d = opendir(dir);
+		struct dirent *entry;
+		while (d != NULL && (entry = readdir(d)) != NULL) {
+			size_t len = strlen(entry->d_name);
+			if (len < 4 || strcmp(entry->d_name + len - 4, ".png") != 0 ||
+					strstr(seen, entry->d_name) != NULL) {
+				continue;
+			}
+			char path[1024];
+			snprintf(path, sizeof(path), "%s/%s", dir, entry->d_name);
+			/* grim writes in place: a picture that does not decode yet is still growing. */
+			if (ph_image_load(path, image)) {
+				snprintf(name, name_size, "%s", entry->d_name);
+				strncat(seen, entry->d_name, seen_size - strlen(seen) - 2);
+				strcat(seen, " ");
+				closedir(d);
+				return true;
+			}
+		}
+		if (d != NULL) {
+			closedir(d);
+		}
+		ph_sleep_ms(50);
+	}
+	return false;
+}
+
+/* Without reaping it: ph_compositor_finish wants its exit status. */
+static bool alive(struct ph_compositor *c) {
+	siginfo_t info = {0};
+	return c->pid > 0 && waitid(P_PID, (id_t)c->pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+		info.si_pid != c->pid;
+}
+
+static void test_bindings(void) {
+	const char *config = ph_scratch("config.ini");
+	const char *mark = ph_scratch("terminal.mark");
+	const char *mark2 = ph_scratch("binding.mark");
+	const char *pictures = ph_scratch("Pictures");
+	char text[4096];
+	snprintf(text, sizeof(text),
+		"# the test's configuration\n"
+		"[general]\n"
+		"terminal = echo terminal >> %s\n"
+		"[bindings]\n"
+		"Super+t = exec echo one >> %s\n", mark, mark2);
+	write_text(config, text);
+	char pictures_env[600];
+	snprintf(pictures_env, sizeof(pictures_env), "XDG_PICTURES_DIR=%s", pictures);
+	struct ph_compositor c;
+	if (!ph_compositor_start_env(&c, (const char *[]){"-c", config, "--mode", "640x480", NULL},
+			(const char *[]){pictures_env, NULL})) {
+		ph_ok(false, "compositor started with -c");
+		return;
+	}
+	struct ph_process paint;
+	ph_spawn(&c, &paint, (const char *[]){ph_path("ph-paint"), "--size", "200x150",
+		"--color", "0xFF3366CC", "--app-id", "config-test", NULL}, PH_PIPE_STDOUT);
+	char line[256];
+	ph_ok(ph_expect_line(&paint, "ready", line, sizeof(line), 5000), "client mapped: %s", line);
+
+	ph_ok(press(&c, "Super+Return") && wait_for_text(mark, "terminal", 5000),
+		"Super+Return runs the configured terminal command");
+	ph_ok(press(&c, "Super+t") && wait_for_text(mark2, "one", 5000),
+		"a configured exec binding runs its command");
+
+	char seen[2048] = "", name[256];
+	struct ph_image image;
+	bool got = press(&c, "Print") && wait_for_png(pictures, seen, sizeof(seen), &image, name,
+		sizeof(name));
+	ph_ok(got, "Print: a PNG in XDG_PICTURES_DIR (%s)", got ? name : "none");
+	if (got) {
+		char why[128] = "", why_black[128] = "";
+		bool ok = image.width == 640 && image.height == 480 &&
+			ph_image_rect_is(&image, 0, 0, 200, 150, WINDOW_COLOR, why, sizeof(why)) &&
+			ph_image_rect_is(&image, 200, 150, 440, 330, BLACK, why_black, sizeof(why_black));
+		ph_ok(ok, "Print: the whole 640x480 output, the window's pixels at its place "
+			"(%dx%d %s %s)", image.width, image.height, why, why_black);
+		ph_image_finish(&image);
+	}
+	got = press(&c, "Ctrl+Print") && wait_for_png(pictures, seen, sizeof(seen), &image, name,
+		sizeof(name));
+	ph_ok(got, "Ctrl+Print: another PNG (%s)", got ? name : "none");
+	if (got) {
+		char why[128] = "";
+		ph_ok(image.width == 200 && image.height == 150 &&
+			ph_image_rect_is(&image, 0, 0, 200, 150, WINDOW_COLOR, why, sizeof(why)),
+			"Ctrl+Print: exactly the focused window (%dx%d %s)", image.width, image.height,
+			why);
+		ph_image_finish(&image);
+	}
+
+	/* A mistake on reload: the message names file and line, the old binding still works. */
+	write_text(config, "[general]\n[bindings]\nSuper+t = explode\n");
+	kill(c.pid, SIGHUP);
+	char want[1024];
+	snprintf(want, sizeof(want), "%s:3: unknown action 'explode'", config);
+	int64_t end = ph_now_ms() + 5000;
+	while (!ph_compositor_log_contains(&c, want) && ph_now_ms() < end) {
+		ph_sleep_ms(20);
+	}
+	ph_ok(ph_compositor_log_contains(&c, want), "bad file on SIGHUP: '%s' logged", want);
+	remove(mark2);
+	ph_ok(press(&c, "Super+t") && wait_for_text(mark2, "one", 5000),
+		"after the bad reload the old binding still runs its command");
+
+	snprintf(text, sizeof(text), "[bindings]\nSuper+t = exec echo two >> %s\n", mark2);
+	write_text(config, text);
+	kill(c.pid, SIGHUP);
+	end = ph_now_ms() + 5000;
+	while (!ph_compositor_log_contains(&c, "configuration reloaded") && ph_now_ms() < end) {
+		ph_sleep_ms(20);
+	}
+	remove(mark2);
+	ph_ok(press(&c, "Super+t") && wait_for_text(mark2, "two", 5000) &&
+		!ph_file_contains(mark2, "one"), "after a good SIGHUP reload the binding runs the new "
+		"command");
+
+	/* Exit: a lone press does nothing, two within a second end the session. */
+	ph_ok(press(&c, "Super+Shift+e"), "exit pressed once");
+	ph_sleep_ms(1300); /* the confirmation window is the behaviour under test */
+	bool pressed = press(&c, "Super+Shift+e");
+	/* A client served after the press: the compositor did not start to shut down. */
+	char randr[4096];
+	int randr_code = ph_run(&c, (const char *[]){"wlr-randr", NULL}, 10000, randr,
+		sizeof(randr));
+	ph_ok(pressed && randr_code == 0 && alive(&c),
+		"a second press 1.3 s later is a new first press: still serving (wlr-randr exit %d)",
+		randr_code);
+	ph_sleep_ms(1300);
+	char out[1024];
+	ph_run(&c, (const char *[]){ph_path("ph-keys"), "Super+Shift+e", "Super+Shift+e", NULL},
+		10000, out, sizeof(out));
+	end = ph_now_ms() + 5000;
+	while (alive(&c) && ph_now_ms() < end) {
+		ph_sleep_ms(20);
+	}
+	ph_ok(!alive(&c), "two presses within a second end the session");
+	ph_kill(&paint);
+	/*
+	 * The compositor has exited on its own: ph_compositor_finish only reaps it,
+	 * so its status must be 0 and its log clean.
+	 */
+	ph_ok(ph_compositor_log_contains(&c, "exit confirmed"), "the log says why it ended");
+	ph_compositor_finish(&c);
+}
+
+/* One output's lines of wlr-randr's listing (cut in place), or NULL. */
+static char *output_block(char *listing, const char *name) {
+	char *start = strstr(listing, name);
+	if (start == NULL) {
+		return NULL;
+	}
+	for (char *nl = strchr(start, '\n'); nl != NULL; nl = strchr(nl + 1, '\n')) {
+		if (nl[1] != ' ' && nl[1] != '\0') {
+			nl[1] = '\0';
+			break;
+		}
+	}
+	return start;
+}
+
+static void test_outputs(void) {
+	const char *config = ph_scratch("outputs.ini");
+	write_text(config,
+		"[output:HEADLESS-1]\n"
+		"position = 0,0\n"
+		"[output:HEADLESS-2]\n"
+		"mode = 320x200\n"
+		"scale = 2\n"
+		"position = 700,40\n");
+	struct ph_compositor c;
+	if (!ph_compositor_start(&c, (const char *[]){"-c", config, "--outputs", "2", "--mode",
+			"640x480", NULL})) {
+		ph_ok(false, "compositor with two outputs started");
+		return;
+	}
+	char out[8192];
+	int code = ph_run(&c, (const char *[]){"wlr-randr", NULL}, 10000, out, sizeof(out));
+	const char *second = output_block(out, "HEADLESS-2");
+	ph_ok(code == 0 && second != NULL, "wlr-randr lists HEADLESS-2 (exit %d)", code);
+	if (second != NULL) {
+		ph_ok(strstr(second, "320x200 px") != NULL && strstr(second, "Position: 700,40") != NULL &&
+			strstr(second, "Scale: 2.0") != NULL,
+			"HEADLESS-2 has the configured mode, position and scale:\n%s", second);
+	}
+	/* And grim, independently: the whole layout is 700+160 wide at scale 2. */
+	code = ph_run(&c, (const char *[]){"grim", ph_scratch("layout.png"), NULL}, 10000, out,
+		sizeof(out));
+	struct ph_image image = {0};
+	bool loaded = code == 0 && ph_image_load(ph_scratch("layout.png"), &image);
+	ph_ok(loaded && image.width == (700 + 160) * 2 && image.height == 480 * 2,
+		"grim of everything: %dx%d (want %dx%d)", image.width, image.height, 860 * 2, 960);
+	if (loaded) {
+		ph_image_finish(&image);
+	}
+
+	/* A reload moves it. */
+	write_text(config, "[output:HEADLESS-1]\nposition = 0,0\n"
+		"[output:HEADLESS-2]\nmode = 320x200\nposition = 640,0\n");
+	kill(c.pid, SIGHUP);
+	int64_t end = ph_now_ms() + 5000;
+	while (!ph_compositor_log_contains(&c, "configuration reloaded") && ph_now_ms() < end) {
+		ph_sleep_ms(20);
+	}
+	code = ph_run(&c, (const char *[]){"wlr-randr", NULL}, 10000, out, sizeof(out));
+	second = output_block(out, "HEADLESS-2");
+	ph_ok(code == 0 && second != NULL && strstr(second, "Position: 640,0") != NULL &&
+		strstr(second, "Scale: 1.0") != NULL, "after SIGHUP: moved, scale back to 1:\n%s",
+		second != NULL ? second : out);
+	ph_compositor_finish(&c);
+}
+
+static void test_bad_start(void) {
+	const char *config = ph_scratch("bad.ini");
+	write_text(config, "[keyboard]\nlayout = us\n\nrepeat-rate = fast\n");
+	char out[4096], want[1024];
+	int code = ph_run(NULL, (const char *[]){ph_path("pinhole"), "--backend", "headless", "-c",
+		config, NULL}, 10000, out, sizeof(out));
+	snprintf(want, sizeof(want), "pinhole: %s:4: expected a whole number from 0 to 1000, not "
+		"'fast'", config);
+	ph_ok(code == 2 && strncmp(out, want, strlen(want)) == 0,
+		"a bad file at start: exit 2 and '%s' (got %d '%s')", want, code, out);
+}
+
+int main(int argc, char *argv[]) {
+	ph_init(argc, argv, 110);
+	test_bad_start();
+	test_bindings();
+	test_outputs();
+	return ph_finish();
+}
