@@ -4,8 +4,9 @@
  * Print and Ctrl+Print leave PNGs in XDG_PICTURES_DIR with the pixels
  * ph-paint drew, a bad file on SIGHUP keeps the old bindings working and
  * logs FILE:LINE: reason, a good one changes them, an output section sets
- * mode, scale and position (as wlr-randr reports them), and the exit binding
- * needs a second press within a second.
+ * mode, scale and position (as wlr-randr reports them), the exit binding
+ * needs a second press within a second, and [keyboard] sets the keymap a
+ * client receives (pinhole on Xvfb, keys from xdotool).
  */
 #include <dirent.h>
 #include <signal.h>
@@ -275,10 +276,94 @@ static void test_bad_start(void) {
 		"a bad file at start: exit 2 and '%s' (got %d '%s')", want, code, out);
 }
 
+/*
+ * A keyboard whose keymap is pinhole's: the X11 backend's, under Xvfb, with
+ * keys typed by xdotool. ph-paint compiles the keymap it receives and names
+ * its layout and the keysym of each key itself.
+ */
+static void test_keyboard(void) {
+	char log[300], cmd[1024];
+	snprintf(log, sizeof(log), "%s", ph_scratch("xvfb.log"));
+	snprintf(cmd, sizeof(cmd), "exec Xvfb -displayfd 1 -screen 0 800x600x24 -nolisten tcp "
+		"2>'%s'", log);
+	struct ph_process xvfb;
+	ph_spawn(NULL, &xvfb, (const char *[]){"sh", "-c", cmd, NULL}, PH_PIPE_STDOUT);
+	char line[256] = "";
+	int number = -1;
+	bool up = ph_read_line(&xvfb, line, sizeof(line), 10000) &&
+		sscanf(line, "%d", &number) == 1 && number >= 0;
+	ph_ok(up, "Xvfb is running on :%d", number);
+	if (!up) {
+		ph_dump_tail("Xvfb log", log, 1800);
+		ph_kill(&xvfb);
+		return;
+	}
+	char display_env[64];
+	snprintf(display_env, sizeof(display_env), "DISPLAY=:%d", number);
+
+	const char *config = ph_scratch("keyboard.ini");
+	write_text(config, "[keyboard]\nlayout = de\nrepeat-rate = 33\nrepeat-delay = 444\n");
+	struct ph_compositor c;
+	if (!ph_compositor_start_env(&c, (const char *[]){"--backend", "x11", "--mode", "640x480",
+			"-c", config, NULL}, (const char *[]){display_env, NULL})) {
+		ph_ok(false, "pinhole started on Xvfb");
+		ph_kill(&xvfb);
+		return;
+	}
+	struct ph_process paint;
+	ph_spawn(&c, &paint, (const char *[]){ph_path("ph-paint"), "--keymap", "--size", "200x150",
+		NULL}, PH_PIPE_STDOUT);
+	ph_ok(ph_expect_line(&paint, "keymap ", line, sizeof(line), 5000) &&
+		strcmp(line, "keymap German") == 0, "the client's keymap is [keyboard]'s: %s", line);
+	ph_ok(ph_expect_line(&paint, "repeat ", line, sizeof(line), 5000) &&
+		strcmp(line, "repeat 33 444") == 0, "repeat rate and delay: %s", line);
+	ph_ok(ph_expect_line(&paint, "keyboard-enter", line, sizeof(line), 5000),
+		"the window has the keyboard focus");
+	/* The key labelled Y on a US keyboard (evdev 21) is Z in the German layout. */
+	char out[1024];
+	const char *xdotool[] = {"env", display_env, "xdotool", "mousemove", "100", "100",
+		"key", "--clearmodifiers", "y", NULL};
+	int code = ph_run(NULL, xdotool, 10000, out, sizeof(out));
+	ph_ok(code == 0 && ph_expect_line(&paint, "key 21 pressed", line, sizeof(line), 5000) &&
+		strcmp(line, "key 21 pressed z") == 0, "xdotool's Y key arrives as z: %s (xdotool %d)",
+		line, code);
+
+	write_text(config, "[keyboard]\nlayout = us\n");
+	kill(c.pid, SIGHUP);
+	ph_ok(ph_expect_line(&paint, "keymap ", line, sizeof(line), 5000) &&
+		strcmp(line, "keymap English (US)") == 0, "after SIGHUP the client gets the new "
+		"keymap: %s", line);
+	code = ph_run(NULL, xdotool, 10000, out, sizeof(out));
+	ph_ok(code == 0 && ph_expect_line(&paint, "key 21 pressed", line, sizeof(line), 5000) &&
+		strcmp(line, "key 21 pressed y") == 0, "and the same key is y: %s", line);
+
+	/* Super + left drag moves the window: 100 right, 80 down. */
+	code = ph_run(NULL, (const char *[]){"env", display_env, "xdotool", "mousemove", "50", "50",
+		"keydown", "super", "mousedown", "1", "mousemove", "100", "90", "mousemove", "150",
+		"130", "mouseup", "1", "keyup", "super", NULL}, 10000, out, sizeof(out));
+	ph_ok(code == 0, "xdotool drag with Super held: exit %d %s", code, out);
+	code = ph_run(&c, (const char *[]){"grim", ph_scratch("dragged.png"), NULL}, 10000, out,
+		sizeof(out));
+	struct ph_image image;
+	if (code == 0 && ph_image_load(ph_scratch("dragged.png"), &image)) {
+		char why[128] = "", why_black[128] = "";
+		ph_ok(ph_image_rect_is(&image, 100, 80, 200, 150, WINDOW_COLOR, why, sizeof(why)) &&
+			ph_image_rect_is(&image, 0, 0, 640, 80, BLACK, why_black, sizeof(why_black)),
+			"the window moved to (100,80): %s %s", why, why_black);
+		ph_image_finish(&image);
+	} else {
+		ph_ok(false, "grim after the drag: exit %d %s", code, out);
+	}
+	ph_kill(&paint);
+	ph_compositor_finish(&c);
+	ph_kill(&xvfb);
+}
+
 int main(int argc, char *argv[]) {
 	ph_init(argc, argv, 110);
 	test_bad_start();
 	test_bindings();
 	test_outputs();
+	test_keyboard();
 	return ph_finish();
 }
