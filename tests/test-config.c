@@ -78,6 +78,22 @@ static bool wait_for_png(const char *dir, char *seen, size_t seen_size, struct p
 	return false;
 }
 
+/* The next "key ..." line of ph-paint --input that is not a modifier key's. */
+static bool next_plain_key(struct ph_process *paint, char *line, size_t size) {
+	static const char *const modifiers[] = {"Super_L", "Shift_L", "Control_L", "Alt_L"};
+	while (ph_expect_line(paint, "key ", line, size, 5000)) {
+		bool modifier = false;
+		for (size_t i = 0; i < sizeof(modifiers) / sizeof(modifiers[0]); i++) {
+			const char *end = line + strlen(line) - strlen(modifiers[i]);
+			modifier |= end > line && strcmp(end, modifiers[i]) == 0;
+		}
+		if (!modifier) {
+			return true;
+		}
+	}
+	return false;
+}
+
 /* Without reaping it: ph_compositor_finish wants its exit status. */
 static bool alive(struct ph_compositor *c) {
 	siginfo_t info = {0};
@@ -89,14 +105,22 @@ static void test_bindings(void) {
 	const char *config = ph_scratch("config.ini");
 	const char *mark = ph_scratch("terminal.mark");
 	const char *mark2 = ph_scratch("binding.mark");
+	const char *launched = ph_scratch("launcher.mark");
+	const char *locked = ph_scratch("locker.mark");
+	const char *started = ph_scratch("autostart.mark");
 	const char *pictures = ph_scratch("Pictures");
 	char text[4096];
 	snprintf(text, sizeof(text),
 		"# the test's configuration\n"
 		"[general]\n"
 		"terminal = echo terminal >> %s\n"
+		"launcher = echo launcher >> %s\n"
+		"locker = echo locker >> %s\n"
 		"[bindings]\n"
-		"Super+t = exec echo one >> %s\n", mark, mark2);
+		"Super+t = exec echo one >> %s\n"
+		"[autostart]\n"
+		"exec = echo first >> %s\n"
+		"exec = echo second >> %s\n", mark, launched, locked, mark2, started, started);
 	write_text(config, text);
 	char pictures_env[600];
 	snprintf(pictures_env, sizeof(pictures_env), "XDG_PICTURES_DIR=%s", pictures);
@@ -108,14 +132,27 @@ static void test_bindings(void) {
 	}
 	struct ph_process paint;
 	ph_spawn(&c, &paint, (const char *[]){ph_path("ph-paint"), "--size", "200x150",
-		"--color", "0xFF3366CC", "--app-id", "config-test", NULL}, PH_PIPE_STDOUT);
+		"--color", "0xFF3366CC", "--app-id", "config-test", "--input", NULL}, PH_PIPE_STDOUT);
 	char line[256];
 	ph_ok(ph_expect_line(&paint, "ready", line, sizeof(line), 5000), "client mapped: %s", line);
 
+	ph_ok(wait_for_text(started, "first\nsecond\n", 5000), "[autostart] commands ran, in order");
 	ph_ok(press(&c, "Super+Return") && wait_for_text(mark, "terminal", 5000),
 		"Super+Return runs the configured terminal command");
 	ph_ok(press(&c, "Super+t") && wait_for_text(mark2, "one", 5000),
 		"a configured exec binding runs its command");
+	ph_ok(press(&c, "Super+d") && wait_for_text(launched, "launcher", 5000),
+		"Super+d runs the configured launcher");
+	ph_ok(press(&c, "Super+Escape") && wait_for_text(locked, "locker", 5000),
+		"Super+Escape runs the configured locker");
+	/*
+	 * An application's own shortcut is not taken: Ctrl+t reaches the window
+	 * (evdev 20), and it is the first key other than a modifier that does:
+	 * the bindings' keys before were all consumed.
+	 */
+	ph_ok(press(&c, "Ctrl+t") && next_plain_key(&paint, line, sizeof(line)) &&
+		strcmp(line, "key 20 pressed t") == 0,
+		"Ctrl+t is the application's: the first key the window gets (%s)", line);
 
 	char seen[2048] = "", name[256];
 	struct ph_image image;
@@ -142,6 +179,13 @@ static void test_bindings(void) {
 			why);
 		ph_image_finish(&image);
 	}
+
+	ph_ok(press(&c, "Super+f") && ph_expect_line(&paint, "ready 640x480", line, sizeof(line),
+		5000), "Super+f: the window is fullscreen (%s)", line);
+	ph_ok(press(&c, "Super+f") && ph_expect_line(&paint, "ready 200x150", line, sizeof(line),
+		5000), "Super+f again: back to its size (%s)", line);
+	ph_ok(press(&c, "Super+Shift+q") && ph_wait(&paint, 5000) == 0,
+		"Super+Shift+q: the window was asked to close and its client exited");
 
 	/* A mistake on reload: the message names file and line, the old binding still works. */
 	write_text(config, "[general]\n[bindings]\nSuper+t = explode\n");
