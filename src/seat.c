@@ -53,10 +53,14 @@ struct seat {
 	struct wl_listener request_set_primary_selection;
 };
 
+#define KEYBOARD_MAX_BOUND_KEYS 8
+
 struct keyboard {
 	struct seat *seat;
 	struct wlr_keyboard *wlr_keyboard;
 	bool configured; /* keymap from the configuration (virtual keyboards bring theirs) */
+	uint32_t bound_keys[KEYBOARD_MAX_BOUND_KEYS]; /* held keys whose press a binding took */
+	size_t bound_keys_len;
 	struct wl_list link; /* seat.keyboards */
 	struct wl_listener modifiers;
 	struct wl_listener key;
@@ -101,6 +105,17 @@ static void handle_keyboard_key(struct wl_listener *listener, void *data) {
 	uint32_t modifiers = wlr_keyboard_get_modifiers(keyboard->wlr_keyboard);
 	bool handled = event->state == WL_KEYBOARD_KEY_STATE_PRESSED &&
 		bindings_handle_key(seat->server, syms, nsyms, raw_syms, raw_nsyms, modifiers);
+	/* The client never saw the press of a bound key: it must not see its release either. */
+	if (handled && keyboard->bound_keys_len < KEYBOARD_MAX_BOUND_KEYS) {
+		keyboard->bound_keys[keyboard->bound_keys_len++] = event->keycode;
+	} else if (event->state == WL_KEYBOARD_KEY_STATE_RELEASED) {
+		for (size_t i = 0; i < keyboard->bound_keys_len && !handled; i++) {
+			if (keyboard->bound_keys[i] == event->keycode) {
+				keyboard->bound_keys[i] = keyboard->bound_keys[--keyboard->bound_keys_len];
+				handled = true;
+			}
+		}
+	}
 	if (!handled) {
 		wlr_seat_set_keyboard(seat->wlr_seat, keyboard->wlr_keyboard);
 		wlr_seat_keyboard_notify_key(seat->wlr_seat, event->time_msec, event->keycode,

@@ -5,6 +5,10 @@
  *
  *   ph-keys COMBO...     COMBO: "Super+Shift+Return", "Print", "Ctrl+Print"
  *                        (modifiers Super, Shift, Ctrl, Alt; then a keysym name)
+ *   ph-keys -            the same, one COMBO a line on stdin, with one keyboard
+ *                        that stays until stdin ends (so that clients keep
+ *                        their wl_keyboard between combinations); prints
+ *                        "ready" once the keyboard exists
  *
  * Each combination is pressed and released, modifiers first; a roundtrip
  * after each makes sure the compositor has handled it. Prints "sent COMBO"
@@ -98,6 +102,58 @@ static void send_key(struct wl_proxy *keyboard, struct xkb_state *state, xkb_key
 		xkb_state_serialize_layout(state, XKB_STATE_LAYOUT_EFFECTIVE));
 }
 
+/* Presses and releases one combination; false with a message on stderr if it cannot. */
+static bool press_combo(struct wl_display *display, struct wl_proxy *keyboard,
+		struct xkb_keymap *keymap, struct xkb_state *state, const char *text) {
+	static const struct {
+		const char *name;
+		xkb_keysym_t keysym;
+	} modifier_keys[] = {
+		{"Super", XKB_KEY_Super_L}, {"Shift", XKB_KEY_Shift_L},
+		{"Ctrl", XKB_KEY_Control_L}, {"Alt", XKB_KEY_Alt_L},
+	};
+	char combo[256];
+	snprintf(combo, sizeof(combo), "%s", text);
+	xkb_keycode_t held[8];
+	int held_len = 0;
+	char *key = combo;
+	for (char *plus; (plus = strchr(key, '+')) != NULL && plus[1] != '\0'; key = plus + 1) {
+		*plus = '\0';
+		xkb_keycode_t code = 0;
+		for (size_t m = 0; m < sizeof(modifier_keys) / sizeof(modifier_keys[0]); m++) {
+			if (strcasecmp(key, modifier_keys[m].name) == 0) {
+				code = find_keycode(keymap, modifier_keys[m].keysym);
+			}
+		}
+		if (code == 0 || held_len == 8) {
+			fprintf(stderr, "ph-keys: unknown modifier '%s'\n", key);
+			return false;
+		}
+		held[held_len++] = code;
+	}
+	xkb_keysym_t keysym = xkb_keysym_from_name(key, XKB_KEYSYM_NO_FLAGS);
+	xkb_keycode_t code = keysym != XKB_KEY_NoSymbol ? find_keycode(keymap, keysym) : 0;
+	if (code == 0) {
+		fprintf(stderr, "ph-keys: no key for '%s'\n", key);
+		return false;
+	}
+	for (int i = 0; i < held_len; i++) {
+		send_key(keyboard, state, held[i], true);
+	}
+	send_key(keyboard, state, code, true);
+	send_key(keyboard, state, code, false);
+	for (int i = held_len - 1; i >= 0; i--) {
+		send_key(keyboard, state, held[i], false);
+	}
+	if (wl_display_roundtrip(display) < 0) {
+		fprintf(stderr, "ph-keys: connection lost after '%s'\n", text);
+		return false;
+	}
+	printf("sent %s\n", text);
+	fflush(stdout);
+	return true;
+}
+
 int main(int argc, char *argv[]) {
 	if (argc < 2) {
 		fprintf(stderr, "usage: ph-keys COMBO...\n");
@@ -142,53 +198,22 @@ int main(int argc, char *argv[]) {
 		return 1;
 	}
 
-	static const struct {
-		const char *name;
-		xkb_keysym_t keysym;
-	} modifier_keys[] = {
-		{"Super", XKB_KEY_Super_L}, {"Shift", XKB_KEY_Shift_L},
-		{"Ctrl", XKB_KEY_Control_L}, {"Alt", XKB_KEY_Alt_L},
-	};
-	for (int a = 1; a < argc; a++) {
-		char combo[256];
-		snprintf(combo, sizeof(combo), "%s", argv[a]);
-		xkb_keycode_t held[8];
-		int held_len = 0;
-		char *key = combo;
-		for (char *plus; (plus = strchr(key, '+')) != NULL && plus[1] != '\0'; key = plus + 1) {
-			*plus = '\0';
-			xkb_keycode_t code = 0;
-			for (size_t m = 0; m < sizeof(modifier_keys) / sizeof(modifier_keys[0]); m++) {
-				if (strcasecmp(key, modifier_keys[m].name) == 0) {
-					code = find_keycode(keymap, modifier_keys[m].keysym);
-				}
-			}
-			if (code == 0 || held_len == 8) {
-				fprintf(stderr, "ph-keys: unknown modifier '%s'\n", key);
+	if (strcmp(argv[1], "-") == 0) {
+		printf("ready\n");
+		fflush(stdout);
+		char line[256];
+		while (fgets(line, sizeof(line), stdin) != NULL) {
+			line[strcspn(line, "\n")] = '\0';
+			if (line[0] != '\0' && !press_combo(display, keyboard, keymap, state, line)) {
 				return 1;
 			}
-			held[held_len++] = code;
 		}
-		xkb_keysym_t keysym = xkb_keysym_from_name(key, XKB_KEYSYM_NO_FLAGS);
-		xkb_keycode_t code = keysym != XKB_KEY_NoSymbol ? find_keycode(keymap, keysym) : 0;
-		if (code == 0) {
-			fprintf(stderr, "ph-keys: no key for '%s'\n", key);
-			return 1;
+	} else {
+		for (int a = 1; a < argc; a++) {
+			if (!press_combo(display, keyboard, keymap, state, argv[a])) {
+				return 1;
+			}
 		}
-		for (int i = 0; i < held_len; i++) {
-			send_key(keyboard, state, held[i], true);
-		}
-		send_key(keyboard, state, code, true);
-		send_key(keyboard, state, code, false);
-		for (int i = held_len - 1; i >= 0; i--) {
-			send_key(keyboard, state, held[i], false);
-		}
-		if (wl_display_roundtrip(display) < 0) {
-			fprintf(stderr, "ph-keys: connection lost after '%s'\n", argv[a]);
-			return 1;
-		}
-		printf("sent %s\n", argv[a]);
-		fflush(stdout);
 	}
 	wl_proxy_marshal(keyboard, VK_DESTROY);
 	wl_proxy_destroy(keyboard);
