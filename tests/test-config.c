@@ -264,6 +264,16 @@ static void test_bindings(void) {
 	ph_compositor_finish(&c);
 }
 
+static int count_in_log(struct ph_compositor *c, const char *needle) {
+	char *log = ph_read_file(c->log_path);
+	int count = 0;
+	for (const char *p = log; p != NULL && (p = strstr(p, needle)) != NULL; p++) {
+		count++;
+	}
+	free(log);
+	return count;
+}
+
 /* One output's lines of wlr-randr's listing (cut in place), or NULL. */
 static char *output_block(char *listing, const char *name) {
 	char *start = strstr(listing, name);
@@ -327,6 +337,36 @@ static void test_outputs(void) {
 	ph_ok(code == 0 && second != NULL && strstr(second, "Position: 640,0") != NULL &&
 		strstr(second, "Scale: 1.0") != NULL, "after SIGHUP: moved, scale back to 1:\n%s",
 		second != NULL ? second : out);
+
+	/* Off and on again: out of the layout (grim sees one output), then back in it. */
+	const char *sizes[] = {"enabled = no", "enabled = yes"};
+	const int want_width[] = {640, 960};
+	for (int i = 0; i < 2; i++) {
+		char text[512];
+		snprintf(text, sizeof(text), "[output:HEADLESS-1]\nposition = 0,0\n"
+			"[output:HEADLESS-2]\nmode = 320x200\nposition = 640,0\n%s\n", sizes[i]);
+		write_text(config, text);
+		int reloads_before = count_in_log(&c, "configuration reloaded");
+		kill(c.pid, SIGHUP);
+		end = ph_now_ms() + 5000;
+		while (count_in_log(&c, "configuration reloaded") == reloads_before &&
+				ph_now_ms() < end) {
+			ph_sleep_ms(20);
+		}
+		code = ph_run(&c, (const char *[]){"wlr-randr", NULL}, 10000, out, sizeof(out));
+		second = output_block(out, "HEADLESS-2");
+		ph_ok(code == 0 && second != NULL && strstr(second, i == 0 ? "Enabled: no" :
+			"Enabled: yes") != NULL, "%s: wlr-randr agrees", sizes[i]);
+		code = ph_run(&c, (const char *[]){"grim", ph_scratch("onoff.png"), NULL}, 10000, out,
+			sizeof(out));
+		loaded = code == 0 && ph_image_load(ph_scratch("onoff.png"), &image);
+		ph_ok(loaded && image.width == want_width[i] && image.height == 480,
+			"%s: grim of everything is %dx%d (want %dx480)", sizes[i], image.width,
+			image.height, want_width[i]);
+		if (loaded) {
+			ph_image_finish(&image);
+		}
+	}
 	ph_compositor_finish(&c);
 }
 
