@@ -655,8 +655,9 @@ bool config_reload(struct server *server) {
 	char err[4096 + 1024];
 	struct config *config = config_load(path, server->options, err, sizeof(err));
 	if (config == NULL) {
-		wlr_log(WLR_ERROR, "configuration not reloaded, the old one stays: %s", err);
+		/* The one line a user needs, at every log level; the rest for -v. */
 		fprintf(stderr, "pinhole: %s\n", err);
+		wlr_log(WLR_INFO, "configuration not reloaded: the running one stays");
 		return false;
 	}
 	struct config *old = server->config;
