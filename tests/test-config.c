@@ -466,6 +466,12 @@ static void test_keyboard(void) {
 	} else {
 		ph_ok(false, "grim after the drag: exit %d %s", code, out);
 	}
+	/* Super + right drag resizes it from its bottom-right corner: the client draws 300x200. */
+	code = ph_run(NULL, (const char *[]){"env", display_env, "xdotool", "mousemove", "150", "130",
+		"keydown", "super", "mousedown", "3", "mousemove", "200", "160", "mousemove", "250",
+		"180", "mouseup", "3", "keyup", "super", NULL}, 10000, out, sizeof(out));
+	ph_ok(code == 0 && ph_expect_line(&paint, "ready 300x200", line, sizeof(line), 5000),
+		"Super+right drag resizes the window by the drag: %s", line);
 	ph_kill(&paint);
 	ph_compositor_finish(&c);
 	ph_kill(&xvfb);
