@@ -1,8 +1,8 @@
 /*
  * The configuration file and key bindings, end to end: bindings pressed
  * through a virtual keyboard (ph-keys) start commands whose files appear,
- * Print and Ctrl+Print leave PNGs in XDG_PICTURES_DIR with the pixels
- * ph-paint drew, a bad file on SIGHUP keeps the old bindings working and
+ * Print, Shift+Print (slurp stood in for) and Ctrl+Print leave PNGs in
+ * XDG_PICTURES_DIR with the pixels ph-paint drew, a bad file on SIGHUP keeps the old bindings working and
  * logs FILE:LINE: reason, a good one changes them, an output section sets
  * mode, scale and position (as wlr-randr reports them), the exit binding
  * needs a second press within a second, and [keyboard] sets the keymap a
@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include "harness.h"
 
@@ -140,9 +141,21 @@ static void test_bindings(void) {
 	write_text(config, text);
 	char pictures_env[600];
 	snprintf(pictures_env, sizeof(pictures_env), "XDG_PICTURES_DIR=%s", pictures);
+	/*
+	 * slurp needs layer-shell and a user's drag; a stand-in first in PATH
+	 * answers with the region a user would have chosen.
+	 */
+	const char *bin = ph_scratch("bin");
+	mkdir(bin, 0700);
+	char slurp[600];
+	snprintf(slurp, sizeof(slurp), "%s/slurp", bin);
+	write_text(slurp, "#!/bin/sh\necho '150,100 100x100'\n");
+	chmod(slurp, 0755);
+	static char path_env[4096];
+	snprintf(path_env, sizeof(path_env), "PATH=%s:%s", bin, getenv("PATH"));
 	struct ph_compositor c;
 	if (!ph_compositor_start_env(&c, (const char *[]){"-c", config, "--mode", "640x480", NULL},
-			(const char *[]){pictures_env, NULL})) {
+			(const char *[]){pictures_env, path_env, NULL})) {
 		ph_ok(false, "compositor started with -c");
 		return;
 	}
@@ -198,6 +211,21 @@ static void test_bindings(void) {
 			ph_image_rect_is(&image, 0, 0, 200, 150, WINDOW_COLOR, why, sizeof(why)),
 			"Ctrl+Print: exactly the focused window (%dx%d %s)", image.width, image.height,
 			why);
+		ph_image_finish(&image);
+	}
+
+	got = press(&c, "Shift+Print") && wait_for_png(pictures, seen, sizeof(seen), &image, name,
+		sizeof(name));
+	ph_ok(got, "Shift+Print: a third PNG (%s)", got ? name : "none");
+	if (got) {
+		/* The region 150,100 100x100: the window's bottom-right 50x50 corner, then black. */
+		char why[128] = "", why_right[128] = "", why_below[128] = "";
+		ph_ok(image.width == 100 && image.height == 100 &&
+			ph_image_rect_is(&image, 0, 0, 50, 50, WINDOW_COLOR, why, sizeof(why)) &&
+			ph_image_rect_is(&image, 50, 0, 50, 100, BLACK, why_right, sizeof(why_right)) &&
+			ph_image_rect_is(&image, 0, 50, 50, 50, BLACK, why_below, sizeof(why_below)),
+			"Shift+Print: exactly the region slurp chose (%dx%d %s %s %s)", image.width,
+			image.height, why, why_right, why_below);
 		ph_image_finish(&image);
 	}
 
