@@ -46,6 +46,7 @@ struct options {
 	int verbosity; /* 0: errors, 1: info (-v), 2: debug (-d) */
 	const char *startup_cmd; /* -s */
 	bool session; /* --session: the user's session, exports its environment */
+	const char *config_path; /* -c; NULL: the default file, if it exists */
 	enum backend_choice backend;
 	bool has_mode;
 	struct mode_request mode;

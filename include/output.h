@@ -9,6 +9,7 @@ struct server;
 struct capture_output;
 struct output_clock;
 struct wlr_output;
+struct config_output;
 
 struct output {
 	struct server *server;
@@ -44,6 +45,8 @@ struct output *output_at(struct server *server, double lx, double ly);
  */
 void output_usable_area(struct server *server, struct wlr_output *wlr_output,
 	struct wlr_box *box);
+/* Puts an enabled output into the layout (where settings say, if they do), or takes it out. */
+void output_place(struct output *output, const struct config_output *settings);
 struct output *output_from_wlr_output(struct server *server, struct wlr_output *wlr_output);
 /* Adds a headless output (testing aid, SIGUSR1). */
 bool output_add_headless(struct server *server);

@@ -17,10 +17,11 @@
  *   unsandboxed    any client outside one
  *   all            every client
  *
- * A policy file holds one rule per line, plus at most one "default allow" or
- * "default deny" line: what a client outside a security context gets when no
- * rule matches (allow unless set). Sandboxed clients no rule matches are
- * always denied. Blank lines and lines starting with '#' are ignored.
+ * A policy file (or the configuration's [capture] section) holds one rule per
+ * line, "allow = MATCHER" or "deny = MATCHER", plus at most one
+ * "default = allow" or "default = deny": what a client outside a security
+ * context gets when no rule matches (allow unless set). Sandboxed clients no
+ * rule matches are always denied.
  *
  * Executable paths are only a hint for clients that run as the same user as
  * the compositor (they can run an allowed program, or inject code into one);
@@ -86,13 +87,17 @@ bool policy_add_rule(struct policy *policy, enum policy_verdict verdict, const c
 	const char *origin, char *err, size_t err_size);
 
 /*
- * Parses one line of a policy file (comment, blank, rule or default).
- * origin ("FILE:LINE") prefixes the error message.
+ * One entry of a policy file or of the configuration's [capture] section:
+ * "allow = MATCHER", "deny = MATCHER" or "default = allow|deny". On error
+ * writes the reason (without origin) into err.
  */
-bool policy_parse_line(struct policy *policy, const char *line, const char *origin,
-	char *err, size_t err_size);
+bool policy_parse_entry(struct policy *policy, const char *key, const char *value,
+	const char *origin, char *err, size_t err_size);
 
-/* Appends every rule of a file. Errors: "FILE:LINE: reason" or "FILE: reason". */
+/*
+ * Appends every rule of a policy file (INI, see ini_file.h: the entries above,
+ * before any section or in [capture]). Errors: "FILE:LINE: reason" or "FILE: reason".
+ */
 bool policy_load_file(struct policy *policy, const char *path, char *err, size_t err_size);
 
 /*

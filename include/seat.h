@@ -23,6 +23,8 @@ struct wlr_cursor *seat_cursor(struct seat *seat);
 void seat_focus_surface(struct seat *seat, struct wlr_surface *surface);
 /* Pointer focus follows what is under the cursor now (the scene changed under it). */
 void seat_rebase_pointer(struct seat *seat);
+/* Applies the configuration again to every keyboard and pointer (after a reload). */
+void seat_apply_config(struct seat *seat);
 void seat_view_unmapped(struct seat *seat, struct view *view);
 void seat_begin_interactive(struct seat *seat, struct view *view, enum seat_grab grab,
 	uint32_t edges);

@@ -2,6 +2,7 @@
 #define PINHOLE_SERVER_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <wayland-server-core.h>
 #include <wlr/backend.h>
 #include <wlr/render/allocator.h>
@@ -12,6 +13,7 @@
 
 struct idle;
 struct output_power;
+struct config;
 struct pinhole_capture;
 struct layer_shell;
 struct policy;
@@ -62,6 +64,9 @@ struct server {
 	struct wlr_security_context_manager_v1 *security_context;
 	/* Who may capture; set (and destroyed) by the caller of server_init(). */
 	struct policy *policy;
+	/* The configuration file's settings; policy is its policy. Owned by main(). */
+	struct config *config;
+	int64_t exit_requested_ms; /* first press of the exit binding, CLOCK_MONOTONIC */
 
 	struct wl_event_source *sigint_source, *sigterm_source;
 	struct wl_event_source *sigusr1_source, *sigusr2_source;

@@ -1,49 +1,31 @@
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <wlr/util/log.h>
+#include "config_file.h"
 #include "options.h"
-#include "policy.h"
 #include "server.h"
 #include "session_env.h"
 #include "spawn.h"
 
-/* The capture policy from the command line, files spliced in where they were named. */
-static struct policy *load_policy(const struct options *opts, char *err, size_t err_size) {
-	struct policy *policy = policy_create();
-	if (policy == NULL) {
-		snprintf(err, err_size, "out of memory");
-		return NULL;
-	}
-	for (size_t i = 0; i < opts->policy_args_len; i++) {
-		const struct policy_arg *arg = &opts->policy_args[i];
-		bool ok;
-		if (arg->kind == POLICY_ARG_FILE) {
-			ok = policy_load_file(policy, arg->value, err, err_size);
-		} else {
-			/* Already checked by options_parse(); this only fails on allocation. */
-			enum policy_verdict verdict =
-				arg->kind == POLICY_ARG_ALLOW ? POLICY_ALLOW : POLICY_DENY;
-			ok = policy_add_rule(policy, verdict, arg->value,
-				verdict == POLICY_ALLOW ? "--allow-capture" : "--deny-capture",
-				err, err_size);
-		}
-		if (!ok) {
-			policy_destroy(policy);
-			return NULL;
-		}
-	}
-	return policy;
+static int handle_sighup(int signal, void *data) {
+	struct server *server = data;
+	wlr_log(WLR_INFO, "SIGHUP: reloading the configuration");
+	config_reload(server);
+	return 0;
 }
 
-/* What starts once the compositor is up: the -s command (autostart, later, beside it). */
+/* What starts once the compositor is up: the configuration's autostart, then -s. */
 struct session_start {
 	struct spawner *spawner;
+	struct server *server; /* its configuration as it is then (a reload may come first) */
 	const char *startup_cmd;
 };
 
 static void start_session_programs(void *data) {
 	struct session_start *start = data;
+	config_run_autostart(start->server->config, start->spawner);
 	if (start->startup_cmd != NULL) {
 		spawner_run(start->spawner, start->startup_cmd, true, NULL, NULL);
 	}
@@ -66,9 +48,11 @@ int main(int argc, char *argv[]) {
 		printf("pinhole %s\n", PINHOLE_VERSION);
 		return 0;
 	}
-	/* A policy mistake is a usage error too, but usage would not help with a file. */
-	struct policy *policy = load_policy(&opts, err, sizeof(err));
-	if (policy == NULL) {
+	/* A configuration or policy mistake is a usage error, but usage would not help. */
+	char config_path[4096];
+	struct config *config = config_load(config_default_path(&opts, config_path,
+		sizeof(config_path)), &opts, err, sizeof(err));
+	if (config == NULL) {
 		fprintf(stderr, "%s: %s\n", prog, err);
 		return 2;
 	}
@@ -78,7 +62,7 @@ int main(int argc, char *argv[]) {
 		session_env_prepare();
 	}
 
-	struct server server = {.policy = policy};
+	struct server server = {.config = config, .policy = config->policy};
 	int status = 1;
 	if (!server_init(&server, &opts) || !server_start(&server)) {
 		fprintf(stderr, "%s: could not start the compositor (run with -d for details)\n", prog);
@@ -86,12 +70,15 @@ int main(int argc, char *argv[]) {
 	}
 	struct session_start start = {
 		.spawner = spawner_create(server.event_loop),
+		.server = &server,
 		.startup_cmd = opts.startup_cmd,
 	};
 	if (start.spawner == NULL) {
 		fprintf(stderr, "%s: out of memory\n", prog);
 		goto out;
 	}
+	struct wl_event_source *sighup = wl_event_loop_add_signal(server.event_loop, SIGHUP,
+		handle_sighup, &server);
 
 	fprintf(stderr, "pinhole: listening on WAYLAND_DISPLAY=%s\n", server.socket);
 	if (opts.session) {
@@ -108,8 +95,9 @@ int main(int argc, char *argv[]) {
 		session_env_finish();
 		session_env_clear();
 	}
+	wl_event_source_remove(sighup);
 out:
 	server_finish(&server);
-	policy_destroy(policy);
+	config_destroy(server.config);
 	return status;
 }

@@ -96,7 +96,7 @@ static bool add_policy_arg(struct options *opts, enum policy_arg_kind kind, cons
 
 void options_print_usage(FILE *out, const char *prog) {
 	fprintf(out,
-		"usage: %s [-h] [-V] [-v] [-d] [-s CMD] [--backend auto|drm|wayland|x11|headless]\n"
+		"usage: %s [-h] [-V] [-v] [-d] [-c FILE] [-s CMD] [--backend auto|drm|wayland|x11|headless]\n"
 		"       %*s [--session] [--mode WxH[@Hz]] [--outputs N] [--no-ext-capture]\n"
 		"       %*s [--capture-policy FILE] [--allow-capture M] [--deny-capture M]\n"
 		"       %*s [--clock real|step] [--step-timeout MS]\n"
@@ -109,6 +109,8 @@ void options_print_usage(FILE *out, const char *prog) {
 		"                      what it starts get SIGTERM when pinhole exits\n"
 		"      --session       run as the user's session: set XDG_CURRENT_DESKTOP=pinhole and\n"
 		"                      export WAYLAND_DISPLAY to D-Bus and systemd before CMD starts\n"
+		"  -c, --config FILE   configuration file (default: $XDG_CONFIG_HOME/pinhole/config\n"
+		"                      when it exists; see pinhole(1)); SIGHUP reloads it\n"
 		"      --backend B     auto (default): nested when WAYLAND_DISPLAY or DISPLAY is set,\n"
 		"                      DRM/KMS when a seat is available, headless otherwise\n"
 		"      --mode WxH[@Hz] mode of outputs without a preferred mode (headless, nested)\n"
@@ -117,7 +119,8 @@ void options_print_usage(FILE *out, const char *prog) {
 		"      --clock C       real (default), or step: output time starts at 0 and moves one\n"
 		"                      refresh period per output capture (see pinhole(1), STEPPING)\n"
 		"      --step-timeout MS  how long a step waits for clients to draw (default 1000)\n"
-		"      --capture-policy FILE  capture permission rules, one per line (see pinhole(1))\n"
+		"      --capture-policy FILE  capture permission rules: an INI file of allow, deny\n"
+		"                      and default entries (see pinhole(1))\n"
 		"      --allow-capture M  clients matching M may capture\n"
 		"      --deny-capture M   clients matching M may not: their sessions stop at once\n"
 		"                      M: exe:PATH, app-id:ID, engine:NAME, sandboxed, unsandboxed\n"
@@ -139,6 +142,7 @@ enum options_result options_parse(struct options *opts, int argc, char *argv[],
 		{"debug", no_argument, NULL, 'd'},
 		{"startup", required_argument, NULL, 's'},
 		{"session", no_argument, NULL, OPT_SESSION},
+		{"config", required_argument, NULL, 'c'},
 		{"backend", required_argument, NULL, OPT_BACKEND},
 		{"mode", required_argument, NULL, OPT_MODE},
 		{"outputs", required_argument, NULL, OPT_OUTPUTS},
@@ -161,7 +165,7 @@ enum options_result options_parse(struct options *opts, int argc, char *argv[],
 	optind = 0; /* reset getopt so the parser can run more than once (tests) */
 	opterr = 0;
 	int c;
-	while ((c = getopt_long(argc, argv, ":hVvds:", long_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":hVvds:c:", long_options, NULL)) != -1) {
 		switch (c) {
 		case 'h':
 			opts->help = true;
@@ -179,6 +183,13 @@ enum options_result options_parse(struct options *opts, int argc, char *argv[],
 			break;
 		case 's':
 			opts->startup_cmd = optarg;
+			break;
+		case 'c':
+			if (optarg[0] == '\0') {
+				snprintf(err, err_size, "option '-c' needs a file name");
+				return OPTIONS_ERROR;
+			}
+			opts->config_path = optarg;
 			break;
 		case OPT_BACKEND:
 			if (!parse_backend(optarg, &opts->backend)) {

@@ -8,6 +8,7 @@
 #include <wlr/util/log.h>
 #include "capture/capture.h"
 #include "idle.h"
+#include "config_file.h"
 #include "output.h"
 #include "server.h"
 #include "step_clock.h"
@@ -130,6 +131,8 @@ static void apply_initial_state(struct server *server, struct wlr_output *wlr_ou
 		wlr_output_state_set_custom_mode(&state, opts->mode.width, opts->mode.height,
 			opts->mode.refresh_mhz);
 	}
+	config_output_apply_state(config_output_for(server->config, wlr_output), wlr_output,
+		&state);
 	if (!wlr_output_commit_state(wlr_output, &state)) {
 		wlr_log(WLR_ERROR, "output %s: could not enable it", wlr_output->name);
 	}
@@ -168,16 +171,36 @@ void output_handle_new(struct wl_listener *listener, void *data) {
 	wl_signal_add(&wlr_output->events.destroy, &output->destroy);
 	wl_list_insert(server->outputs.prev, &output->link);
 
-	struct wlr_output_layout_output *layout_output =
-		wlr_output_layout_add_auto(server->output_layout, wlr_output);
 	output->scene_output = wlr_scene_output_create(server->scene, wlr_output);
-	wlr_scene_output_layout_add_output(server->scene_layout, layout_output,
-		output->scene_output);
+	output_place(output, config_output_for(server->config, wlr_output));
 	output->capture = capture_output_create(server->capture, wlr_output,
 		output->scene_output);
 
 	wlr_log(WLR_INFO, "output %s added: %dx%d scale %.2f", wlr_output->name,
 		wlr_output->width, wlr_output->height, wlr_output->scale);
+}
+
+void output_place(struct output *output, const struct config_output *settings) {
+	struct server *server = output->server;
+	struct wlr_output *wlr_output = output->wlr_output;
+	if (!wlr_output->enabled) {
+		wlr_output_layout_remove(server->output_layout, wlr_output);
+		return;
+	}
+	bool placed = wlr_output_layout_get(server->output_layout, wlr_output) != NULL;
+	struct wlr_output_layout_output *layout_output;
+	if (settings != NULL && settings->has_position) {
+		layout_output = wlr_output_layout_add(server->output_layout, wlr_output,
+			settings->x, settings->y);
+	} else if (!placed) {
+		layout_output = wlr_output_layout_add_auto(server->output_layout, wlr_output);
+	} else {
+		return;
+	}
+	if (!placed) {
+		wlr_scene_output_layout_add_output(server->scene_layout, layout_output,
+			output->scene_output);
+	}
 }
 
 struct output *output_from_wlr_output(struct server *server, struct wlr_output *wlr_output) {

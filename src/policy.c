@@ -1,10 +1,10 @@
-#include <ctype.h>
 #include <errno.h>
 #include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "ini_file.h"
 #include "policy.h"
 
 #define MATCHERS "exe:PATH, app-id:ID, engine:NAME, sandboxed, unsandboxed or all"
@@ -33,16 +33,6 @@ void policy_destroy(struct policy *policy) {
 
 static const char *verdict_name(enum policy_verdict verdict) {
 	return verdict == POLICY_ALLOW ? "allow" : "deny";
-}
-
-/* Trims blanks at both ends of [*start, *end). */
-static void trim(const char **start, const char **end) {
-	while (*start < *end && isspace((unsigned char)**start)) {
-		(*start)++;
-	}
-	while (*end > *start && isspace((unsigned char)(*end)[-1])) {
-		(*end)--;
-	}
 }
 
 static bool parse_matcher(const char *matcher, enum policy_match *match, const char **pattern,
@@ -144,84 +134,45 @@ static bool parse_verdict(const char *word, size_t len, enum policy_verdict *ver
 	return false;
 }
 
-bool policy_parse_line(struct policy *policy, const char *line, const char *origin,
-		char *err, size_t err_size) {
-	const char *start = line, *end = line + strlen(line);
-	trim(&start, &end);
-	if (start == end || start[0] == '#') {
+bool policy_parse_entry(struct policy *policy, const char *key, const char *value,
+		const char *origin, char *err, size_t err_size) {
+	enum policy_verdict verdict;
+	if (strcmp(key, "default") == 0) {
+		if (!parse_verdict(value, strlen(value), &verdict)) {
+			snprintf(err, err_size, "'default' takes 'allow' or 'deny', not '%s'", value);
+			return false;
+		}
+		if (policy->default_origin != NULL) {
+			snprintf(err, err_size, "a second 'default' (the first is at %s)",
+				policy->default_origin);
+			return false;
+		}
+		if ((policy->default_origin = strdup(origin)) == NULL) {
+			snprintf(err, err_size, "out of memory");
+			return false;
+		}
+		policy->unsandboxed_default = verdict;
 		return true;
 	}
-	const char *word_end = start;
-	while (word_end < end && !isspace((unsigned char)*word_end)) {
-		word_end++;
+	if (parse_verdict(key, strlen(key), &verdict)) {
+		return policy_add_rule(policy, verdict, value, origin, err, err_size);
 	}
-	const char *rest = word_end, *rest_end = end;
-	trim(&rest, &rest_end);
-	/* The matcher is the rest of the line, so executable paths may hold spaces. */
-	char *matcher = strndup(rest, (size_t)(rest_end - rest));
-	if (matcher == NULL) {
-		snprintf(err, err_size, "%s: out of memory", origin);
+	snprintf(err, err_size, "expected 'allow', 'deny' or 'default', not '%s'", key);
+	return false;
+}
+
+static bool policy_file_entry(void *data, const char *section, const char *key,
+		const char *value, const char *origin, char *err, size_t err_size) {
+	if (section[0] != '\0' && strcmp(section, "capture") != 0) {
+		snprintf(err, err_size, "unknown section [%s] (a policy file holds [capture] only)",
+			section);
 		return false;
 	}
-	int word_len = (int)(word_end - start);
-	char reason[512];
-	bool ok = false;
-	enum policy_verdict verdict;
-	if (word_len == 7 && strncmp(start, "default", 7) == 0) {
-		if (!parse_verdict(matcher, strlen(matcher), &verdict)) {
-			snprintf(reason, sizeof(reason), "'default' takes 'allow' or 'deny', not '%s'",
-				matcher);
-		} else if (policy->default_origin != NULL) {
-			snprintf(reason, sizeof(reason), "a second 'default' line (the first is at %s)",
-				policy->default_origin);
-		} else if ((policy->default_origin = strdup(origin)) == NULL) {
-			snprintf(reason, sizeof(reason), "out of memory");
-		} else {
-			policy->unsandboxed_default = verdict;
-			ok = true;
-		}
-	} else if (parse_verdict(start, (size_t)word_len, &verdict)) {
-		ok = policy_add_rule(policy, verdict, matcher, origin, reason, sizeof(reason));
-	} else {
-		snprintf(reason, sizeof(reason), "expected 'allow', 'deny' or 'default', not '%.*s'",
-			word_len, start);
-	}
-	if (!ok) {
-		snprintf(err, err_size, "%s: %s", origin, reason);
-	}
-	free(matcher);
-	return ok;
+	return policy_parse_entry(data, key, value, origin, err, err_size);
 }
 
 bool policy_load_file(struct policy *policy, const char *path, char *err, size_t err_size) {
-	FILE *file = fopen(path, "r");
-	if (file == NULL) {
-		snprintf(err, err_size, "%s: %s", path, strerror(errno));
-		return false;
-	}
-	char *line = NULL;
-	size_t line_size = 0;
-	ssize_t len;
-	bool ok = true;
-	char origin[4096 + 32];
-	for (unsigned long number = 1; ok && (len = getline(&line, &line_size, file)) >= 0;
-			number++) {
-		snprintf(origin, sizeof(origin), "%s:%lu", path, number);
-		if (strlen(line) != (size_t)len) {
-			snprintf(err, err_size, "%s: a NUL byte (is this a policy file?)", origin);
-			ok = false;
-		} else {
-			ok = policy_parse_line(policy, line, origin, err, err_size);
-		}
-	}
-	if (ok && ferror(file)) {
-		/* A directory opens fine and fails here with EISDIR. */
-		snprintf(err, err_size, "%s: %s", path, strerror(errno));
-		ok = false;
-	}
-	free(line);
-	fclose(file);
-	return ok;
+	return ini_file_parse(path, policy_file_entry, policy, err, err_size);
 }
 
 static bool glob_matches(const char *pattern, const char *value, int flags) {

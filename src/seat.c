@@ -17,7 +17,10 @@
 #include <wlr/types/wlr_xdg_shell.h>
 #include <wlr/util/edges.h>
 #include <wlr/util/log.h>
+#include <linux/input-event-codes.h>
 #include <xkbcommon/xkbcommon.h>
+#include "bindings.h"
+#include "config_file.h"
 #include "idle.h"
 #include "layer_shell.h"
 #include "seat.h"
@@ -53,9 +56,14 @@ struct seat {
 	struct wl_listener request_set_primary_selection;
 };
 
+#define KEYBOARD_MAX_BOUND_KEYS 8
+
 struct keyboard {
 	struct seat *seat;
 	struct wlr_keyboard *wlr_keyboard;
+	bool configured; /* keymap from the configuration (virtual keyboards bring theirs) */
+	uint32_t bound_keys[KEYBOARD_MAX_BOUND_KEYS]; /* held keys whose press a binding took */
+	size_t bound_keys_len;
 	struct wl_list link; /* seat.keyboards */
 	struct wl_listener modifiers;
 	struct wl_listener key;
@@ -92,33 +100,6 @@ static void handle_keyboard_modifiers(struct wl_listener *listener, void *data) 
 		&keyboard->wlr_keyboard->modifiers);
 }
 
-/* Compositor shortcuts; returns true when the key was one of them. */
-static bool handle_keybinding(struct seat *seat, xkb_keysym_t sym, uint32_t modifiers) {
-	struct server *server = seat->server;
-	if (sym >= XKB_KEY_XF86Switch_VT_1 && sym <= XKB_KEY_XF86Switch_VT_12) {
-		if (server->session != NULL) {
-			wlr_session_change_vt(server->session, sym - XKB_KEY_XF86Switch_VT_1 + 1);
-		}
-		return true;
-	}
-	/* While locked, VT switching is the only shortcut: keys go to the locker. */
-	if (session_lock_is_locked(server->session_lock) || !(modifiers & WLR_MODIFIER_ALT)) {
-		return false;
-	}
-	switch (sym) {
-	case XKB_KEY_Escape:
-		wlr_log(WLR_INFO, "quit requested from the keyboard");
-		server_terminate(server, 0);
-		return true;
-	case XKB_KEY_Tab:
-	case XKB_KEY_F1:
-		view_cycle_focus(server);
-		return true;
-	default:
-		return false;
-	}
-}
-
 static void handle_keyboard_key(struct wl_listener *listener, void *data) {
 	struct keyboard *keyboard = wl_container_of(listener, keyboard, key);
 	struct seat *seat = keyboard->seat;
@@ -126,13 +107,24 @@ static void handle_keyboard_key(struct wl_listener *listener, void *data) {
 	notify_activity(seat);
 
 	uint32_t keycode = event->keycode + 8; /* libinput → xkb */
-	const xkb_keysym_t *syms;
-	int nsyms = xkb_state_key_get_syms(keyboard->wlr_keyboard->xkb_state, keycode, &syms);
+	struct xkb_state *xkb_state = keyboard->wlr_keyboard->xkb_state;
+	const xkb_keysym_t *syms, *raw_syms;
+	int nsyms = xkb_state_key_get_syms(xkb_state, keycode, &syms);
+	int raw_nsyms = xkb_keymap_key_get_syms_by_level(keyboard->wlr_keyboard->keymap, keycode,
+		xkb_state_key_get_layout(xkb_state, keycode), 0, &raw_syms);
 	uint32_t modifiers = wlr_keyboard_get_modifiers(keyboard->wlr_keyboard);
-	bool handled = false;
-	if (event->state == WL_KEYBOARD_KEY_STATE_PRESSED) {
-		for (int i = 0; i < nsyms && !handled; i++) {
-			handled = handle_keybinding(seat, syms[i], modifiers);
+	bool handled = event->state == WL_KEYBOARD_KEY_STATE_PRESSED &&
+		bindings_handle_key(seat->server, syms, nsyms, raw_syms, raw_nsyms, modifiers,
+			session_lock_is_locked(seat->server->session_lock));
+	/* The client never saw the press of a bound key: it must not see its release either. */
+	if (handled && keyboard->bound_keys_len < KEYBOARD_MAX_BOUND_KEYS) {
+		keyboard->bound_keys[keyboard->bound_keys_len++] = event->keycode;
+	} else if (event->state == WL_KEYBOARD_KEY_STATE_RELEASED) {
+		for (size_t i = 0; i < keyboard->bound_keys_len && !handled; i++) {
+			if (keyboard->bound_keys[i] == event->keycode) {
+				keyboard->bound_keys[i] = keyboard->bound_keys[--keyboard->bound_keys_len];
+				handled = true;
+			}
 		}
 	}
 	if (!handled) {
@@ -171,20 +163,13 @@ static void add_keyboard(struct seat *seat, struct wlr_keyboard *wlr_keyboard) {
 	keyboard->seat = seat;
 	keyboard->wlr_keyboard = wlr_keyboard;
 
-	/* Virtual keyboards bring their own keymap. XKB_DEFAULT_* pick ours. */
-	if (wlr_keyboard->keymap == NULL) {
-		struct xkb_context *context = xkb_context_new(XKB_CONTEXT_NO_FLAGS);
-		struct xkb_keymap *keymap = xkb_keymap_new_from_names(context, NULL,
-			XKB_KEYMAP_COMPILE_NO_FLAGS);
-		if (keymap != NULL) {
-			wlr_keyboard_set_keymap(wlr_keyboard, keymap);
-			xkb_keymap_unref(keymap);
-		} else {
-			wlr_log(WLR_ERROR, "keyboard: no keymap for the XKB_DEFAULT_* settings");
-		}
-		xkb_context_unref(context);
+	/* Virtual keyboards bring their own keymap; [keyboard] (or XKB_DEFAULT_*) picks ours. */
+	keyboard->configured = wlr_keyboard->keymap == NULL;
+	if (keyboard->configured) {
+		config_apply_keyboard(seat->server->config, wlr_keyboard);
+	} else {
+		wlr_keyboard_set_repeat_info(wlr_keyboard, 25, 600);
 	}
-	wlr_keyboard_set_repeat_info(wlr_keyboard, 25, 600);
 
 	keyboard->modifiers.notify = handle_keyboard_modifiers;
 	wl_signal_add(&wlr_keyboard->events.modifiers, &keyboard->modifiers);
@@ -219,6 +204,20 @@ static void add_pointer(struct seat *seat, struct wlr_input_device *device) {
 	wl_signal_add(&device->events.destroy, &pointer->destroy);
 	wl_list_insert(&seat->pointers, &pointer->link);
 	wlr_cursor_attach_input_device(seat->cursor, device);
+	config_apply_pointer(seat->server->config, device);
+}
+
+void seat_apply_config(struct seat *seat) {
+	struct keyboard *keyboard;
+	wl_list_for_each(keyboard, &seat->keyboards, link) {
+		if (keyboard->configured) {
+			config_apply_keyboard(seat->server->config, keyboard->wlr_keyboard);
+		}
+	}
+	struct pointer *pointer;
+	wl_list_for_each(pointer, &seat->pointers, link) {
+		config_apply_pointer(seat->server->config, pointer->device);
+	}
 }
 
 static void handle_new_input(struct wl_listener *listener, void *data) {
@@ -341,10 +340,55 @@ static void handle_cursor_motion_absolute(struct wl_listener *listener, void *da
 	process_motion(seat, event->time_msec);
 }
 
+static void start_grab(struct seat *seat, struct view *view, enum seat_grab grab,
+		uint32_t edges) {
+	struct wlr_box geo;
+	view->impl->get_geometry(view, &geo);
+	seat->grab = grab;
+	seat->grab_view = view;
+	seat->grab_x = seat->cursor->x;
+	seat->grab_y = seat->cursor->y;
+	seat->resize_edges = edges;
+	if (grab == SEAT_GRAB_MOVE) {
+		seat->grab_box = (struct wlr_box){view->x, view->y, 0, 0};
+	} else {
+		seat->grab_box = (struct wlr_box){view->x + geo.x, view->y + geo.y,
+			geo.width, geo.height};
+	}
+	wlr_seat_pointer_clear_focus(seat->wlr_seat);
+}
+
+/* The drag modifier with the left button moves a window, with the right one resizes it. */
+static bool begin_modifier_drag(struct seat *seat, uint32_t button) {
+	struct wlr_keyboard *keyboard = wlr_seat_get_keyboard(seat->wlr_seat);
+	uint32_t drag_modifier = seat->server->config->drag_modifier;
+	if (keyboard == NULL || drag_modifier == 0 ||
+			!(wlr_keyboard_get_modifiers(keyboard) & drag_modifier) ||
+			(button != BTN_LEFT && button != BTN_RIGHT)) {
+		return false;
+	}
+	struct wlr_surface *surface = NULL;
+	double sx, sy;
+	struct view *view = view_at(seat->server, seat->cursor->x, seat->cursor->y,
+		&surface, &sx, &sy);
+	if (view == NULL || view->fullscreen) {
+		return false;
+	}
+	view_focus(view);
+	start_grab(seat, view, button == BTN_LEFT ? SEAT_GRAB_MOVE : SEAT_GRAB_RESIZE,
+		WLR_EDGE_RIGHT | WLR_EDGE_BOTTOM);
+	return true;
+}
+
 static void handle_cursor_button(struct wl_listener *listener, void *data) {
 	struct seat *seat = wl_container_of(listener, seat, cursor_button);
 	struct wlr_pointer_button_event *event = data;
 	notify_activity(seat);
+	if (event->state == WL_POINTER_BUTTON_STATE_PRESSED &&
+			!session_lock_is_locked(seat->server->session_lock) &&
+			begin_modifier_drag(seat, event->button)) {
+		return;
+	}
 	wlr_seat_pointer_notify_button(seat->wlr_seat, event->time_msec, event->button,
 		event->state);
 	if (event->state == WL_POINTER_BUTTON_STATE_RELEASED) {
@@ -422,20 +466,7 @@ void seat_begin_interactive(struct seat *seat, struct view *view, enum seat_grab
 				seat->wlr_seat->pointer_state.focused_surface : view->surface) != view->surface) {
 		return;
 	}
-	struct wlr_box geo;
-	view->impl->get_geometry(view, &geo);
-	seat->grab = grab;
-	seat->grab_view = view;
-	seat->grab_x = seat->cursor->x;
-	seat->grab_y = seat->cursor->y;
-	seat->resize_edges = edges;
-	if (grab == SEAT_GRAB_MOVE) {
-		seat->grab_box = (struct wlr_box){view->x, view->y, 0, 0};
-	} else {
-		seat->grab_box = (struct wlr_box){view->x + geo.x, view->y + geo.y,
-			geo.width, geo.height};
-	}
-	wlr_seat_pointer_clear_focus(seat->wlr_seat);
+	start_grab(seat, view, grab, edges);
 }
 
 void seat_view_unmapped(struct seat *seat, struct view *view) {

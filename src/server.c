@@ -53,16 +53,54 @@ static const char *const capture_interfaces[] = {
 	"ext_output_image_capture_source_manager_v1",
 	"ext_foreign_toplevel_image_capture_source_manager_v1",
 	"zwlr_screencopy_manager_v1",
+	/* Every window's title and app id: only for sandboxed apps that may capture them. */
+	"ext_foreign_toplevel_list_v1",
 };
 
-static bool is_capture_global(const struct wl_global *global) {
+/*
+ * Globals no sandboxed (wp-security-context-v1) client may see: they inject
+ * input, read other clients' data, or control the session and its outputs.
+ * By interface name, so that a global is covered the moment pinhole offers
+ * it. docs/permissions.md has this table; test-sandbox checks every entry.
+ */
+static const char *const privileged_interfaces[] = {
+	"zwp_virtual_keyboard_manager_v1",
+	"zwlr_virtual_pointer_manager_v1",
+	"zwlr_data_control_manager_v1",
+	"ext_data_control_manager_v1",
+	"zwlr_output_manager_v1",
+	"zwlr_output_power_manager_v1",
+	"zwlr_gamma_control_manager_v1",
+	"zwlr_export_dmabuf_manager_v1",
+	"zwlr_foreign_toplevel_manager_v1",
+	"zwp_input_method_manager_v2",
+	"zwp_input_method_v1",
+	"zwp_input_panel_v1",
+	"ext_session_lock_manager_v1",
+	"zwlr_layer_shell_v1",
+	"zwp_keyboard_shortcuts_inhibit_manager_v1",
+	"ext_transient_seat_manager_v1",
+	"wp_security_context_manager_v1", /* contexts do not nest */
+};
+
+static bool name_in(const struct wl_global *global, const char *const *names, size_t len) {
 	const char *name = wl_global_get_interface(global)->name;
-	for (size_t i = 0; i < sizeof(capture_interfaces) / sizeof(capture_interfaces[0]); i++) {
-		if (strcmp(name, capture_interfaces[i]) == 0) {
+	for (size_t i = 0; i < len; i++) {
+		if (strcmp(name, names[i]) == 0) {
 			return true;
 		}
 	}
 	return false;
+}
+
+static bool is_capture_global(const struct wl_global *global) {
+	return name_in(global, capture_interfaces,
+		sizeof(capture_interfaces) / sizeof(capture_interfaces[0]));
+}
+
+static bool is_privileged_global(const struct wl_global *global) {
+	return name_in(global, privileged_interfaces,
+		sizeof(privileged_interfaces) / sizeof(privileged_interfaces[0]));
 }
 
 /*
@@ -184,13 +222,6 @@ static bool capture_global_visible(struct server *server, const struct wl_client
 	return false;
 }
 
-/* Globals that lock the screen or switch outputs off: not for sandboxed clients. */
-static bool is_session_global(const struct wl_global *global) {
-	const char *name = wl_global_get_interface(global)->name;
-	return strcmp(name, "ext_session_lock_manager_v1") == 0 ||
-		strcmp(name, "zwlr_output_power_manager_v1") == 0;
-}
-
 static bool filter_global(const struct wl_client *client, const struct wl_global *global,
 		void *data) {
 	struct server *server = data;
@@ -206,14 +237,10 @@ static bool filter_global(const struct wl_client *client, const struct wl_global
 	if (is_capture_global(global)) {
 		return capture_global_visible(server, client, global);
 	}
-	if (is_session_global(global) && server->security_context != NULL) {
-		return wlr_security_context_manager_v1_lookup_client(server->security_context,
-			client) == NULL;
-	}
-	/* Security contexts do not nest: a sandboxed client has no use for the manager. */
-	if (server->security_context != NULL && global == server->security_context->global) {
-		return wlr_security_context_manager_v1_lookup_client(server->security_context,
-			client) == NULL;
+	if (is_privileged_global(global)) {
+		return server->security_context == NULL ||
+			wlr_security_context_manager_v1_lookup_client(server->security_context,
+				client) == NULL;
 	}
 	return true;
 }

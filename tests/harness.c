@@ -351,6 +351,11 @@ bool ph_compositor_start_env(struct ph_compositor *c, const char *const *args,
 		setenv("XDG_RUNTIME_DIR", c->runtime_dir, 1);
 		setenv("WLR_RENDERER", "pixman", 1);
 		setenv("WLR_LIBINPUT_NO_DEVICES", "1", 1);
+		/* Not the developer's ~/.config/pinhole/config: an empty directory of its own. */
+		char config_home[400];
+		snprintf(config_home, sizeof(config_home), "%s/config-home", c->runtime_dir);
+		setenv("XDG_CONFIG_HOME", config_home, 1);
+		setenv("XDG_CONFIG_DIRS", config_home, 1);
 		unsetenv("WAYLAND_DISPLAY");
 		unsetenv("DISPLAY");
 		for (int i = 0; env != NULL && env[i] != NULL; i++) {

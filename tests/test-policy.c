@@ -226,7 +226,7 @@ static void test_default(void) {
 static void test_rules(void) {
 	const char *policy_path = ph_scratch("capture.conf");
 	FILE *file = fopen(policy_path, "w");
-	fprintf(file, "# test policy\ndeny exe:%s\nallow app-id:org.example.Recorder\n", probe_exe);
+	fprintf(file, "# test policy\n[capture]\ndeny = exe:%s\nallow = app-id:org.example.Recorder\n", probe_exe);
 	fclose(file);
 	struct ph_compositor c;
 	if (!ph_compositor_start(&c, (const char *[]){"--mode", "640x480",
@@ -244,7 +244,7 @@ static void test_rules(void) {
 	expect_stopped(&denied, "output 0", "rules: denied output session");
 	char needle[3 * PATH_MAX + 256];
 	snprintf(needle, sizeof(needle), "policy: denied an output capture session to client pid "
-		"%d (%s): rule 'deny exe:%s' (%s:2)", (int)denied.process.pid, probe_exe, probe_exe,
+		"%d (%s): rule 'deny exe:%s' (%s:3)", (int)denied.process.pid, probe_exe, probe_exe,
 		policy_path);
 	ph_ok(wait_log(&c, needle), "rules: the denial names pid, executable, rule and file:line");
 	expect_stopped(&denied, "toplevel target", "rules: denied toplevel source");
@@ -381,7 +381,7 @@ static void expect_policy_error(const char *const *args, const char *want, bool 
 static void test_errors(void) {
 	const char *path = ph_scratch("bad.conf");
 	FILE *file = fopen(path, "w");
-	fprintf(file, "# fine so far\nallow app-id:org.example.Recorder\nallow everyone\n");
+	fprintf(file, "# fine so far\nallow = app-id:org.example.Recorder\nallow = everyone\n");
 	fclose(file);
 	char want[3 * PATH_MAX + 256];
 	snprintf(want, sizeof(want), "pinhole: %s:3: unknown matcher 'everyone' (expected "
@@ -390,7 +390,7 @@ static void test_errors(void) {
 		"unknown matcher in a file");
 
 	file = fopen(path, "w");
-	fprintf(file, "default deny\n\ndeny exe:grim\n");
+	fprintf(file, "default = deny\n\ndeny = exe:grim\n");
 	fclose(file);
 	snprintf(want, sizeof(want), "pinhole: %s:3: 'exe:grim': the executable must be an "
 		"absolute path", path);
@@ -398,9 +398,9 @@ static void test_errors(void) {
 		"relative executable in a file");
 
 	file = fopen(path, "w");
-	fprintf(file, "default deny\nallow all\ndefault allow\n");
+	fprintf(file, "default = deny\nallow = all\ndefault = allow\n");
 	fclose(file);
-	snprintf(want, sizeof(want), "pinhole: %s:3: a second 'default' line (the first is at "
+	snprintf(want, sizeof(want), "pinhole: %s:3: a second 'default' (the first is at "
 		"%s:1)", path, path);
 	expect_policy_error((const char *[]){"--capture-policy", path, NULL}, want, false,
 		"two defaults");
@@ -408,10 +408,10 @@ static void test_errors(void) {
 	/* The second file is the bad one: the first loads, the error names the second. */
 	const char *good = ph_scratch("good.conf");
 	file = fopen(good, "w");
-	fprintf(file, "allow sandboxed\n");
+	fprintf(file, "allow = sandboxed\n");
 	fclose(file);
 	file = fopen(path, "w");
-	fprintf(file, "permit exe:/usr/bin/grim\n");
+	fprintf(file, "permit = exe:/usr/bin/grim\n");
 	fclose(file);
 	snprintf(want, sizeof(want), "pinhole: %s:1: expected 'allow', 'deny' or 'default', not "
 		"'permit'", path);

@@ -59,6 +59,7 @@ struct options {
 	struct rect_spec popup, subsurface;
 	bool popup_slide; /* let the compositor slide the popup onto the screen */
 	bool input; /* print the wl_pointer and wl_keyboard events received */
+	bool keymap; /* also print the keymap's layout name and the repeat info */
 	struct rect_spec cursor; /* x, y: the hotspot */
 	uint32_t cursor_shape; /* wp_cursor_shape_device_v1 shape, 0: none */
 	/* A button press turns the window this colour, drawn on the next frame callback. */
@@ -152,6 +153,8 @@ static void usage(FILE *f) {
 		"      'pointer-leave', 'keyboard-enter SURFACE', 'keyboard-leave',\n"
 		"      'key CODE pressed|released KEYSYM' (evdev code, keysym name from\n"
 		"      the compositor's keymap), 'modifiers DEPRESSED LATCHED LOCKED GROUP'\n"
+		"  --keymap                   --input, and 'keymap LAYOUT-NAME' (the first layout of\n"
+		"      each keymap received), 'repeat RATE DELAY'\n"
 		"stdout: 'ready WxH' once a buffer of a new size was rendered,\n"
 		"'popup-ready' once the popup was rendered.\n"
 		"stdin: 'color 0xAARRGGBB', 'rect X Y W H 0xAARRGGBB', 'sub-color\n"
@@ -211,7 +214,7 @@ static bool parse_rect_spec(const char *s, struct rect_spec *spec) {
 
 static bool parse_options(struct options *opts, int argc, char *argv[]) {
 	enum { OPT_SIZE = 256, OPT_COLOR, OPT_PATTERN, OPT_FORMAT, OPT_TITLE,
-		OPT_APP_ID, OPT_FULLSCREEN, OPT_POPUP, OPT_SUBSURFACE, OPT_INPUT, OPT_CURSOR,
+		OPT_APP_ID, OPT_FULLSCREEN, OPT_POPUP, OPT_SUBSURFACE, OPT_INPUT, OPT_KEYMAP, OPT_CURSOR,
 		OPT_CURSOR_SHAPE, OPT_CLICK_COLOR, OPT_HELP };
 	static const struct option long_options[] = {
 		{ "size", required_argument, NULL, OPT_SIZE },
@@ -225,6 +228,7 @@ static bool parse_options(struct options *opts, int argc, char *argv[]) {
 		{ "popup-slide", no_argument, NULL, 'S' },
 		{ "subsurface", required_argument, NULL, OPT_SUBSURFACE },
 		{ "input", no_argument, NULL, OPT_INPUT },
+		{ "keymap", no_argument, NULL, OPT_KEYMAP },
 		{ "cursor", required_argument, NULL, OPT_CURSOR },
 		{ "cursor-shape", required_argument, NULL, OPT_CURSOR_SHAPE },
 		{ "click-color", required_argument, NULL, OPT_CLICK_COLOR },
@@ -289,6 +293,9 @@ static bool parse_options(struct options *opts, int argc, char *argv[]) {
 			break;
 		case OPT_INPUT:
 			opts->input = true;
+			break;
+		case OPT_KEYMAP:
+			opts->input = opts->keymap = true;
 			break;
 		case OPT_CURSOR:
 			ok = parse_rect_spec(optarg, &opts->cursor);
@@ -846,6 +853,10 @@ static void keyboard_handle_keymap(void *data, struct wl_keyboard *keyboard, uin
 	xkb_keymap_unref(app->xkb_keymap);
 	app->xkb_keymap = keymap;
 	app->xkb_state = xkb_state_new(keymap);
+	if (app->opts.keymap) {
+		const char *name = xkb_keymap_layout_get_name(keymap, 0);
+		reply("keymap %s", name != NULL ? name : "(unnamed)");
+	}
 }
 
 static void keyboard_handle_enter(void *data, struct wl_keyboard *keyboard, uint32_t serial,
@@ -883,6 +894,10 @@ static void keyboard_handle_modifiers(void *data, struct wl_keyboard *keyboard,
 
 static void keyboard_handle_repeat_info(void *data, struct wl_keyboard *keyboard,
 		int32_t rate, int32_t delay) {
+	struct app *app = data;
+	if (app->opts.keymap) {
+		reply("repeat %d %d", rate, delay);
+	}
 }
 
 static const struct wl_keyboard_listener keyboard_listener = {

@@ -34,13 +34,27 @@ static bool decides(const struct policy *policy, const struct policy_client *cli
 	return ok;
 }
 
-/* A policy from lines (NULL-terminated); NULL with err set if a line fails. */
+/*
+ * A policy from "key = value" entries (NULL-terminated), as the INI reader
+ * hands them over; NULL with err set ("test:N: reason") if one fails.
+ */
 static struct policy *from_lines(const char *const *lines, char *err, size_t err_size) {
 	struct policy *policy = policy_create();
 	for (int i = 0; lines[i] != NULL; i++) {
-		char origin[32];
+		char origin[32], key[256], reason[512] = "";
 		snprintf(origin, sizeof(origin), "test:%d", i + 1);
-		if (!policy_parse_line(policy, lines[i], origin, err, err_size)) {
+		const char *eq = strchr(lines[i], '=');
+		const char *value = eq != NULL ? eq + 1 : "";
+		size_t key_len = eq != NULL ? (size_t)(eq - lines[i]) : strlen(lines[i]);
+		snprintf(key, sizeof(key), "%.*s", (int)key_len, lines[i]);
+		for (size_t n = strlen(key); n > 0 && key[n - 1] == ' '; n--) {
+			key[n - 1] = '\0';
+		}
+		while (*value == ' ') {
+			value++;
+		}
+		if (!policy_parse_entry(policy, key, value, origin, reason, sizeof(reason))) {
+			snprintf(err, err_size, "%s: %s", origin, reason);
 			policy_destroy(policy);
 			return NULL;
 		}
@@ -73,22 +87,19 @@ static void test_defaults(void) {
 static void test_matching(void) {
 	char err[512] = "";
 	struct policy *policy = from_lines((const char *[]){
-		"# screenshot tools",
-		"",
-		"   allow exe:/usr/bin/grim   ",
-		"deny\texe:/usr/bin/*",
-		"allow app-id:org.example.*",
-		"deny engine:org.flatpak",
-		"allow sandboxed",
-		"default deny",
+		"allow = exe:/usr/bin/grim",
+		"deny = exe:/usr/bin/*",
+		"allow = app-id:org.example.*",
+		"deny = engine:org.flatpak",
+		"allow = sandboxed",
+		"default = deny",
 		NULL,
 	}, err, sizeof(err));
-	ph_ok(policy != NULL && policy->rules_len == 5, "comments, blanks, tabs, trailing blanks "
-		"parse (%zu rules) %s", policy != NULL ? policy->rules_len : 0, err);
+	ph_ok(policy != NULL && policy->rules_len == 5, "entries parse (%zu rules) %s", policy != NULL ? policy->rules_len : 0, err);
 	if (policy == NULL) {
 		return;
 	}
-	ph_ok(strcmp(policy->rules[0].origin, "test:3") == 0 &&
+	ph_ok(strcmp(policy->rules[0].origin, "test:1") == 0 &&
 		strcmp(policy->rules[1].text, "deny exe:/usr/bin/*") == 0,
 		"rules keep their origin (%s) and normalised text (%s)", policy->rules[0].origin,
 		policy->rules[1].text);
@@ -111,7 +122,7 @@ static void test_matching(void) {
 		"sandbox without app id or engine matched by 'sandboxed' only");
 	char reason[128];
 	policy_default_reason(policy, &nested, reason, sizeof(reason));
-	ph_ok(strcmp(reason, "default deny (test:8)") == 0, "default reason names its line: %s",
+	ph_ok(strcmp(reason, "default deny (test:6)") == 0, "default reason names its line: %s",
 		reason);
 	policy_destroy(policy);
 }
@@ -119,7 +130,7 @@ static void test_matching(void) {
 static void test_keywords(void) {
 	char err[512] = "";
 	struct policy *policy = from_lines((const char *[]){
-		"deny unsandboxed", "allow all", NULL}, err, sizeof(err));
+		"deny = unsandboxed", "allow = all", NULL}, err, sizeof(err));
 	ph_ok(policy != NULL && decides(policy, &grim, POLICY_DENY, "deny unsandboxed") &&
 		decides(policy, &flatpak, POLICY_ALLOW, "allow all"),
 		"'unsandboxed' and 'all' %s", err);
@@ -127,7 +138,7 @@ static void test_keywords(void) {
 
 	/* exe: rules are for clients outside a sandbox only, app-id: for those inside. */
 	policy = from_lines((const char *[]){
-		"allow exe:/usr/bin/grim", "deny app-id:*", NULL}, err, sizeof(err));
+		"allow = exe:/usr/bin/grim", "deny = app-id:*", NULL}, err, sizeof(err));
 	struct policy_client unsandboxed_with_id = {.exe = "/bin/x", .app_id = "org.x"};
 	ph_ok(policy != NULL && decides(policy, &flatpak, POLICY_DENY, "deny app-id:*") &&
 		decides(policy, &unsandboxed_with_id, POLICY_ALLOW, "-"),
@@ -137,7 +148,7 @@ static void test_keywords(void) {
 	policy_destroy(policy);
 
 	/* Paths with blanks: the matcher is the rest of the line. */
-	policy = from_lines((const char *[]){"deny exe:/opt/My Tool/bin/shot", NULL}, err,
+	policy = from_lines((const char *[]){"deny = exe:/opt/My Tool/bin/shot", NULL}, err,
 		sizeof(err));
 	struct policy_client spaced = {.exe = "/opt/My Tool/bin/shot"};
 	ph_ok(policy != NULL && decides(policy, &spaced, POLICY_DENY,
@@ -146,18 +157,18 @@ static void test_keywords(void) {
 }
 
 static void test_errors(void) {
-	expect_line_error("permit exe:/usr/bin/grim", "'permit'");
+	expect_line_error("permit = exe:/usr/bin/grim", "'permit'");
 	expect_line_error("allow", "missing matcher");
-	expect_line_error("deny exe:grim", "absolute path");
-	expect_line_error("deny exe:", "needs a value");
-	expect_line_error("allow app-id:", "needs a value");
-	expect_line_error("allow everyone", "unknown matcher 'everyone'");
+	expect_line_error("deny = exe:grim", "absolute path");
+	expect_line_error("deny = exe:", "needs a value");
+	expect_line_error("allow = app-id:", "needs a value");
+	expect_line_error("allow = everyone", "unknown matcher 'everyone'");
 	expect_line_error("allowexe:/x", "'allowexe:/x'");
-	expect_line_error("default maybe", "'maybe'");
+	expect_line_error("default = maybe", "'maybe'");
 	expect_line_error("default", "'default' takes");
 
 	char err[512] = "";
-	struct policy *policy = from_lines((const char *[]){"default allow", "default deny", NULL},
+	struct policy *policy = from_lines((const char *[]){"default = allow", "default = deny", NULL},
 		err, sizeof(err));
 	ph_ok(policy == NULL && strstr(err, "test:2: ") == err && strstr(err, "test:1") != NULL,
 		"a second default names both lines: %s", err);
@@ -175,13 +186,13 @@ static void test_errors(void) {
 static void test_files(void) {
 	const char *path = ph_scratch("policy.conf");
 	FILE *file = fopen(path, "w");
-	fprintf(file, "# a policy\ndefault deny\nallow exe:/usr/bin/grim\n\nallow app-id:org.x\n");
+	fprintf(file, "# a policy\n[capture]\ndefault = deny\nallow = exe:/usr/bin/grim\n\nallow = app-id:org.x\n");
 	fclose(file);
 	char err[4096] = "";
 	struct policy *policy = policy_create();
 	bool ok = policy_load_file(policy, path, err, sizeof(err));
 	char want_origin[4096];
-	snprintf(want_origin, sizeof(want_origin), "%s:5", path);
+	snprintf(want_origin, sizeof(want_origin), "%s:6", path);
 	ph_ok(ok && policy->rules_len == 2 && strcmp(policy->rules[1].origin, want_origin) == 0 &&
 		policy->unsandboxed_default == POLICY_DENY,
 		"file loads: %zu rules, last from %s %s", policy->rules_len,
@@ -194,7 +205,7 @@ static void test_files(void) {
 	policy_destroy(policy);
 
 	file = fopen(path, "w");
-	fprintf(file, "allow exe:/usr/bin/grim\n# fine\ndeny exe:relative/path\nallow all\n");
+	fprintf(file, "allow = exe:/usr/bin/grim\n# fine\ndeny = exe:relative/path\nallow = all\n");
 	fclose(file);
 	policy = policy_create();
 	ok = policy_load_file(policy, path, err, sizeof(err));
@@ -204,7 +215,7 @@ static void test_files(void) {
 	policy_destroy(policy);
 
 	file = fopen(path, "w");
-	fwrite("allow all\ndeny \0x\n", 1, 18, file);
+	fwrite("allow = all\ndeny =\0x\n", 1, 20, file);
 	fclose(file);
 	policy = policy_create();
 	ok = policy_load_file(policy, path, err, sizeof(err));
