@@ -6,6 +6,8 @@
 
 struct server;
 struct capture_output;
+struct wlr_output;
+struct wlr_box;
 
 struct output {
 	struct server *server;
@@ -28,6 +30,12 @@ void output_manager_init(struct server *server);
 /* Renders as soon as the event loop is idle if a capture waits for content. */
 void output_request_frame(struct output *output, bool force);
 struct output *output_from_wlr_output(struct server *server, struct wlr_output *wlr_output);
+/*
+ * Where maximized windows go: the output's box in layout coordinates, for now
+ * all of it; layer-shell exclusive zones will shrink it.
+ */
+void output_usable_area(struct server *server, struct wlr_output *wlr_output,
+	struct wlr_box *box);
 /* Adds a headless output (testing aid, SIGUSR1). */
 bool output_add_headless(struct server *server);
 /* Removes the most recently added output (testing aid, SIGUSR2). */

@@ -249,3 +249,8 @@ void output_manager_init(struct server *server) {
 	server->output_layout_change.notify = handle_layout_change;
 	wl_signal_add(&server->output_layout->events.change, &server->output_layout_change);
 }
+
+void output_usable_area(struct server *server, struct wlr_output *wlr_output,
+		struct wlr_box *box) {
+	wlr_output_layout_get_box(server->output_layout, wlr_output, box);
+}
