@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "harness.h"
+#include "probe.h"
 
 #define OUT_W 640
 #define OUT_H 480
@@ -544,6 +545,80 @@ static void test_misuse(struct ph_compositor *c) {
 	ph_wait(&win, WAIT_MS);
 }
 
+static bool corner_black(const struct ph_image *image) {
+	char why[128];
+	return ph_image_rect_is(image, image->width - 10, image->height - 10, 10, 10, 0xff000000u,
+		why, sizeof(why));
+}
+
+/*
+ * GTK's own maximize: a double click on gtk3-demo's header bar makes GTK send
+ * xdg_toplevel.set_maximized (its titlebar double-click action), and the
+ * configure that answers carries the output's size. GTK's WAYLAND_DEBUG log is
+ * the record of both; the screenshot shows the window covering the output.
+ */
+static void test_gtk(void) {
+	if (access("/usr/bin/gtk3-demo", X_OK) != 0) {
+		ph_ok(false, "gtk3-demo (gtk-3-examples) is installed");
+		return;
+	}
+	struct ph_compositor c;
+	if (!ph_compositor_start(&c, (const char *[]){"--mode", "1280x720", NULL})) {
+		ph_ok(false, "compositor for GTK started");
+		return;
+	}
+	char line[4096];
+	struct ph_process gtk;
+	/* A session bus of its own: GtkApplication registers on one. */
+	ph_spawn(&c, &gtk, (const char *[]){"env", "GDK_BACKEND=wayland", "WAYLAND_DEBUG=client",
+		"NO_AT_BRIDGE=1", "GTK_USE_PORTAL=0", "sh", "-c",
+		"exec dbus-run-session -- gtk3-demo 2>&1", NULL}, PH_PIPE_STDOUT);
+	bool caps = EXPECT(&gtk, line, "xdg_toplevel#", ".wm_capabilities(array[12])");
+	bool activated = EXPECT(&gtk, line, "xdg_toplevel#", ".configure(0, 0, array[4])");
+	/* Drawn: the header bar is where we click, the corner beyond the window black. */
+	bool drawn = false;
+	int64_t deadline = ph_now_ms() + WAIT_MS;
+	while (!drawn && ph_now_ms() < deadline) {
+		struct ph_image image;
+		if (screenshot(&c, &image)) {
+			drawn = ph_image_at(&image, 400, 20) != 0xff000000u && corner_black(&image);
+			ph_image_finish(&image);
+		}
+		if (!drawn) {
+			ph_sleep_ms(100);
+		}
+	}
+	ph_ok(caps && activated && drawn, "gtk3-demo mapped: wm_capabilities with three "
+		"entries, activated, drawn at the top-left");
+	struct probe probe;
+	bool clicked = probe_start(&c, &probe) &&
+		probe_cmd(&probe, "click 400 20 1280 720", "clicked") &&
+		probe_cmd(&probe, "click 400 20 1280 720", "clicked");
+	bool requested = EXPECT(&gtk, line, "-> xdg_toplevel#", ".set_maximized()");
+	bool configured = EXPECT(&gtk, line, "xdg_toplevel#", ".configure(1280, 720, ");
+	bool covers = false;
+	deadline = ph_now_ms() + WAIT_MS;
+	while (!covers && ph_now_ms() < deadline) {
+		struct ph_image image;
+		if (screenshot(&c, &image)) {
+			char why[128];
+			covers = !corner_black(&image) &&
+				!ph_image_rect_is(&image, 0, image.height - 10, 10, 10, 0xff000000u, why,
+					sizeof(why));
+			ph_image_finish(&image);
+		}
+		if (!covers) {
+			ph_sleep_ms(100);
+		}
+	}
+	ph_ok(clicked && requested && configured && covers, "a double click on GTK's header bar: "
+		"GTK asks set_maximized, gets configure(1280, 720), and covers the output's corners");
+	probe_cmd(&probe, "quit", NULL);
+	ph_wait(&probe.process, 5000);
+	ph_kill(&gtk);
+	ph_compositor_finish(&c);
+}
+
 int main(int argc, char *argv[]) {
 	ph_init(argc, argv, 200);
 	struct ph_compositor c;
@@ -571,5 +646,6 @@ int main(int argc, char *argv[]) {
 	ph_ok(ph_wait(&toplevels, WAIT_MS) == 0, "ph-toplevels saw no protocol error");
 	ph_kill(&keyboard);
 	ph_compositor_finish(&c);
+	test_gtk();
 	return ph_finish();
 }
