@@ -126,6 +126,13 @@ static void handle_map(struct wl_listener *listener, void *data) {
 	wlr_scene_surface_create(tree, xsurface->surface);
 	xwl->base.surface = xsurface->surface;
 	view_map(&xwl->base, tree);
+	/* States the window asked for before it mapped (_NET_WM_STATE on the window). */
+	if (xsurface->maximized_horz || xsurface->maximized_vert) {
+		view_set_maximized(&xwl->base, true);
+	}
+	if (xsurface->fullscreen) {
+		view_set_fullscreen(&xwl->base, true);
+	}
 }
 
 static void handle_unmap(struct wl_listener *listener, void *data) {
