@@ -16,6 +16,8 @@
 /* New windows cascade from the top-left corner of the layout. */
 #define VIEW_CASCADE_STEP 32
 
+static void place_in_state_box(struct view *view);
+
 void view_init(struct view *view, struct server *server, enum view_type type,
 		const struct view_impl *impl, struct wlr_surface *surface) {
 	view->server = server;
@@ -65,9 +67,7 @@ void view_map(struct view *view, struct wlr_scene_tree *tree) {
 		/* Mapped in a state: the cascade point is where it goes when it leaves it. */
 		view->saved_box.x = x;
 		view->saved_box.y = y;
-		if (view->scene_tree != NULL) {
-			wlr_scene_node_set_position(&view->scene_tree->node, view->x, view->y);
-		}
+		place_in_state_box(view);
 	} else {
 		view_move(view, x, y);
 	}

@@ -545,6 +545,76 @@ static void test_misuse(struct ph_compositor *c) {
 	ph_wait(&win, WAIT_MS);
 }
 
+/*
+ * Two outputs side by side: a window's handle lists the outputs it overlaps,
+ * and a taskbar can fullscreen it on the other one (grim -o shows which).
+ */
+static void test_outputs(void) {
+	struct ph_compositor c;
+	if (!ph_compositor_start(&c, (const char *[]){"--mode", "640x480", "--outputs", "2",
+			NULL})) {
+		ph_ok(false, "compositor with two outputs started");
+		return;
+	}
+	char line[1024], out[1024];
+	struct ph_process toplevels, win;
+	ph_spawn(&c, &toplevels, (const char *[]){ph_path("ph-toplevels"), NULL},
+		PH_PIPE_STDIN | PH_PIPE_STDOUT);
+	bool listed = ph_expect_line(&toplevels, "listed", line, sizeof(line), WAIT_MS);
+	spawn_window(&c, &win, "two-outputs", WIN_B, false);
+	bool on_first = listed && EXPECT(&toplevels, line, "app_id=two-outputs ",
+		"outputs=HEADLESS-1 ");
+	int id = handle_id(line);
+	ph_write_line(&toplevels, "fullscreen-on %d HEADLESS-2", id);
+	bool on_second = EXPECT(&toplevels, line, "app_id=two-outputs ", "states=activated,fullscreen ",
+		"outputs=HEADLESS-2 ");
+	bool covers = false;
+	int64_t deadline = ph_now_ms() + WAIT_MS;
+	while (!covers && ph_now_ms() < deadline) {
+		struct ph_image image;
+		char why[128];
+		if (ph_run(&c, (const char *[]){"grim", "-o", "HEADLESS-2", ph_scratch("o2.png"), NULL},
+				10000, out, sizeof(out)) == 0 && ph_image_load(ph_scratch("o2.png"), &image)) {
+			covers = ph_image_rect_is(&image, 0, 0, image.width, image.height, WIN_B, why,
+				sizeof(why));
+			ph_image_finish(&image);
+		}
+		if (!covers) {
+			ph_sleep_ms(100);
+		}
+	}
+	ph_ok(on_first && on_second && covers, "set_fullscreen on HEADLESS-2: the handle leaves "
+		"HEADLESS-1 for HEADLESS-2 and grim -o HEADLESS-2 is all the window's colour");
+	ph_write_line(&toplevels, "unfullscreen %d", id);
+	bool back = EXPECT(&toplevels, line, "app_id=two-outputs ", "states=activated ",
+		"outputs=HEADLESS-2 ");
+	/* It stays on the output it was sent to, at its own size, in that output's corner. */
+	struct box seen = {0};
+	bool placed = false;
+	deadline = ph_now_ms() + WAIT_MS;
+	while (!placed && ph_now_ms() < deadline) {
+		struct ph_image image;
+		if (ph_run(&c, (const char *[]){"grim", "-o", "HEADLESS-2", ph_scratch("o2.png"), NULL},
+				10000, out, sizeof(out)) == 0 && ph_image_load(ph_scratch("o2.png"), &image)) {
+			seen = colour_box(&image, WIN_B);
+			placed = box_is_solid(seen) && seen.x1 == 0 && seen.y1 == 0 && seen.x2 == 160 &&
+				seen.y2 == 120;
+			ph_image_finish(&image);
+		}
+		if (!placed) {
+			ph_sleep_ms(100);
+		}
+	}
+	ph_ok(back && placed, "unset_fullscreen: the window stays on HEADLESS-2, 160x120 at its "
+		"corner (seen %d,%d-%d,%d)", seen.x1, seen.y1, seen.x2, seen.y2);
+	ph_write_line(&win, "quit");
+	ph_wait(&win, WAIT_MS);
+	ph_write_line(&toplevels, "quit");
+	ph_ok(ph_wait(&toplevels, WAIT_MS) == 0, "ph-toplevels saw outputs entered and left in "
+		"order, no protocol error");
+	ph_compositor_finish(&c);
+}
+
 static bool corner_black(const struct ph_image *image) {
 	char why[128];
 	return ph_image_rect_is(image, image->width - 10, image->height - 10, 10, 10, 0xff000000u,
@@ -646,6 +716,7 @@ int main(int argc, char *argv[]) {
 	ph_ok(ph_wait(&toplevels, WAIT_MS) == 0, "ph-toplevels saw no protocol error");
 	ph_kill(&keyboard);
 	ph_compositor_finish(&c);
+	test_outputs();
 	test_gtk();
 	return ph_finish();
 }

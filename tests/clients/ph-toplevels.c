@@ -9,7 +9,7 @@
  * handles appear.
  * stdin: 'sync' (a roundtrip; prints 'synced'), 'activate ID', 'close ID',
  * 'maximize ID', 'unmaximize ID', 'minimize ID', 'unminimize ID',
- * 'fullscreen ID', 'unfullscreen ID', 'rect ID X Y W H' (set_rectangle on a
+ * 'fullscreen ID', 'fullscreen-on ID OUTPUT-NAME', 'unfullscreen ID', 'rect ID X Y W H' (set_rectangle on a
  * surface of our own), 'quit'. A protocol error is printed as
  * 'protocol-error INTERFACE CODE' and the exit code is 3; events out of order
  * (output_leave without output_enter, output_enter twice) are printed as
@@ -312,9 +312,10 @@ static const struct wl_registry_listener registry_listener = {
 };
 
 static void run_command(struct app *app, char *line) {
-	char cmd[32];
+	char cmd[32], name[64] = "";
 	int id = 0, x = 0, y = 0, w = 0, h = 0;
 	int n = sscanf(line, "%31s %d %d %d %d %d", cmd, &id, &x, &y, &w, &h);
+	sscanf(line, "%*s %*d %63s", name);
 	if (n < 1) {
 		return;
 	}
@@ -347,6 +348,18 @@ static void run_command(struct app *app, char *line) {
 		zwlr_foreign_toplevel_handle_v1_unset_minimized(handle);
 	} else if (strcmp(cmd, "fullscreen") == 0) {
 		zwlr_foreign_toplevel_handle_v1_set_fullscreen(handle, NULL);
+	} else if (strcmp(cmd, "fullscreen-on") == 0) {
+		struct output *output, *found = NULL;
+		wl_list_for_each(output, &app->outputs, link) {
+			if (strcmp(output->name, name) == 0) {
+				found = output;
+			}
+		}
+		if (found == NULL) {
+			say("error no output '%s'", name);
+			return;
+		}
+		zwlr_foreign_toplevel_handle_v1_set_fullscreen(handle, found->wl_output);
 	} else if (strcmp(cmd, "unfullscreen") == 0) {
 		zwlr_foreign_toplevel_handle_v1_unset_fullscreen(handle);
 	} else if (strcmp(cmd, "rect") == 0 && n == 6) {
