@@ -9,6 +9,7 @@
 #include "capture/capture.h"
 #include "output.h"
 #include "server.h"
+#include "view.h"
 
 static void output_render(struct output *output) {
 	struct wlr_scene_output *scene_output = output->scene_output;
@@ -190,6 +191,7 @@ static void send_output_config(struct server *server) {
 static void handle_layout_change(struct wl_listener *listener, void *data) {
 	struct server *server = wl_container_of(listener, server, output_layout_change);
 	send_output_config(server);
+	view_arrange_states(server);
 }
 
 static bool apply_config(struct server *server, struct wlr_output_configuration_v1 *config,

@@ -319,6 +319,15 @@ void view_set_maximized(struct view *view, bool maximized) {
 	apply_states(view, was_floating);
 }
 
+void view_arrange_states(struct server *server) {
+	struct view *view;
+	wl_list_for_each(view, &server->views, link) {
+		if (view->mapped && (view->fullscreen || view->maximized)) {
+			apply_states(view, false);
+		}
+	}
+}
+
 void view_committed(struct view *view) {
 	if (view->mapped && (view->fullscreen || view->maximized)) {
 		/* The client's geometry (shadows) may change with its new size. */

@@ -12,6 +12,7 @@
  * ph-keyboard keeps a keyboard plugged into the headless seat.
  */
 #define _GNU_SOURCE
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -607,6 +608,19 @@ static void test_outputs(void) {
 	}
 	ph_ok(back && placed, "unset_fullscreen: the window stays on HEADLESS-2, 160x120 at its "
 		"corner (seen %d,%d-%d,%d)", seen.x1, seen.y1, seen.x2, seen.y2);
+
+	/* Maximized there, then HEADLESS-2 goes away (SIGUSR2): it fills HEADLESS-1. */
+	ph_write_line(&toplevels, "maximize %d", id);
+	bool maximized = EXPECT(&toplevels, line, "app_id=two-outputs ",
+		"states=maximized,activated ", "outputs=HEADLESS-2 ");
+	kill(c.pid, SIGUSR2);
+	bool moved = EXPECT(&toplevels, line, "app_id=two-outputs ", "states=maximized,activated ",
+		"outputs=HEADLESS-1 ");
+	struct box full = {0, 0, OUT_W, OUT_H, 0};
+	bool fills = wait_colour(&c, WIN_B, &full, &seen);
+	ph_ok(maximized && moved && fills, "a window maximized on an output that goes away is "
+		"maximized on the remaining one: handle on HEADLESS-1, grim sees it fill the %dx%d "
+		"layout (seen %d,%d-%d,%d)", OUT_W, OUT_H, seen.x1, seen.y1, seen.x2, seen.y2);
 	ph_write_line(&win, "quit");
 	ph_wait(&win, WAIT_MS);
 	ph_write_line(&toplevels, "quit");
