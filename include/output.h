@@ -6,8 +6,6 @@
 
 struct server;
 struct capture_output;
-struct wlr_output;
-struct wlr_box;
 
 struct output {
 	struct server *server;
@@ -30,6 +28,8 @@ void output_manager_init(struct server *server);
 /* Renders as soon as the event loop is idle if a capture waits for content. */
 void output_request_frame(struct output *output, bool force);
 struct output *output_from_wlr_output(struct server *server, struct wlr_output *wlr_output);
+struct wlr_output;
+struct wlr_box;
 /*
  * Where maximized windows go: the output's box in layout coordinates, for now
  * all of it; layer-shell exclusive zones will shrink it.
