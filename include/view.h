@@ -75,10 +75,11 @@ void view_activate(struct view *view);
 /* Marks a view that asked for attention it may not take (focus clears it). */
 void view_set_urgent(struct view *view, bool urgent);
 /*
- * Outputs or their usable areas changed: maximized and fullscreen views take
- * their output's new box (the nearest output's, if theirs went away).
+ * Maximized and fullscreen views take their output's current box (the
+ * nearest output's, if theirs went away); with orphans_only, only the views
+ * whose box is on no output any more. For usable-area changes, pass false.
  */
-void view_arrange_states(struct server *server);
+void view_arrange_states(struct server *server, bool orphans_only);
 /* The client committed: maximized and fullscreen views keep their geometry in place. */
 void view_committed(struct view *view);
 /* The shell reported a new parent window. */

@@ -319,12 +319,29 @@ void view_set_maximized(struct view *view, bool maximized) {
 	apply_states(view, was_floating);
 }
 
-void view_arrange_states(struct server *server) {
+/* Whether any output of the layout overlaps the box. */
+static bool box_on_an_output(struct server *server, const struct wlr_box *box) {
+	struct wlr_output_layout_output *l_output;
+	wl_list_for_each(l_output, &server->output_layout->outputs, link) {
+		struct wlr_box output_box, overlap;
+		wlr_output_layout_get_box(server->output_layout, l_output->output, &output_box);
+		if (wlr_box_intersection(&overlap, box, &output_box)) {
+			return true;
+		}
+	}
+	return false;
+}
+
+void view_arrange_states(struct server *server, bool orphans_only) {
 	struct view *view;
 	wl_list_for_each(view, &server->views, link) {
-		if (view->mapped && (view->fullscreen || view->maximized)) {
-			apply_states(view, false);
+		if (!view->mapped || !(view->fullscreen || view->maximized)) {
+			continue;
 		}
+		if (orphans_only && box_on_an_output(server, &view->state_box)) {
+			continue;
+		}
+		apply_states(view, false);
 	}
 }
 
