@@ -20,6 +20,7 @@ struct policy;
 struct seat;
 struct session_lock;
 struct xwayland;
+struct activation;
 
 /*
  * The compositor: one per process. Each concern (outputs, views, seat,
@@ -53,6 +54,8 @@ struct server {
 	struct wl_list views; /* struct view.link, most recently focused first */
 	struct wlr_xdg_shell *xdg_shell;
 	struct wlr_ext_foreign_toplevel_list_v1 *foreign_toplevel_list;
+	struct wlr_foreign_toplevel_manager_v1 *foreign_toplevel_manager;
+	struct activation *activation; /* xdg-activation-v1 */
 
 	struct seat *seat;
 	struct layer_shell *layer_shell;

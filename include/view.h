@@ -8,6 +8,7 @@
 struct server;
 struct wlr_surface;
 struct capture_toplevel;
+struct foreign_toplevel;
 
 enum view_type {
 	VIEW_XDG,
@@ -24,6 +25,11 @@ struct view_impl {
 	/* Asks the client for a new size; 0x0 lets it choose. */
 	void (*configure)(struct view *view, int x, int y, int width, int height);
 	void (*set_fullscreen)(struct view *view, bool fullscreen);
+	void (*set_maximized)(struct view *view, bool maximized);
+	/* NULL when the shell cannot tell the client (xdg-shell has no minimized state). */
+	void (*set_minimized)(struct view *view, bool minimized);
+	/* The view this one is a dialog or child window of, or NULL. */
+	struct view *(*get_parent)(struct view *view);
 	/* The window's geometry relative to its surface origin (excludes shadows). */
 	void (*get_geometry)(struct view *view, struct wlr_box *box);
 	void (*close)(struct view *view);
@@ -39,10 +45,17 @@ struct view {
 	int x, y; /* layout position of the surface origin */
 	bool mapped;
 	bool fullscreen;
-	struct wlr_box saved_box; /* geometry before fullscreen */
+	bool maximized;
+	bool minimized; /* hidden from the scene until restored */
+	bool urgent; /* asked for activation without the right to it; cleared by focus */
+	/* Surface origin and geometry size while neither maximized nor fullscreen. */
+	struct wlr_box saved_box;
+	/* The area a maximized or fullscreen view's geometry fills. */
+	struct wlr_box state_box;
 
 	struct wlr_ext_foreign_toplevel_handle_v1 *foreign_toplevel;
 	struct capture_toplevel *capture;
+	struct foreign_toplevel *foreign_management; /* wlr-foreign-toplevel-management */
 };
 
 void view_init(struct view *view, struct server *server, enum view_type type,
@@ -53,6 +66,26 @@ void view_unmap(struct view *view);
 void view_focus(struct view *view);
 void view_move(struct view *view, int x, int y);
 void view_set_fullscreen(struct view *view, bool fullscreen);
+/* Fills the usable area of the view's output (see output_usable_area()). */
+void view_set_maximized(struct view *view, bool maximized);
+/* Hides the view and hands keyboard focus to the next window. */
+void view_set_minimized(struct view *view, bool minimized);
+/* Restores a minimized view, raises and focuses it: taskbars, activation, cycling. */
+void view_activate(struct view *view);
+/* Marks a view that asked for attention it may not take (focus clears it). */
+void view_set_urgent(struct view *view, bool urgent);
+/*
+ * Maximized and fullscreen views take their output's current box (the
+ * nearest output's, if theirs went away); with orphans_only, only the views
+ * whose box is on no output any more. For usable-area changes, pass false.
+ */
+void view_arrange_states(struct server *server, bool orphans_only);
+/* The client committed: maximized and fullscreen views keep their geometry in place. */
+void view_committed(struct view *view);
+/* The shell reported a new parent window. */
+void view_parent_changed(struct view *view);
+/* The output under the middle of the view's geometry, or the first output. */
+struct wlr_output *view_output(struct view *view);
 /* Title or app id changed. */
 void view_update_identity(struct view *view);
 /* The client committed new content somewhere in the window. */
@@ -62,7 +95,5 @@ struct view *view_at(struct server *server, double lx, double ly,
 	struct wlr_surface **surface, double *sx, double *sy);
 void view_cycle_focus(struct server *server);
 struct view *view_from_surface(struct server *server, struct wlr_surface *surface);
-/* The output under the centre of the window's geometry, or NULL. */
-struct wlr_output *view_output(struct view *view);
 
 #endif

@@ -104,11 +104,14 @@ void layer_shell_arrange(struct layer_shell *shell, struct output *output) {
 	for (int layer = ZWLR_LAYER_SHELL_V1_LAYER_OVERLAY; layer >= 0; layer--) {
 		arrange_layer(shell, output, layer, false, &full, &usable);
 	}
-	if (!wlr_box_equal(&usable, &output->usable_area)) {
+	bool changed = !wlr_box_equal(&usable, &output->usable_area);
+	output->usable_area = usable;
+	if (changed) {
 		wlr_log(WLR_DEBUG, "output %s: usable area %d,%d %dx%d", output->wlr_output->name,
 			usable.x, usable.y, usable.width, usable.height);
+		/* A panel came or went: maximized windows fill what is left. */
+		view_arrange_states(shell->server, false);
 	}
-	output->usable_area = usable;
 }
 
 static void arrange_all(struct layer_shell *shell) {

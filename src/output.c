@@ -12,6 +12,7 @@
 #include "output.h"
 #include "server.h"
 #include "step_clock.h"
+#include "view.h"
 
 static void output_render(struct output *output) {
 	struct wlr_scene_output *scene_output = output->scene_output;
@@ -279,6 +280,12 @@ static void send_output_config(struct server *server) {
 static void handle_layout_change(struct wl_listener *listener, void *data) {
 	struct server *server = wl_container_of(listener, server, output_layout_change);
 	send_output_config(server);
+	/*
+	 * Windows of an output that went away move to another; refitting them
+	 * when an output changes mode, scale or transform is left to the
+	 * output-configuration work.
+	 */
+	view_arrange_states(server, true);
 }
 
 static bool apply_config(struct server *server, struct wlr_output_configuration_v1 *config,

@@ -460,6 +460,10 @@ static void handle_request_set_primary_selection(struct wl_listener *listener, v
 
 void seat_begin_interactive(struct seat *seat, struct view *view, enum seat_grab grab,
 		uint32_t edges) {
+	/* Maximized and fullscreen windows keep the box their state gives them. */
+	if (view->maximized || view->fullscreen) {
+		return;
+	}
 	/* Only the focused window may start a grab, and only with a button held. */
 	if (seat->wlr_seat->pointer_state.button_count == 0 ||
 			wlr_surface_get_root_surface(seat->wlr_seat->pointer_state.focused_surface ?

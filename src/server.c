@@ -33,9 +33,11 @@
 #include <wlr/xwayland.h>
 #include <wlr/xwayland/shell.h>
 #endif
+#include "activation.h"
 #include "capture/capture.h"
 #include "idle.h"
 #include "layer_shell.h"
+#include "foreign_toplevel.h"
 #include "output.h"
 #include "output_power.h"
 #include "policy.h"
@@ -389,6 +391,8 @@ static void create_protocols(struct server *server) {
 	wlr_screencopy_manager_v1_create(display);
 	server->security_context = wlr_security_context_manager_v1_create(display);
 	server->foreign_toplevel_list = wlr_ext_foreign_toplevel_list_v1_create(display, 1);
+	foreign_toplevel_manager_init(server);
+	server->activation = activation_create(server);
 	wl_display_set_global_filter(display, filter_global, server);
 }
 
@@ -558,6 +562,8 @@ void server_finish(struct server *server) {
 	if (server->scene != NULL) {
 		wlr_scene_node_destroy(&server->scene->tree.node);
 	}
+	activation_destroy(server->activation);
+	server->activation = NULL;
 	wl_display_destroy(server->display);
 	wlr_allocator_destroy(server->allocator);
 	wlr_renderer_destroy(server->renderer);

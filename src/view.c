@@ -7,6 +7,7 @@
 #include <wlr/types/wlr_seat.h>
 #include <wlr/util/log.h>
 #include "capture/capture.h"
+#include "foreign_toplevel.h"
 #include "layer_shell.h"
 #include "output.h"
 #include "seat.h"
@@ -15,6 +16,8 @@
 
 /* New windows cascade from the top-left corner of the layout. */
 #define VIEW_CASCADE_STEP 32
+
+static void place_in_state_box(struct view *view);
 
 void view_init(struct view *view, struct server *server, enum view_type type,
 		const struct view_impl *impl, struct wlr_surface *surface) {
@@ -54,23 +57,31 @@ void view_map(struct view *view, struct wlr_scene_tree *tree) {
 	view->scene_tree = tree;
 	tree->node.data = view;
 
-	if (view->fullscreen) {
-		wlr_scene_node_reparent(&tree->node, server->fullscreen_tree);
+	/* The cascade starts in the first output's area that panels leave free. */
+	struct wlr_box layout, area;
+	wlr_output_layout_get_box(server->output_layout, NULL, &layout);
+	struct output *first = output_at(server, layout.x, layout.y);
+	if (first != NULL) {
+		output_usable_area(server, first->wlr_output, &area);
 	} else {
-		/* The first output's area that panels leave free. */
-		struct wlr_box layout, area;
-		wlr_output_layout_get_box(server->output_layout, NULL, &layout);
-		struct output *output = output_at(server, layout.x, layout.y);
-		if (output != NULL) {
-			output_usable_area(server, output->wlr_output, &area);
-		} else {
-			area = layout;
-		}
-		int step = VIEW_CASCADE_STEP * (mapped_view_count(server) % 8);
-		struct wlr_box geo;
-		view->impl->get_geometry(view, &geo);
-		/* Place the window's geometry (not its shadow) at the cascade point. */
-		view_move(view, area.x + step - geo.x, area.y + step - geo.y);
+		area = layout;
+	}
+	int step = VIEW_CASCADE_STEP * (mapped_view_count(server) % 8);
+	struct wlr_box geo;
+	view->impl->get_geometry(view, &geo);
+	/* Place the window's geometry (not its shadow) at the cascade point. */
+	int x = area.x + step - geo.x, y = area.y + step - geo.y;
+	if (view->fullscreen) {
+		/* Over panels (top layer), under notifications (overlay). */
+		wlr_scene_node_reparent(&tree->node, server->fullscreen_tree);
+	}
+	if (view->fullscreen || view->maximized) {
+		/* Mapped in a state: the cascade point is where it goes when it leaves it. */
+		view->saved_box.x = x;
+		view->saved_box.y = y;
+		place_in_state_box(view);
+	} else {
+		view_move(view, x, y);
 	}
 
 	wl_list_insert(&server->views, &view->link);
@@ -85,9 +96,38 @@ void view_map(struct view *view, struct wlr_scene_tree *tree) {
 		view->capture = capture_toplevel_create(server->capture,
 			view->foreign_toplevel, view->scene_tree);
 	}
+	view->foreign_management = foreign_toplevel_create(view);
+	foreign_toplevel_update(view->foreign_management);
+	/* Children mapped before this view learn their parent now. */
+	struct view *other;
+	wl_list_for_each(other, &server->views, link) {
+		if (other != view && other->impl->get_parent != NULL &&
+				other->impl->get_parent(other) == view) {
+			foreign_toplevel_update(other->foreign_management);
+		}
+	}
 	wlr_log(WLR_DEBUG, "view '%s' (%s) mapped", state.title ? state.title : "",
 		state.app_id ? state.app_id : "");
 	view_focus(view);
+}
+
+/* Focus the most recently focused window that is not minimized, or nothing. */
+static void focus_next(struct server *server) {
+	struct view *view;
+	wl_list_for_each(view, &server->views, link) {
+		if (!view->minimized) {
+			view_focus(view);
+			return;
+		}
+	}
+	struct wlr_seat *wlr_seat = seat_wlr_seat(server->seat);
+	struct wlr_surface *prev = wlr_seat->keyboard_state.focused_surface;
+	struct view *prev_view = prev != NULL ? view_from_surface(server, prev) : NULL;
+	wlr_seat_keyboard_notify_clear_focus(wlr_seat);
+	if (prev_view != NULL) {
+		prev_view->impl->set_activated(prev_view, false);
+		foreign_toplevel_update(prev_view->foreign_management);
+	}
 }
 
 void view_unmap(struct view *view) {
@@ -101,13 +141,24 @@ void view_unmap(struct view *view) {
 		wlr_ext_foreign_toplevel_handle_v1_destroy(view->foreign_toplevel);
 		view->foreign_toplevel = NULL;
 	}
+	foreign_toplevel_destroy(view->foreign_management);
+	view->foreign_management = NULL;
+	if (view->minimized) {
+		/* A window that maps again comes back visible. */
+		view->minimized = false;
+		if (view->scene_tree != NULL) {
+			wlr_scene_node_set_enabled(&view->scene_tree->node, true);
+		}
+	}
+	view->urgent = false;
 	wl_list_remove(&view->link);
 	wl_list_init(&view->link);
 	seat_view_unmapped(server->seat, view);
 	/* Hand focus to the next window, as users expect after a close. */
-	if (!wl_list_empty(&server->views)) {
-		struct view *next = wl_container_of(server->views.next, next, link);
-		view_focus(next);
+	struct wlr_seat *wlr_seat = seat_wlr_seat(server->seat);
+	if (wlr_seat->keyboard_state.focused_surface == NULL ||
+			wlr_seat->keyboard_state.focused_surface == view->surface) {
+		focus_next(server);
 	}
 }
 
@@ -115,6 +166,12 @@ void view_focus(struct view *view) {
 	struct server *server = view->server;
 	struct wlr_seat *wlr_seat = seat_wlr_seat(server->seat);
 	struct wlr_surface *prev = wlr_seat->keyboard_state.focused_surface;
+	if (view->minimized) {
+		view_set_minimized(view, false);
+	}
+	if (view->urgent) {
+		view_set_urgent(view, false);
+	}
 	if (prev == view->surface) {
 		return;
 	}
@@ -125,17 +182,58 @@ void view_focus(struct view *view) {
 		wl_list_insert(&server->views, &view->link);
 		return;
 	}
-	if (prev != NULL) {
-		struct view *prev_view = view_from_surface(server, prev);
-		if (prev_view != NULL) {
-			prev_view->impl->set_activated(prev_view, false);
-		}
+	struct view *prev_view = prev != NULL ? view_from_surface(server, prev) : NULL;
+	if (prev_view != NULL) {
+		prev_view->impl->set_activated(prev_view, false);
 	}
 	wlr_scene_node_raise_to_top(&view->scene_tree->node);
 	wl_list_remove(&view->link);
 	wl_list_insert(&server->views, &view->link);
 	view->impl->set_activated(view, true);
 	seat_focus_surface(server->seat, view->surface);
+	if (prev_view != NULL) {
+		foreign_toplevel_update(prev_view->foreign_management);
+	}
+	foreign_toplevel_update(view->foreign_management);
+}
+
+void view_activate(struct view *view) {
+	if (!view->mapped) {
+		return;
+	}
+	view_focus(view);
+}
+
+void view_set_urgent(struct view *view, bool urgent) {
+	if (view->urgent == urgent) {
+		return;
+	}
+	view->urgent = urgent;
+	const char *app_id = view->impl->get_app_id(view);
+	wlr_log(WLR_DEBUG, "view %s: %s", app_id != NULL ? app_id : "(no app id)",
+		urgent ? "urgent" : "no longer urgent");
+}
+
+void view_set_minimized(struct view *view, bool minimized) {
+	if (view->minimized == minimized || !view->mapped) {
+		return;
+	}
+	struct server *server = view->server;
+	view->minimized = minimized;
+	if (view->impl->set_minimized != NULL) {
+		view->impl->set_minimized(view, minimized);
+	}
+	wlr_scene_node_set_enabled(&view->scene_tree->node, !minimized);
+	if (minimized) {
+		struct wlr_seat *wlr_seat = seat_wlr_seat(server->seat);
+		if (wlr_seat->keyboard_state.focused_surface == view->surface) {
+			focus_next(server);
+		}
+		/* Cycling brings the most recently minimized window back last. */
+		wl_list_remove(&view->link);
+		wl_list_insert(server->views.prev, &view->link);
+	}
+	foreign_toplevel_update(view->foreign_management);
 }
 
 void view_move(struct view *view, int x, int y) {
@@ -145,36 +243,42 @@ void view_move(struct view *view, int x, int y) {
 		wlr_scene_node_set_position(&view->scene_tree->node, x, y);
 	}
 	view->impl->configure(view, x, y, 0, 0);
+	foreign_toplevel_update(view->foreign_management);
 }
 
-void view_set_fullscreen(struct view *view, bool fullscreen) {
+struct wlr_output *view_output(struct view *view) {
 	struct server *server = view->server;
-	if (view->fullscreen == fullscreen) {
-		view->impl->set_fullscreen(view, fullscreen);
-		return;
+	struct wlr_box geo;
+	view->impl->get_geometry(view, &geo);
+	double cx = view->x + geo.x + geo.width / 2.0, cy = view->y + geo.y + geo.height / 2.0;
+	struct wlr_output *wlr_output = wlr_output_layout_output_at(server->output_layout, cx, cy);
+	if (wlr_output == NULL) {
+		double nx, ny;
+		wlr_output_layout_closest_point(server->output_layout, NULL, cx, cy, &nx, &ny);
+		wlr_output = wlr_output_layout_output_at(server->output_layout, nx, ny);
 	}
-	view->fullscreen = fullscreen;
-	view->impl->set_fullscreen(view, fullscreen);
-	if (fullscreen) {
-		struct wlr_box geo;
-		view->impl->get_geometry(view, &geo);
-		view->saved_box = (struct wlr_box){view->x + geo.x, view->y + geo.y,
-			geo.width, geo.height};
-		/* The output the window is on, or the first one. */
-		struct wlr_output *wlr_output = wlr_output_layout_output_at(
-			server->output_layout, view->x + geo.x + geo.width / 2.0,
-			view->y + geo.y + geo.height / 2.0);
-		struct wlr_box box;
-		wlr_output_layout_get_box(server->output_layout, wlr_output, &box);
-		view->x = box.x;
-		view->y = box.y;
-		if (view->scene_tree != NULL) {
-			/* Over panels (top layer), under notifications (overlay). */
-			wlr_scene_node_reparent(&view->scene_tree->node, server->fullscreen_tree);
-			wlr_scene_node_set_position(&view->scene_tree->node, box.x, box.y);
-		}
-		view->impl->configure(view, box.x, box.y, box.width, box.height);
-	} else {
+	return wlr_output;
+}
+
+/* Moves the view so that its geometry starts at the state box's corner. */
+static void place_in_state_box(struct view *view) {
+	struct wlr_box geo;
+	view->impl->get_geometry(view, &geo);
+	view->x = view->state_box.x - geo.x;
+	view->y = view->state_box.y - geo.y;
+	if (view->scene_tree != NULL) {
+		wlr_scene_node_set_position(&view->scene_tree->node, view->x, view->y);
+	}
+}
+
+/*
+ * Sizes and places the view for its states: fullscreen covers its output,
+ * maximized fills the output's usable area, neither goes back to the saved
+ * floating box. Called after view->fullscreen or view->maximized changed.
+ */
+static void apply_states(struct view *view, bool was_floating) {
+	struct server *server = view->server;
+	if (!view->fullscreen && !view->maximized) {
 		view->x = view->saved_box.x;
 		view->y = view->saved_box.y;
 		if (view->scene_tree != NULL) {
@@ -183,7 +287,100 @@ void view_set_fullscreen(struct view *view, bool fullscreen) {
 		}
 		view->impl->configure(view, view->x, view->y,
 			view->saved_box.width, view->saved_box.height);
+		foreign_toplevel_update(view->foreign_management);
+		return;
 	}
+	struct wlr_output *wlr_output = view_output(view);
+	if (was_floating) {
+		struct wlr_box geo;
+		view->impl->get_geometry(view, &geo);
+		view->saved_box = (struct wlr_box){view->x, view->y, geo.width, geo.height};
+	}
+	struct wlr_box box;
+	if (view->fullscreen) {
+		wlr_output_layout_get_box(server->output_layout, wlr_output, &box);
+	} else {
+		output_usable_area(server, wlr_output, &box);
+	}
+	if (wlr_box_empty(&box)) {
+		return; /* no output: it gets its size when one comes */
+	}
+	if (view->scene_tree != NULL) {
+		/* Fullscreen goes over panels (top layer), under notifications (overlay). */
+		wlr_scene_node_reparent(&view->scene_tree->node,
+			view->fullscreen ? server->fullscreen_tree : server->view_tree);
+	}
+	view->state_box = box;
+	place_in_state_box(view);
+	view->impl->configure(view, box.x, box.y, box.width, box.height);
+	foreign_toplevel_update(view->foreign_management);
+}
+
+void view_set_fullscreen(struct view *view, bool fullscreen) {
+	if (view->fullscreen == fullscreen) {
+		/* xdg-shell still requires a configure in reply. */
+		view->impl->set_fullscreen(view, fullscreen);
+		return;
+	}
+	bool was_floating = !view->fullscreen && !view->maximized;
+	view->fullscreen = fullscreen;
+	view->impl->set_fullscreen(view, fullscreen);
+	apply_states(view, was_floating);
+}
+
+void view_set_maximized(struct view *view, bool maximized) {
+	if (view->maximized == maximized) {
+		view->impl->set_maximized(view, maximized);
+		return;
+	}
+	bool was_floating = !view->fullscreen && !view->maximized;
+	view->maximized = maximized;
+	view->impl->set_maximized(view, maximized);
+	if (view->fullscreen) {
+		/* Fullscreen wins; leaving it returns to the maximized size. */
+		foreign_toplevel_update(view->foreign_management);
+		return;
+	}
+	apply_states(view, was_floating);
+}
+
+/* Whether any output of the layout overlaps the box. */
+static bool box_on_an_output(struct server *server, const struct wlr_box *box) {
+	struct wlr_output_layout_output *l_output;
+	wl_list_for_each(l_output, &server->output_layout->outputs, link) {
+		struct wlr_box output_box, overlap;
+		wlr_output_layout_get_box(server->output_layout, l_output->output, &output_box);
+		if (wlr_box_intersection(&overlap, box, &output_box)) {
+			return true;
+		}
+	}
+	return false;
+}
+
+void view_arrange_states(struct server *server, bool orphans_only) {
+	struct view *view;
+	wl_list_for_each(view, &server->views, link) {
+		if (!view->mapped || !(view->fullscreen || view->maximized)) {
+			continue;
+		}
+		if (orphans_only && box_on_an_output(server, &view->state_box)) {
+			continue;
+		}
+		apply_states(view, false);
+	}
+}
+
+void view_committed(struct view *view) {
+	if (view->mapped && (view->fullscreen || view->maximized)) {
+		/* The client's geometry (shadows) may change with its new size. */
+		place_in_state_box(view);
+	}
+	foreign_toplevel_update(view->foreign_management);
+	view_content_changed(view);
+}
+
+void view_parent_changed(struct view *view) {
+	foreign_toplevel_update(view->foreign_management);
 }
 
 void view_update_identity(struct view *view) {
@@ -193,6 +390,7 @@ void view_update_identity(struct view *view) {
 	struct wlr_ext_foreign_toplevel_handle_v1_state state;
 	foreign_toplevel_state(view, &state);
 	wlr_ext_foreign_toplevel_handle_v1_update_state(view->foreign_toplevel, &state);
+	foreign_toplevel_update(view->foreign_management);
 }
 
 void view_content_changed(struct view *view) {
@@ -222,10 +420,13 @@ struct view *view_at(struct server *server, double lx, double ly,
 }
 
 void view_cycle_focus(struct server *server) {
-	if (wl_list_length(&server->views) < 2) {
+	if (wl_list_empty(&server->views)) {
 		return;
 	}
-	/* Focus the least recently focused window, as Alt+Tab cycling does. */
+	/*
+	 * Focus the least recently focused window, as Alt+Tab cycling does;
+	 * minimized windows wait at the end of the list and come back this way.
+	 */
 	struct view *last = wl_container_of(server->views.prev, last, link);
 	view_focus(last);
 }
@@ -239,14 +440,4 @@ struct view *view_from_surface(struct server *server, struct wlr_surface *surfac
 		}
 	}
 	return NULL;
-}
-
-struct wlr_output *view_output(struct view *view) {
-	if (!view->mapped) {
-		return NULL;
-	}
-	struct wlr_box geo;
-	view->impl->get_geometry(view, &geo);
-	double cx = view->x + geo.x + geo.width / 2.0, cy = view->y + geo.y + geo.height / 2.0;
-	return wlr_output_layout_output_at(view->server->output_layout, cx, cy);
 }

@@ -27,6 +27,8 @@ struct xdg_view {
 	struct wl_listener request_resize;
 	struct wl_listener request_maximize;
 	struct wl_listener request_fullscreen;
+	struct wl_listener request_minimize;
+	struct wl_listener set_parent;
 	struct wl_listener set_title;
 	struct wl_listener set_app_id;
 };
@@ -80,6 +82,19 @@ static void xdg_set_fullscreen(struct view *view, bool fullscreen) {
 	}
 }
 
+static void xdg_set_maximized(struct view *view, bool maximized) {
+	struct wlr_xdg_toplevel *toplevel = xdg_view_from_view(view)->toplevel;
+	if (toplevel->base->initialized) {
+		wlr_xdg_toplevel_set_maximized(toplevel, maximized);
+	}
+}
+
+static struct view *xdg_get_parent(struct view *view) {
+	struct wlr_xdg_toplevel *parent = xdg_view_from_view(view)->toplevel->parent;
+	struct wlr_scene_tree *tree = parent != NULL ? parent->base->data : NULL;
+	return tree != NULL ? tree->node.data : NULL;
+}
+
 static void xdg_get_geometry(struct view *view, struct wlr_box *box) {
 	*box = xdg_view_from_view(view)->toplevel->base->geometry;
 }
@@ -94,6 +109,8 @@ static const struct view_impl xdg_view_impl = {
 	.set_activated = xdg_set_activated,
 	.configure = xdg_configure,
 	.set_fullscreen = xdg_set_fullscreen,
+	.set_maximized = xdg_set_maximized,
+	.get_parent = xdg_get_parent,
 	.get_geometry = xdg_get_geometry,
 	.close = xdg_close,
 };
@@ -112,9 +129,19 @@ static void handle_commit(struct wl_listener *listener, void *data) {
 	struct xdg_view *xdg = wl_container_of(listener, xdg, commit);
 	struct wlr_xdg_toplevel *toplevel = xdg->toplevel;
 	if (toplevel->base->initial_commit) {
-		/* Let the client pick its size, unless it asked for fullscreen first. */
-		if (toplevel->requested.fullscreen) {
-			view_set_fullscreen(&xdg->base, true);
+		/* What pinhole's window management does (see view.h); clients hide the rest. */
+		wlr_xdg_toplevel_set_wm_capabilities(toplevel,
+			WLR_XDG_TOPLEVEL_WM_CAPABILITIES_MAXIMIZE |
+			WLR_XDG_TOPLEVEL_WM_CAPABILITIES_MINIMIZE |
+			WLR_XDG_TOPLEVEL_WM_CAPABILITIES_FULLSCREEN);
+		/* Let the client pick its size, unless it asked for a state first. */
+		if (toplevel->requested.fullscreen || toplevel->requested.maximized) {
+			if (toplevel->requested.maximized) {
+				view_set_maximized(&xdg->base, true);
+			}
+			if (toplevel->requested.fullscreen) {
+				view_set_fullscreen(&xdg->base, true);
+			}
 		} else {
 			wlr_xdg_toplevel_set_size(toplevel, 0, 0);
 		}
@@ -124,7 +151,7 @@ static void handle_commit(struct wl_listener *listener, void *data) {
 		}
 		return;
 	}
-	view_content_changed(&xdg->base);
+	view_committed(&xdg->base);
 }
 
 static void handle_destroy(struct wl_listener *listener, void *data) {
@@ -141,6 +168,8 @@ static void handle_destroy(struct wl_listener *listener, void *data) {
 	wl_list_remove(&xdg->request_resize.link);
 	wl_list_remove(&xdg->request_maximize.link);
 	wl_list_remove(&xdg->request_fullscreen.link);
+	wl_list_remove(&xdg->request_minimize.link);
+	wl_list_remove(&xdg->set_parent.link);
 	wl_list_remove(&xdg->set_title.link);
 	wl_list_remove(&xdg->set_app_id.link);
 	free(xdg);
@@ -159,11 +188,23 @@ static void handle_request_resize(struct wl_listener *listener, void *data) {
 }
 
 static void handle_request_maximize(struct wl_listener *listener, void *data) {
-	/* Not supported; xdg-shell still requires a configure in reply. */
 	struct xdg_view *xdg = wl_container_of(listener, xdg, request_maximize);
+	/* Before the initial commit, the request is applied then. */
 	if (xdg->toplevel->base->initialized) {
-		wlr_xdg_surface_schedule_configure(xdg->toplevel->base);
+		view_set_maximized(&xdg->base, xdg->toplevel->requested.maximized);
 	}
+}
+
+static void handle_request_minimize(struct wl_listener *listener, void *data) {
+	struct xdg_view *xdg = wl_container_of(listener, xdg, request_minimize);
+	if (xdg->base.mapped && xdg->toplevel->requested.minimized) {
+		view_set_minimized(&xdg->base, true);
+	}
+}
+
+static void handle_set_parent(struct wl_listener *listener, void *data) {
+	struct xdg_view *xdg = wl_container_of(listener, xdg, set_parent);
+	view_parent_changed(&xdg->base);
 }
 
 static void handle_request_fullscreen(struct wl_listener *listener, void *data) {
@@ -215,6 +256,10 @@ static void handle_new_toplevel(struct wl_listener *listener, void *data) {
 	wl_signal_add(&toplevel->events.request_maximize, &xdg->request_maximize);
 	xdg->request_fullscreen.notify = handle_request_fullscreen;
 	wl_signal_add(&toplevel->events.request_fullscreen, &xdg->request_fullscreen);
+	xdg->request_minimize.notify = handle_request_minimize;
+	wl_signal_add(&toplevel->events.request_minimize, &xdg->request_minimize);
+	xdg->set_parent.notify = handle_set_parent;
+	wl_signal_add(&toplevel->events.set_parent, &xdg->set_parent);
 	xdg->set_title.notify = handle_set_title;
 	wl_signal_add(&toplevel->events.set_title, &xdg->set_title);
 	xdg->set_app_id.notify = handle_set_app_id;

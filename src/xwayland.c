@@ -33,6 +33,9 @@ struct xwayland_view {
 	struct wl_listener request_configure;
 	struct wl_listener request_activate;
 	struct wl_listener request_fullscreen;
+	struct wl_listener request_maximize;
+	struct wl_listener request_minimize;
+	struct wl_listener set_parent;
 	struct wl_listener set_title;
 	struct wl_listener set_class;
 	struct wl_listener set_geometry;
@@ -72,6 +75,20 @@ static void xwl_set_fullscreen(struct view *view, bool fullscreen) {
 	wlr_xwayland_surface_set_fullscreen(xwayland_view_from_view(view)->xsurface, fullscreen);
 }
 
+static void xwl_set_maximized(struct view *view, bool maximized) {
+	wlr_xwayland_surface_set_maximized(xwayland_view_from_view(view)->xsurface,
+		maximized, maximized);
+}
+
+static void xwl_set_minimized(struct view *view, bool minimized) {
+	wlr_xwayland_surface_set_minimized(xwayland_view_from_view(view)->xsurface, minimized);
+}
+
+static struct view *xwl_get_parent(struct view *view) {
+	struct wlr_xwayland_surface *parent = xwayland_view_from_view(view)->xsurface->parent;
+	return parent != NULL ? parent->data : NULL;
+}
+
 static void xwl_get_geometry(struct view *view, struct wlr_box *box) {
 	struct wlr_xwayland_surface *xsurface = xwayland_view_from_view(view)->xsurface;
 	*box = (struct wlr_box){0, 0, xsurface->width, xsurface->height};
@@ -87,6 +104,9 @@ static const struct view_impl xwayland_view_impl = {
 	.set_activated = xwl_set_activated,
 	.configure = xwl_configure,
 	.set_fullscreen = xwl_set_fullscreen,
+	.set_maximized = xwl_set_maximized,
+	.set_minimized = xwl_set_minimized,
+	.get_parent = xwl_get_parent,
 	.get_geometry = xwl_get_geometry,
 	.close = xwl_close,
 };
@@ -106,6 +126,13 @@ static void handle_map(struct wl_listener *listener, void *data) {
 	wlr_scene_surface_create(tree, xsurface->surface);
 	xwl->base.surface = xsurface->surface;
 	view_map(&xwl->base, tree);
+	/* States the window asked for before it mapped (_NET_WM_STATE on the window). */
+	if (xsurface->maximized_horz || xsurface->maximized_vert) {
+		view_set_maximized(&xwl->base, true);
+	}
+	if (xsurface->fullscreen) {
+		view_set_fullscreen(&xwl->base, true);
+	}
 }
 
 static void handle_unmap(struct wl_listener *listener, void *data) {
@@ -125,7 +152,7 @@ static void handle_unmap(struct wl_listener *listener, void *data) {
 static void handle_commit(struct wl_listener *listener, void *data) {
 	struct xwayland_view *xwl = wl_container_of(listener, xwl, commit);
 	if (xwl->base.mapped) {
-		view_content_changed(&xwl->base);
+		view_committed(&xwl->base);
 	}
 }
 
@@ -189,6 +216,13 @@ static void handle_request_configure(struct wl_listener *listener, void *data) {
 			event->width, event->height);
 		return;
 	}
+	if (xwl->base.fullscreen || xwl->base.maximized) {
+		/* The state decides the size: repeat it. */
+		struct wlr_box *box = &xwl->base.state_box;
+		wlr_xwayland_surface_configure(xwl->xsurface, box->x, box->y, box->width,
+			box->height);
+		return;
+	}
 	/* Keep the place pinhole gave the window; grant the size. */
 	wlr_xwayland_surface_configure(xwl->xsurface, xwl->base.x, xwl->base.y,
 		event->width, event->height);
@@ -206,6 +240,33 @@ static void handle_request_fullscreen(struct wl_listener *listener, void *data) 
 	if (xwl->base.mapped) {
 		view_set_fullscreen(&xwl->base, xwl->xsurface->fullscreen);
 	}
+}
+
+static void handle_request_maximize(struct wl_listener *listener, void *data) {
+	struct xwayland_view *xwl = wl_container_of(listener, xwl, request_maximize);
+	struct wlr_xwayland_surface *xsurface = xwl->xsurface;
+	if (xwl->base.mapped) {
+		/* pinhole maximizes both ways or not at all. */
+		view_set_maximized(&xwl->base, xsurface->maximized_horz || xsurface->maximized_vert);
+	}
+}
+
+static void handle_request_minimize(struct wl_listener *listener, void *data) {
+	struct xwayland_view *xwl = wl_container_of(listener, xwl, request_minimize);
+	struct wlr_xwayland_minimize_event *event = data;
+	if (!xwl->base.mapped) {
+		return;
+	}
+	if (event->minimize) {
+		view_set_minimized(&xwl->base, true);
+	} else {
+		view_activate(&xwl->base);
+	}
+}
+
+static void handle_set_parent(struct wl_listener *listener, void *data) {
+	struct xwayland_view *xwl = wl_container_of(listener, xwl, set_parent);
+	view_parent_changed(&xwl->base);
 }
 
 static void handle_set_title(struct wl_listener *listener, void *data) {
@@ -242,6 +303,9 @@ static void handle_destroy(struct wl_listener *listener, void *data) {
 	wl_list_remove(&xwl->request_configure.link);
 	wl_list_remove(&xwl->request_activate.link);
 	wl_list_remove(&xwl->request_fullscreen.link);
+	wl_list_remove(&xwl->request_maximize.link);
+	wl_list_remove(&xwl->request_minimize.link);
+	wl_list_remove(&xwl->set_parent.link);
 	wl_list_remove(&xwl->set_title.link);
 	wl_list_remove(&xwl->set_class.link);
 	wl_list_remove(&xwl->set_geometry.link);
@@ -257,6 +321,8 @@ static void handle_new_surface(struct wl_listener *listener, void *data) {
 	}
 	xwl->xwayland = xwayland;
 	xwl->xsurface = xsurface;
+	/* Parents are found through their X11 surface. */
+	xsurface->data = &xwl->base;
 	view_init(&xwl->base, xwayland->server, VIEW_XWAYLAND, &xwayland_view_impl, NULL);
 	wl_list_init(&xwl->map.link);
 	wl_list_init(&xwl->unmap.link);
@@ -274,6 +340,12 @@ static void handle_new_surface(struct wl_listener *listener, void *data) {
 	wl_signal_add(&xsurface->events.request_activate, &xwl->request_activate);
 	xwl->request_fullscreen.notify = handle_request_fullscreen;
 	wl_signal_add(&xsurface->events.request_fullscreen, &xwl->request_fullscreen);
+	xwl->request_maximize.notify = handle_request_maximize;
+	wl_signal_add(&xsurface->events.request_maximize, &xwl->request_maximize);
+	xwl->request_minimize.notify = handle_request_minimize;
+	wl_signal_add(&xsurface->events.request_minimize, &xwl->request_minimize);
+	xwl->set_parent.notify = handle_set_parent;
+	wl_signal_add(&xsurface->events.set_parent, &xwl->set_parent);
 	xwl->set_title.notify = handle_set_title;
 	wl_signal_add(&xsurface->events.set_title, &xwl->set_title);
 	xwl->set_class.notify = handle_set_class;

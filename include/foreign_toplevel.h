@@ -1,0 +1,21 @@
+#ifndef PINHOLE_FOREIGN_TOPLEVEL_H
+#define PINHOLE_FOREIGN_TOPLEVEL_H
+
+/*
+ * wlr-foreign-toplevel-management-v1: what taskbars see of each mapped view
+ * (title, app id, states, outputs, parent) and what they ask of it
+ * (activate, close, minimize, maximize, fullscreen).
+ */
+
+struct server;
+struct view;
+struct foreign_toplevel;
+
+void foreign_toplevel_manager_init(struct server *server);
+/* A handle for a view being mapped; NULL if out of memory. */
+struct foreign_toplevel *foreign_toplevel_create(struct view *view);
+void foreign_toplevel_destroy(struct foreign_toplevel *toplevel);
+/* Sends what changed in the view since the last update (nothing if nothing did). */
+void foreign_toplevel_update(struct foreign_toplevel *toplevel);
+
+#endif
