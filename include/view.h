@@ -79,6 +79,8 @@ void view_set_urgent(struct view *view, bool urgent);
  * nearest output's, if theirs went away); with orphans_only, only the views
  * whose box is on no output any more. For usable-area changes, pass false.
  */
+/* Maximized (not fullscreen) windows fill their output's usable area again. */
+void view_arrange_maximized(struct server *server);
 void view_arrange_states(struct server *server, bool orphans_only);
 /* The client committed: maximized and fullscreen views keep their geometry in place. */
 void view_committed(struct view *view);

@@ -110,7 +110,7 @@ void layer_shell_arrange(struct layer_shell *shell, struct output *output) {
 		wlr_log(WLR_DEBUG, "output %s: usable area %d,%d %dx%d", output->wlr_output->name,
 			usable.x, usable.y, usable.width, usable.height);
 		/* A panel came or went: maximized windows fill what is left. */
-		view_arrange_states(shell->server, false);
+		view_arrange_maximized(shell->server);
 	}
 }
 

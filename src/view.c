@@ -370,6 +370,15 @@ void view_arrange_states(struct server *server, bool orphans_only) {
 	}
 }
 
+void view_arrange_maximized(struct server *server) {
+	struct view *view;
+	wl_list_for_each(view, &server->views, link) {
+		if (view->mapped && view->maximized && !view->fullscreen) {
+			apply_states(view, false);
+		}
+	}
+}
+
 void view_committed(struct view *view) {
 	if (view->mapped && (view->fullscreen || view->maximized)) {
 		/* The client's geometry (shadows) may change with its new size. */
