@@ -453,7 +453,7 @@ int main(int argc, char *argv[]) {
 	atexit(term_tty_restore);
 	app.cpu_start_ms = cpu_ms();
 	if (app.log != NULL) {
-		fprintf(app.log, "start %s %s\n", term_capture_describe(app.capture),
+		fprintf(app.log, "start pid=%d %s %s\n", (int)getpid(), term_capture_describe(app.capture),
 			truecolor ? "truecolor" : "256");
 	}
 	resize(&app);
