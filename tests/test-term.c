@@ -337,13 +337,25 @@ static bool grim(const struct ph_compositor *c, const char *file, struct ph_imag
 	return ph_image_load(ph_scratch(file), image);
 }
 
-/* grim, then the pane until it shows the same (tmux draws asynchronously). */
-static bool pane_shows_screen(const struct ph_compositor *c, const char *name, int cols, int rows,
-		bool truecolor, struct pane *pane, char *why, size_t size) {
+/*
+ * grim, then the pane until it shows the same (tmux draws asynchronously);
+ * with crop_w > 0 only the top-left crop_w x crop_h of grim's picture (a
+ * window there).
+ */
+static bool pane_shows_part(const struct ph_compositor *c, const char *name, int cols, int rows,
+		bool truecolor, int crop_w, int crop_h, struct pane *pane, char *why, size_t size) {
 	struct ph_image image;
 	if (!grim(c, "screen.png", &image)) {
 		snprintf(why, size, "grim failed");
 		return false;
+	}
+	if (crop_w > 0 && crop_w <= image.width && crop_h <= image.height) {
+		for (int y = 0; y < crop_h; y++) {
+			memmove(image.pixels + (size_t)y * crop_w, image.pixels + (size_t)y * image.width,
+				(size_t)crop_w * 4);
+		}
+		image.width = crop_w;
+		image.height = crop_h;
 	}
 	bool ok = false;
 	int64_t deadline = ph_now_ms() + 5000;
@@ -356,6 +368,11 @@ static bool pane_shows_screen(const struct ph_compositor *c, const char *name, i
 	} while (!ok && ph_now_ms() < deadline);
 	ph_image_finish(&image);
 	return ok;
+}
+
+static bool pane_shows_screen(const struct ph_compositor *c, const char *name, int cols, int rows,
+		bool truecolor, struct pane *pane, char *why, size_t size) {
+	return pane_shows_part(c, name, cols, rows, truecolor, 0, 0, pane, why, size);
 }
 
 static bool next_input(struct ph_process *paint, char *line, size_t size) {
@@ -586,6 +603,17 @@ static void test_pinhole(void) {
 
 	tmux((const char *[]){"send-keys", "-t", name, "C-q", NULL}, NULL, 0);
 	check_restored("Ctrl+Q", name, 0);
+
+	/* One window (-t APP_ID): the window's 320x240 at the screen's top-left, alone. */
+	name = "window";
+	started = pane_start(name, &c, 80, 24, "COLORTERM=truecolor", "-t term-test");
+	first = started && log_wait(name, "frame ", 0, line, sizeof(line), 10000);
+	snprintf(why, sizeof(why), "no frame: %s", line);
+	ph_ok(first && strstr(line, " 320x240 ") != NULL &&
+		pane_shows_part(&c, name, 80, 24, true, 320, 240, pane, why, sizeof(why)),
+		"%s: -t term-test: the window alone, scaled (%s)", who, why);
+	tmux((const char *[]){"send-keys", "-t", name, "C-q", NULL}, NULL, 0);
+	check_restored("-t: Ctrl+Q", name, 0);
 
 	/* 256 colours: no COLORTERM. Then SIGTERM. */
 	name = "colours";
