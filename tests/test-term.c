@@ -326,10 +326,17 @@ static bool pane_matches(const struct pane *pane, const struct ph_image *image, 
 	return wrong == 0;
 }
 
+/* Whether grim paints the cursor (-c), as pinhole-term --cursor asks. */
+static bool grim_cursor;
+
 static bool grim(const struct ph_compositor *c, const char *file, struct ph_image *image) {
 	char out[1024];
-	int code = ph_run((struct ph_compositor *)c, (const char *[]){"grim", ph_scratch(file), NULL},
-		10000, out, sizeof(out));
+	const char *argv[] = {"grim", ph_scratch(file), NULL, NULL};
+	if (grim_cursor) {
+		argv[1] = "-c";
+		argv[2] = ph_scratch(file);
+	}
+	int code = ph_run((struct ph_compositor *)c, argv, 10000, out, sizeof(out));
 	if (code != 0) {
 		ph_diag("grim exit %d: %s", code, out);
 		return false;
@@ -534,7 +541,8 @@ static void test_pinhole(void) {
 	char line[256] = "", why[400];
 	struct ph_process paint;
 	ph_spawn(&c, &paint, (const char *[]){ph_path("ph-paint"), "--input", "--pattern", "quad",
-		"--size", "320x240", "--app-id", "term-test", NULL}, PH_PIPE_STDIN | PH_PIPE_STDOUT);
+		"--size", "320x240", "--app-id", "term-test", "--cursor", "0x0+32x32:0xffff00ff", NULL},
+		PH_PIPE_STDIN | PH_PIPE_STDOUT);
 	ph_ok(ph_expect_line(&paint, "ready", line, sizeof(line), 5000), "client mapped: %s", line);
 
 	/* Truecolor, with --control. */
@@ -614,6 +622,28 @@ static void test_pinhole(void) {
 		"%s: -t term-test: the window alone, scaled (%s)", who, why);
 	tmux((const char *[]){"send-keys", "-t", name, "C-q", NULL}, NULL, 0);
 	check_restored("-t: Ctrl+Q", name, 0);
+
+	/*
+	 * --cursor: the pointer is still where the last click left it, on the
+	 * window, which sets a 32x32 magenta cursor; the pane matches grim -c.
+	 */
+	struct ph_image painted;
+	grim_cursor = true;
+	bool have_cursor = grim(&c, "cursor.png", &painted);
+	ph_ok(have_cursor && ph_image_at(&painted, x + 16, y + 16) == 0xffff00ffu,
+		"grim -c shows the client's cursor at %d,%d", x, y);
+	if (have_cursor) {
+		ph_image_finish(&painted);
+	}
+	name = "cursor";
+	started = pane_start(name, &c, 80, 24, "COLORTERM=truecolor", "--cursor");
+	first = started && log_wait(name, "frame ", 0, line, sizeof(line), 10000);
+	snprintf(why, sizeof(why), "no frame: %s", line);
+	ph_ok(first && pane_shows_screen(&c, name, 80, 24, true, pane, why, sizeof(why)),
+		"%s: --cursor: the pane is grim -c's picture, cursor included (%s)", who, why);
+	grim_cursor = false;
+	tmux((const char *[]){"send-keys", "-t", name, "C-q", NULL}, NULL, 0);
+	check_restored("--cursor: Ctrl+Q", name, 0);
 
 	/* 256 colours: no COLORTERM. Then SIGTERM. */
 	name = "colours";
