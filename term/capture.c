@@ -101,6 +101,7 @@ struct term_capture {
 	bool want_frame; /* a capture was asked for before the constraints came */
 
 	struct ext_image_copy_capture_frame_v1 *frame;
+	uint32_t transform;
 	struct term_rect damage[MAX_DAMAGE];
 	int n_damage;
 	bool damage_overflow;
@@ -401,7 +402,9 @@ static bool buffer_init_dmabuf(struct term_capture *capture, int format) {
 	int fd = gbm_bo_get_fd(bo);
 	uint32_t stride = gbm_bo_get_stride(bo), offset = gbm_bo_get_offset(bo, 0);
 	size_t size = (size_t)stride * height + offset;
-	void *data = fd >= 0 && (got == DRM_FORMAT_MOD_LINEAR || got == DRM_FORMAT_MOD_INVALID) ?
+	/* Only LINEAR, offset-0 planes are read (what GBM gives for this request). */
+	void *data = fd >= 0 && offset == 0 &&
+		(got == DRM_FORMAT_MOD_LINEAR || got == DRM_FORMAT_MOD_INVALID) ?
 		mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0) : MAP_FAILED;
 	if (data == MAP_FAILED) {
 		if (fd >= 0) {
@@ -424,15 +427,9 @@ static bool buffer_init_dmabuf(struct term_capture *capture, int format) {
 	buf->size = size;
 	buf->width = width;
 	buf->height = height;
-	/* The picture starts at the plane's offset; reads go through data + offset. */
 	buf->stride = stride;
 	buf->format = format;
 	buf->fresh = true;
-	if (offset != 0) {
-		/* Keep it simple: only offset-0 planes are read (GBM gives these). */
-		buffer_finish(capture);
-		return false;
-	}
 	return true;
 }
 
@@ -550,6 +547,8 @@ static const struct ext_image_copy_capture_session_v1_listener session_listener 
 
 static void frame_transform(void *data, struct ext_image_copy_capture_frame_v1 *frame,
 		uint32_t transform) {
+	struct term_capture *capture = data;
+	capture->transform = transform;
 }
 
 static void frame_damage(void *data, struct ext_image_copy_capture_frame_v1 *frame,
@@ -589,6 +588,7 @@ static void frame_ready(void *data, struct ext_image_copy_capture_frame_v1 *fram
 		.height = buf->height,
 		.stride = buf->stride,
 		.bgr = formats[buf->format].bgr,
+		.transform = capture->transform,
 	};
 	if (capture->handler.frame != NULL) {
 		capture->handler.frame(capture->handler.data, &picture, damage, n_damage);
@@ -635,6 +635,7 @@ static void start_frame(struct term_capture *capture) {
 	struct buffer *buf = &capture->buffer;
 	capture->n_damage = 0;
 	capture->damage_overflow = false;
+	capture->transform = WL_OUTPUT_TRANSFORM_NORMAL;
 	capture->frame = ext_image_copy_capture_session_v1_create_frame(capture->session);
 	ext_image_copy_capture_frame_v1_add_listener(capture->frame, &frame_listener, capture);
 	ext_image_copy_capture_frame_v1_attach_buffer(capture->frame, buf->wl_buffer);

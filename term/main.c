@@ -44,6 +44,7 @@ struct app {
 	uint32_t copy_w, copy_h;
 	bool copy_bgr;
 	bool have_picture;
+	struct term_rect full_damage; /* the damage of a frame that replaces everything */
 
 	int64_t next_capture_ms; /* pacing: the earliest time to ask for a frame */
 	int64_t escape_deadline_ms;
@@ -183,25 +184,67 @@ static void quit(struct app *app, int code) {
 	app->exit_code = code;
 }
 
-/* Copies the damaged rectangles into our picture (all of it on a size change). */
+/* The buffer pixel an upright pixel (x, y) came from, for a buffer of bw x bh
+ * holding the upright picture with `transform` applied (wl_output sense). */
+static void upright_to_buffer(uint32_t transform, uint32_t x, uint32_t y, uint32_t bw,
+		uint32_t bh, uint32_t *bx, uint32_t *by) {
+	switch (transform) {
+	case WL_OUTPUT_TRANSFORM_90: *bx = y; *by = bh - 1 - x; break;
+	case WL_OUTPUT_TRANSFORM_180: *bx = bw - 1 - x; *by = bh - 1 - y; break;
+	case WL_OUTPUT_TRANSFORM_270: *bx = bw - 1 - y; *by = x; break;
+	case WL_OUTPUT_TRANSFORM_FLIPPED: *bx = bw - 1 - x; *by = y; break;
+	case WL_OUTPUT_TRANSFORM_FLIPPED_90: *bx = y; *by = x; break;
+	case WL_OUTPUT_TRANSFORM_FLIPPED_180: *bx = x; *by = bh - 1 - y; break;
+	case WL_OUTPUT_TRANSFORM_FLIPPED_270: *bx = bw - 1 - y; *by = bh - 1 - x; break;
+	default: *bx = x; *by = y; break;
+	}
+}
+
+/*
+ * Copies the damaged rectangles into our upright picture (all of it on a
+ * size change, and for a turned output, where damage is not turned: rare
+ * enough not to bother).
+ */
 static void keep_picture(struct app *app, const struct term_picture *picture,
-		const struct term_rect *damage, int n_damage) {
-	if (app->copy == NULL || app->copy_w != picture->width || app->copy_h != picture->height) {
-		free(app->copy);
-		app->copy = malloc((size_t)picture->width * picture->height * 4);
+		const struct term_rect **damage_io, int *n_damage_io) {
+	bool turned = picture->transform != WL_OUTPUT_TRANSFORM_NORMAL;
+	bool swap = picture->transform & 1; /* 90, 270 and their flipped forms */
+	uint32_t width = swap ? picture->height : picture->width;
+	uint32_t height = swap ? picture->width : picture->height;
+	app->full_damage = (struct term_rect){0, 0, (int32_t)width, (int32_t)height};
+	const struct term_rect *damage = *damage_io;
+	int n_damage = *n_damage_io;
+	if (app->copy == NULL || app->copy_w != width || app->copy_h != height || turned) {
+		if (app->copy == NULL || app->copy_w != width || app->copy_h != height) {
+			free(app->copy);
+			app->copy = malloc((size_t)width * height * 4);
+		}
 		if (app->copy == NULL) {
 			fprintf(stderr, "pinhole-term: out of memory\n");
 			quit(app, TERM_EXIT_ERROR);
 			return;
 		}
-		app->copy_w = picture->width;
-		app->copy_h = picture->height;
-		static struct term_rect full;
-		full = (struct term_rect){0, 0, (int32_t)picture->width, (int32_t)picture->height};
-		damage = &full;
+		app->copy_w = width;
+		app->copy_h = height;
+		damage = &app->full_damage;
 		n_damage = 1;
 	}
+	*damage_io = damage;
+	*n_damage_io = n_damage;
 	app->copy_bgr = picture->bgr;
+	if (turned) {
+		uint32_t *dst = (uint32_t *)app->copy;
+		for (uint32_t y = 0; y < height; y++) {
+			for (uint32_t x = 0; x < width; x++) {
+				uint32_t bx, by;
+				upright_to_buffer(picture->transform, x, y, picture->width,
+					picture->height, &bx, &by);
+				memcpy(dst++, picture->data + (size_t)by * picture->stride + bx * 4, 4);
+			}
+		}
+		app->have_picture = true;
+		return;
+	}
 	for (int i = 0; i < n_damage; i++) {
 		int64_t x0 = damage[i].x < 0 ? 0 : damage[i].x, y0 = damage[i].y < 0 ? 0 : damage[i].y;
 		int64_t x1 = (int64_t)damage[i].x + damage[i].width;
@@ -245,7 +288,7 @@ static void handle_frame(void *data, const struct term_picture *picture,
 	struct app *app = data;
 	double before = cpu_ms();
 	app->frames++;
-	keep_picture(app, picture, damage, n_damage);
+	keep_picture(app, picture, &damage, &n_damage);
 	if (app->running) {
 		draw(app, "frame", damage, n_damage, before);
 	}

@@ -29,11 +29,14 @@ struct term_rect {
 	int32_t x, y, width, height;
 };
 
-/* A captured picture: 32-bit pixels, upright (transform normal). */
+/* A captured picture: 32-bit pixels. */
 struct term_picture {
 	const uint8_t *data;
 	uint32_t width, height, stride;
 	bool bgr; /* bytes R,G,B,x (XBGR8888/ABGR8888) rather than B,G,R,x */
+	/* wl_output transform of the buffer: the upright picture with it applied
+	 * (a captured frame); the renderer only gets upright pictures. */
+	uint32_t transform;
 };
 
 /* capture.c */
