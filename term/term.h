@@ -132,7 +132,8 @@ struct term_event {
 	int wheel_vertical, wheel_horizontal;
 };
 
-/* Raw mode, alternate screen, hidden cursor, and mouse reports when asked. */
+/* Raw mode, alternate screen, hidden cursor, and mouse reports when asked;
+ * false (and nothing done) unless stdin and stdout are a terminal. */
 bool term_tty_setup(bool mouse);
 /* Undoes term_tty_setup; safe to call twice and from a signal handler. */
 void term_tty_restore(void);

@@ -55,7 +55,9 @@ static void handle_crash(int signal) {
 }
 
 bool term_tty_setup(bool mouse) {
-	if (!isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &saved_termios) != 0) {
+	/* Both ends on a terminal: drawing into a file must not touch the keyboard's. */
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO) ||
+			tcgetattr(STDIN_FILENO, &saved_termios) != 0) {
 		return false;
 	}
 	struct termios raw = saved_termios;
