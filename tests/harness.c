@@ -135,6 +135,8 @@ const char *ph_path(const char *name) {
 		snprintf(out, 512, "%s/src/pinhole", build);
 	} else if (strncmp(name, "ph-", 3) == 0) {
 		snprintf(out, 512, "%s/tests/clients/%s", build, name);
+	} else if (strcmp(name, "pinhole-term") == 0) {
+		snprintf(out, 512, "%s/term/%s", build, name);
 	} else {
 		snprintf(out, 512, "%s/examples/%s", build, name);
 	}

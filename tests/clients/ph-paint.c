@@ -159,7 +159,8 @@ static void usage(FILE *f) {
 		"'popup-ready' once the popup was rendered.\n"
 		"stdin: 'color 0xAARRGGBB', 'rect X Y W H 0xAARRGGBB', 'sub-color\n"
 		"0xAARRGGBB' (the subsurface, made desynchronized, repainted and committed\n"
-		"alone) (reply 'ok' once rendered, 'error ...' if malformed), 'quit'.\n");
+		"alone), 'noise SEED' (16x16 blocks of pseudo-random colours over the whole\n"
+		"buffer) (reply 'ok' once rendered, 'error ...' if malformed), 'quit'.\n");
 }
 
 static bool parse_color(const char *s, uint32_t *color) {
@@ -1111,6 +1112,33 @@ static void command_rect(struct app *app, char *tokens[], int n) {
 	surface_present(app, &app->main, buffer, rx, ry, rw, rh, REPLY_OK);
 }
 
+/* A busy picture that changes everywhere: benchmarks' worst case. */
+static void command_noise(struct app *app, char *tokens[], int n) {
+	int seed;
+	if (n != 2 || !parse_int(tokens[1], &seed)) {
+		reply("error usage: noise SEED");
+		return;
+	}
+	struct buffer *buffer = surface_acquire(app, &app->main, app->width, app->height);
+	if (buffer == NULL) {
+		return;
+	}
+	app->fill_quad = false;
+	uint32_t state = (uint32_t)seed * 2654435761u + 1;
+	for (int y = 0; y < buffer->height; y += 16) {
+		for (int x = 0; x < buffer->width; x += 16) {
+			state ^= state << 13;
+			state ^= state >> 17;
+			state ^= state << 5;
+			int w = buffer->width - x < 16 ? buffer->width - x : 16;
+			int h = buffer->height - y < 16 ? buffer->height - y : 16;
+			fill_rect(buffer, x, y, w, h,
+				pixel_value(0xff000000u | (state & 0xffffff), app->opts.shm_format));
+		}
+	}
+	surface_present(app, &app->main, buffer, 0, 0, buffer->width, buffer->height, REPLY_OK);
+}
+
 /* A desynchronized subsurface commits on its own, as video players' do. */
 static void command_sub_color(struct app *app, char *tokens[], int n) {
 	uint32_t color;
@@ -1141,6 +1169,8 @@ static void handle_command(struct app *app, char *line) {
 		command_rect(app, tokens, n);
 	} else if (strcmp(tokens[0], "sub-color") == 0) {
 		command_sub_color(app, tokens, n);
+	} else if (strcmp(tokens[0], "noise") == 0) {
+		command_noise(app, tokens, n);
 	} else if (strcmp(tokens[0], "quit") == 0) {
 		app->running = false;
 	} else {
