@@ -21,6 +21,8 @@ void seat_destroy(struct seat *seat);
 struct wlr_seat *seat_wlr_seat(struct seat *seat);
 struct wlr_cursor *seat_cursor(struct seat *seat);
 void seat_focus_surface(struct seat *seat, struct wlr_surface *surface);
+/* Gives the pointer focus to the surface under the cursor again (after a grab). */
+void seat_pointer_refocus(struct seat *seat);
 void seat_view_unmapped(struct seat *seat, struct view *view);
 void seat_begin_interactive(struct seat *seat, struct view *view, enum seat_grab grab,
 	uint32_t edges);
