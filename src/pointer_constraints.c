@@ -62,6 +62,21 @@ static void deactivate(struct pointer_constraints *constraints) {
 	wlr_pointer_constraint_v1_send_deactivated(active);
 }
 
+/*
+ * The region a constraint applies to. wlroots works it out when the request
+ * gives one and on every commit; a constraint without a region that has not
+ * seen a commit yet (a client that locks and waits) covers the whole input
+ * region.
+ */
+static void effective_region(struct wlr_pointer_constraint_v1 *constraint,
+		pixman_region32_t *region) {
+	if (pixman_region32_not_empty(&constraint->current.region)) {
+		pixman_region32_copy(region, &constraint->region);
+	} else {
+		pixman_region32_copy(region, &constraint->surface->input_region);
+	}
+}
+
 /* Activates the constraint of the focused surface once the pointer is in its region. */
 static void update_active(struct pointer_constraints *constraints) {
 	struct wlr_seat_pointer_state *pointer = &constraints->seat->pointer_state;
@@ -77,8 +92,16 @@ static void update_active(struct pointer_constraints *constraints) {
 	}
 	struct wlr_pointer_constraint_v1 *constraint = wlr_pointer_constraints_v1_constraint_for_surface(
 		constraints->manager, focused, constraints->seat);
-	if (constraint == NULL || !pixman_region32_contains_point(&constraint->region,
-			(int)floor(pointer->sx), (int)floor(pointer->sy), NULL)) {
+	if (constraint == NULL) {
+		return;
+	}
+	pixman_region32_t region;
+	pixman_region32_init(&region);
+	effective_region(constraint, &region);
+	bool inside = pixman_region32_contains_point(&region, (int)floor(pointer->sx),
+		(int)floor(pointer->sy), NULL);
+	pixman_region32_fini(&region);
+	if (!inside) {
 		return;
 	}
 	constraints->active = constraint;
@@ -109,11 +132,15 @@ bool pointer_constraints_motion(struct pointer_constraints *constraints, uint32_
 		return false;
 	}
 	double x, y;
-	if (wlr_region_confine(&active->region, pointer->sx, pointer->sy,
+	pixman_region32_t region;
+	pixman_region32_init(&region);
+	effective_region(active, &region);
+	if (wlr_region_confine(&region, pointer->sx, pointer->sy,
 			pointer->sx + *dx, pointer->sy + *dy, &x, &y)) {
 		*dx = x - pointer->sx;
 		*dy = y - pointer->sy;
 	}
+	pixman_region32_fini(&region);
 	return true;
 }
 

@@ -102,6 +102,7 @@ static const struct wl_interface virtual_keyboard_interface = {
 enum {
 	VIRTUAL_KEYBOARD_KEYMAP = 0,
 	VIRTUAL_KEYBOARD_KEY = 1,
+	VIRTUAL_KEYBOARD_MODIFIERS = 2,
 };
 
 /* zwp_input_method_v2 and friends */
@@ -213,6 +214,8 @@ static struct {
 	struct wl_proxy *input_method_manager, *input_method, *keyboard_grab;
 	struct wl_proxy *gamma_manager, *gamma_control;
 	struct wl_surface *popup_surface;
+	/* Keys of a virtual keyboard do not change the compositor's modifiers: we send them. */
+	struct xkb_state *xkb_state;
 	uint32_t input_method_dones;
 	uint32_t gamma_size;
 	bool running;
@@ -285,6 +288,7 @@ static struct wl_proxy *virtual_keyboard(void) {
 		WL_KEYBOARD_KEYMAP_FORMAT_XKB_V1, fd, (uint32_t)size);
 	close(fd);
 	free(text);
+	tool.xkb_state = xkb_state_new(keymap);
 	xkb_keymap_unref(keymap);
 	xkb_context_unref(context);
 	return tool.virtual_keyboard;
@@ -293,6 +297,13 @@ static struct wl_proxy *virtual_keyboard(void) {
 static void send_key(uint32_t code, uint32_t state) {
 	wl_proxy_marshal_flags(virtual_keyboard(), VIRTUAL_KEYBOARD_KEY, NULL, 1, 0, now_ms(),
 		code, state);
+	xkb_state_update_key(tool.xkb_state, code + 8,
+		state == WL_KEYBOARD_KEY_STATE_PRESSED ? XKB_KEY_DOWN : XKB_KEY_UP);
+	wl_proxy_marshal_flags(tool.virtual_keyboard, VIRTUAL_KEYBOARD_MODIFIERS, NULL, 1, 0,
+		xkb_state_serialize_mods(tool.xkb_state, XKB_STATE_MODS_DEPRESSED),
+		xkb_state_serialize_mods(tool.xkb_state, XKB_STATE_MODS_LATCHED),
+		xkb_state_serialize_mods(tool.xkb_state, XKB_STATE_MODS_LOCKED),
+		xkb_state_serialize_layout(tool.xkb_state, XKB_STATE_LAYOUT_EFFECTIVE));
 }
 
 /* Input method */
