@@ -158,6 +158,30 @@ static void check_constraints(struct ph_compositor *c) {
 	ph_ok(strstr(log, "pointer-leave|") != NULL,
 		"unconfined, the same motion leaves the window: %s", log);
 
+	/* A window that dies while it holds a lock: the cursor is free again. */
+	command(&tool, "warp 50 50 640 480", "warped");
+	command_and_drain(&window, "lock", "lock-requested", log, sizeof(log));
+	ph_ok(strstr(log, "locked|") != NULL, "locked again: %s", log);
+	ph_write_line(&window, "lock-again");
+	char line[256];
+	bool error = ph_expect_line(&window, "protocol-error", line, sizeof(line), 5000);
+	ph_ok(error && strcmp(line, "protocol-error zwp_pointer_constraints_v1 1") == 0,
+		"a second constraint on the surface is already_constrained: '%s'", line);
+	ph_kill(&window);
+	struct ph_process other;
+	bool other_ready = spawn_window(c, &other, "after-lock", "200x150");
+	command(&tool, "warp 60 60 640 480", "warped");
+	command(&tool, "move 3 4", "moved");
+	drain(&other, log, sizeof(log));
+	/* Where the new window is depends on whether the dead one was still counted. */
+	int ex = -1, ey = -1;
+	const char *enter = strstr(log, "pointer-enter ");
+	bool entered = enter != NULL && sscanf(enter, "pointer-enter %d %d", &ex, &ey) == 2;
+	moved = last_motion(log, &x, &y);
+	ph_ok(other_ready && entered && moved && x == ex + 3 && y == ey + 4,
+		"after the locking client died the pointer moves over the next window: %s", log);
+	ph_kill(&other);
+
 	ph_kill(&tool);
 	ph_kill(&window);
 }
@@ -292,10 +316,25 @@ static void check_input_method(struct ph_compositor *c) {
 	drain(&window, log, sizeof(log));
 	ph_ok(strstr(log, "ti-leave|") != NULL,
 		"when the input method goes, the text input gets leave: %s", log);
+
+	/* The next input method takes over; a popup surface that has a role is an error. */
+	struct ph_process misuser;
+	ready = spawn_tool(c, &misuser);
+	command_and_drain(&misuser, "im", "im-ready", log2, sizeof(log2));
+	drain(&window, log, sizeof(log));
+	ph_ok(ready && strstr(log2, "im-activate|") != NULL && strstr(log, "ti-enter|") != NULL,
+		"a new input method takes over the text field: ime '%s' window '%s'", log2, log);
+	command(&misuser, "im-popup 0xFF00FFFF", "im-popup-ready");
+	ph_write_line(&misuser, "im-popup-again");
+	bool error = ph_expect_line(&misuser, "protocol-error", line, sizeof(line), 5000);
+	/* input-method-v2 defines no error enum; wlroots posts code 0 on the input method. */
+	ph_ok(error && strcmp(line, "protocol-error zwp_input_method_v2 0") == 0,
+		"a second popup role for the same surface is a protocol error: '%s'",
+		error ? line : "none");
+	ph_kill(&misuser);
 	ph_kill(&keyboard);
 	ph_kill(&ime);
 	ph_kill(&window);
-	(void)line;
 }
 
 static void check_gamma(struct ph_compositor *c) {

@@ -7,6 +7,7 @@
  * Commands (stdin), each answered with one line:
  *   lock [HX HY]             zwp_locked_pointer_v1 (persistent) with an optional
  *                            cursor hint, then "lock-requested"
+ *   lock-again               a second lock on the surface (a protocol error)
  *   confine X Y W H          zwp_confined_pointer_v1 (persistent) on that region
  *   unconstrain              destroys the lock or confinement ("unconstrained")
  *   relative                 a zwp_relative_pointer_v1 ("relative-ready")
@@ -644,6 +645,12 @@ static void handle_command(char *line) {
 		}
 		wl_display_roundtrip(app.display);
 		reply("lock-requested");
+	} else if (strcmp(line, "lock-again") == 0) {
+		/* A second constraint on the surface: already_constrained. */
+		zwp_pointer_constraints_v1_lock_pointer(app.constraints, app.surface, app.pointer,
+			NULL, ZWP_POINTER_CONSTRAINTS_V1_LIFETIME_PERSISTENT);
+		wl_display_roundtrip(app.display);
+		reply("lock-again-done");
 	} else if (sscanf(line, "confine %d %d %d %d", &x, &y, &w, &h) == 4) {
 		unconstrain();
 		struct wl_region *region = wl_compositor_create_region(app.compositor);
