@@ -60,6 +60,32 @@ static bool is_capture_global(const struct wl_global *global) {
 }
 
 /*
+ * Globals that see or inject other clients' input, read every client's
+ * clipboard or change what every client looks like: no sandboxed client sees
+ * them (pointer constraints, text input and shortcuts inhibit stay visible:
+ * they act on the client's own surfaces).
+ */
+static const char *const privileged_input_interfaces[] = {
+	"zwp_input_method_manager_v2",
+	"zwp_virtual_keyboard_manager_v1",
+	"zwlr_virtual_pointer_manager_v1",
+	"zwlr_data_control_manager_v1",
+	"ext_data_control_manager_v1",
+	"zwlr_gamma_control_manager_v1",
+};
+
+static bool is_privileged_input_global(const struct wl_global *global) {
+	const char *name = wl_global_get_interface(global)->name;
+	for (size_t i = 0; i < sizeof(privileged_input_interfaces) /
+			sizeof(privileged_input_interfaces[0]); i++) {
+		if (strcmp(name, privileged_input_interfaces[i]) == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
  * What the capture policy knows of a client, worked out on its first request
  * that needs it (its get_registry, in practice) and kept until it disconnects.
  * Not earlier: wlroots attaches the security-context state just after
@@ -192,6 +218,10 @@ static bool filter_global(const struct wl_client *client, const struct wl_global
 #endif
 	if (is_capture_global(global)) {
 		return capture_global_visible(server, client, global);
+	}
+	if (server->security_context != NULL && is_privileged_input_global(global)) {
+		return wlr_security_context_manager_v1_lookup_client(server->security_context,
+			client) == NULL;
 	}
 	/* Security contexts do not nest: a sandboxed client has no use for the manager. */
 	if (server->security_context != NULL && global == server->security_context->global) {

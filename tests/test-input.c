@@ -17,6 +17,8 @@
  *   drawn below the text cursor (grim); a second input method is unavailable.
  * - wlr-gamma-control: pixman on headless outputs cannot apply ramps, so the
  *   client is told `failed`.
+ * - sandboxed clients (wp-security-context-v1) do not see the input method,
+ *   virtual input, data-control and gamma globals.
  */
 #define _GNU_SOURCE
 #include <stdlib.h>
@@ -347,6 +349,44 @@ static void check_gamma(struct ph_compositor *c) {
 	ph_kill(&tool);
 }
 
+/*
+ * A sandboxed client (wp-security-context-v1, as Flatpak) sees none of the
+ * globals that read or inject other clients' input or change every client's
+ * colours, and still sees those that act on its own surfaces.
+ */
+static void check_sandbox(struct ph_compositor *c) {
+	static const char *const privileged[] = {
+		"zwp_input_method_manager_v2", "zwp_virtual_keyboard_manager_v1",
+		"zwlr_virtual_pointer_manager_v1", "zwlr_data_control_manager_v1",
+		"ext_data_control_manager_v1", "zwlr_gamma_control_manager_v1",
+	};
+	static const char *const own_surfaces[] = {
+		"zwp_pointer_constraints_v1", "zwp_relative_pointer_manager_v1",
+		"zwp_keyboard_shortcuts_inhibit_manager_v1", "zwp_text_input_manager_v3",
+		"zwp_pointer_gestures_v1", "wl_data_device_manager",
+		"zwp_primary_selection_device_manager_v1",
+	};
+	char plain[8192], sandboxed[8192], needle[128];
+	int code = ph_run(c, (const char *[]){ph_path("ph-sandbox"), "--list-globals", NULL},
+		10000, plain, sizeof(plain));
+	int code2 = ph_run(c, (const char *[]){ph_path("ph-sandbox"), "--engine", "org.flatpak",
+		"--app-id", "org.example.Game", "--", ph_path("ph-sandbox"), "--list-globals", NULL},
+		10000, sandboxed, sizeof(sandboxed));
+	bool listed = code == 0 && code2 == 0 && strstr(plain, "\ndone") != NULL &&
+		strstr(sandboxed, "\ndone") != NULL;
+	ph_ok(listed, "globals listed outside and inside a sandbox (exit %d, %d)", code, code2);
+	for (size_t i = 0; i < sizeof(privileged) / sizeof(privileged[0]); i++) {
+		snprintf(needle, sizeof(needle), "global %s\n", privileged[i]);
+		ph_ok(listed && strstr(plain, needle) != NULL && strstr(sandboxed, needle) == NULL,
+			"%s: offered, but not to sandboxed clients", privileged[i]);
+	}
+	for (size_t i = 0; i < sizeof(own_surfaces) / sizeof(own_surfaces[0]); i++) {
+		snprintf(needle, sizeof(needle), "global %s\n", own_surfaces[i]);
+		ph_ok(listed && strstr(plain, needle) != NULL && strstr(sandboxed, needle) != NULL,
+			"%s: offered to sandboxed clients too", own_surfaces[i]);
+	}
+}
+
 int main(int argc, char *argv[]) {
 	ph_init(argc, argv, 120);
 	struct ph_compositor c;
@@ -356,6 +396,7 @@ int main(int argc, char *argv[]) {
 	}
 	check_constraints(&c);
 	check_gamma(&c);
+	check_sandbox(&c);
 	ph_compositor_finish(&c);
 
 	/* Each with its windows at 0,0 of a fresh compositor. */
