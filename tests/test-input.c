@@ -323,7 +323,9 @@ static void check_input_method(struct ph_compositor *c) {
 	struct ph_process misuser;
 	ready = spawn_tool(c, &misuser);
 	command_and_drain(&misuser, "im", "im-ready", log2, sizeof(log2));
+	/* The window enables its text input on enter; then the input method is activated. */
 	drain(&window, log, sizeof(log));
+	drain(&misuser, log2 + strlen(log2), sizeof(log2) - strlen(log2));
 	ph_ok(ready && strstr(log2, "im-activate|") != NULL && strstr(log, "ti-enter|") != NULL,
 		"a new input method takes over the text field: ime '%s' window '%s'", log2, log);
 	command(&misuser, "im-popup 0xFF00FFFF", "im-popup-ready");
