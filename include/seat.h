@@ -25,6 +25,8 @@ void seat_focus_surface(struct seat *seat, struct wlr_surface *surface);
 void seat_rebase_pointer(struct seat *seat);
 /* Applies the configuration again to every keyboard and pointer (after a reload). */
 void seat_apply_config(struct seat *seat);
+/* Gives the pointer focus to the surface under the cursor again (after a grab). */
+void seat_pointer_refocus(struct seat *seat);
 void seat_view_unmapped(struct seat *seat, struct view *view);
 void seat_begin_interactive(struct seat *seat, struct view *view, enum seat_grab grab,
 	uint32_t edges);

@@ -1,6 +1,7 @@
 #include <stdlib.h>
 #include <time.h>
 #include <wlr/backend/headless.h>
+#include <wlr/types/wlr_gamma_control_v1.h>
 #include <wlr/types/wlr_output.h>
 #include <wlr/types/wlr_output_layout.h>
 #include <wlr/types/wlr_output_management_v1.h>
@@ -337,7 +338,28 @@ static void handle_manager_test(struct wl_listener *listener, void *data) {
 	wlr_output_configuration_v1_destroy(config);
 }
 
+/*
+ * wlr-gamma-control (night-light tools): the scene applies a client's ramps at
+ * the next frame of its output and restores the output's own when the client
+ * goes away. Outputs without a gamma LUT (headless, nested) take ramps only
+ * if the renderer can apply them as a color transform (GLES, Vulkan);
+ * otherwise (pixman) the client gets `failed`.
+ */
+#define GAMMA_FALLBACK_RAMP_SIZE 256
+
+static void gamma_control_init(struct server *server) {
+	struct wlr_gamma_control_manager_v1 *gamma_control =
+		wlr_gamma_control_manager_v1_create(server->display);
+	if (gamma_control == NULL) {
+		return;
+	}
+	gamma_control->fallback_gamma_size = server->renderer->features.output_color_transform ?
+		GAMMA_FALLBACK_RAMP_SIZE : 0;
+	wlr_scene_set_gamma_control_manager_v1(server->scene, gamma_control);
+}
+
 void output_manager_init(struct server *server) {
+	gamma_control_init(server);
 	server->output_manager = wlr_output_manager_v1_create(server->display);
 	server->output_manager_apply.notify = handle_manager_apply;
 	wl_signal_add(&server->output_manager->events.apply, &server->output_manager_apply);

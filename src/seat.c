@@ -21,11 +21,16 @@
 #include <xkbcommon/xkbcommon.h>
 #include "bindings.h"
 #include "config_file.h"
+#include "dnd.h"
+#include "gestures.h"
 #include "idle.h"
 #include "layer_shell.h"
+#include "pointer_constraints.h"
 #include "seat.h"
 #include "server.h"
 #include "session_lock.h"
+#include "shortcuts_inhibit.h"
+#include "text_input.h"
 #include "view.h"
 
 struct seat {
@@ -35,6 +40,11 @@ struct seat {
 	struct wlr_xcursor_manager *xcursor_manager;
 	struct wl_list keyboards; /* struct keyboard.link */
 	struct wl_list pointers; /* struct pointer.link */
+	struct dnd *dnd;
+	struct pointer_constraints *pointer_constraints;
+	struct gestures *gestures;
+	struct shortcuts_inhibit *shortcuts_inhibit;
+	struct text_input_relay *text_input;
 
 	enum seat_grab grab;
 	struct view *grab_view;
@@ -95,6 +105,9 @@ static void notify_activity(struct seat *seat) {
 static void handle_keyboard_modifiers(struct wl_listener *listener, void *data) {
 	struct keyboard *keyboard = wl_container_of(listener, keyboard, modifiers);
 	notify_activity(keyboard->seat);
+	if (text_input_relay_grab_modifiers(keyboard->seat->text_input, keyboard->wlr_keyboard)) {
+		return;
+	}
 	wlr_seat_set_keyboard(keyboard->seat->wlr_seat, keyboard->wlr_keyboard);
 	wlr_seat_keyboard_notify_modifiers(keyboard->seat->wlr_seat,
 		&keyboard->wlr_keyboard->modifiers);
@@ -113,9 +126,22 @@ static void handle_keyboard_key(struct wl_listener *listener, void *data) {
 	int raw_nsyms = xkb_keymap_key_get_syms_by_level(keyboard->wlr_keyboard->keymap, keycode,
 		xkb_state_key_get_layout(xkb_state, keycode), 0, &raw_syms);
 	uint32_t modifiers = wlr_keyboard_get_modifiers(keyboard->wlr_keyboard);
-	bool handled = event->state == WL_KEYBOARD_KEY_STATE_PRESSED &&
-		bindings_handle_key(seat->server, syms, nsyms, raw_syms, raw_nsyms, modifiers,
-			session_lock_is_locked(seat->server->session_lock));
+	bool pressed = event->state == WL_KEYBOARD_KEY_STATE_PRESSED;
+	/*
+	 * A client that inhibits shortcuts gets every key but VT switching and
+	 * the escape that ends the inhibition (Super+Escape); a locked session
+	 * gives every key but VT switching to the locker.
+	 */
+	bool inhibited = shortcuts_inhibit_active(seat->shortcuts_inhibit);
+	bool handled = false;
+	if (pressed && inhibited && (modifiers & WLR_MODIFIER_LOGO) &&
+			xkb_state_key_get_one_sym(xkb_state, keycode) == XKB_KEY_Escape) {
+		shortcuts_inhibit_suspend(seat->shortcuts_inhibit);
+		handled = true;
+	} else if (pressed) {
+		handled = bindings_handle_key(seat->server, syms, nsyms, raw_syms, raw_nsyms,
+			modifiers, inhibited || session_lock_is_locked(seat->server->session_lock));
+	}
 	/* The client never saw the press of a bound key: it must not see its release either. */
 	if (handled && keyboard->bound_keys_len < KEYBOARD_MAX_BOUND_KEYS) {
 		keyboard->bound_keys[keyboard->bound_keys_len++] = event->keycode;
@@ -127,7 +153,8 @@ static void handle_keyboard_key(struct wl_listener *listener, void *data) {
 			}
 		}
 	}
-	if (!handled) {
+	if (!handled && !text_input_relay_grab_key(seat->text_input, keyboard->wlr_keyboard,
+			event->time_msec, event->keycode, event->state)) {
 		wlr_seat_set_keyboard(seat->wlr_seat, keyboard->wlr_keyboard);
 		wlr_seat_keyboard_notify_key(seat->wlr_seat, event->time_msec, event->keycode,
 			event->state);
@@ -320,15 +347,22 @@ static void process_motion(struct seat *seat, uint32_t time_msec) {
 		wlr_seat_pointer_notify_enter(seat->wlr_seat, surface, sx, sy);
 		wlr_seat_pointer_notify_motion(seat->wlr_seat, time_msec, sx, sy);
 	} else {
-		wlr_seat_pointer_clear_focus(seat->wlr_seat);
+		/* Through the grab, so that a drag leaves the surface too. */
+		wlr_seat_pointer_notify_clear_focus(seat->wlr_seat);
 	}
+	dnd_cursor_moved(seat->dnd, seat->cursor->x, seat->cursor->y);
 }
 
 static void handle_cursor_motion(struct wl_listener *listener, void *data) {
 	struct seat *seat = wl_container_of(listener, seat, cursor_motion);
 	struct wlr_pointer_motion_event *event = data;
 	notify_activity(seat);
-	wlr_cursor_move(seat->cursor, &event->pointer->base, event->delta_x, event->delta_y);
+	double dx = event->delta_x, dy = event->delta_y;
+	if (!pointer_constraints_motion(seat->pointer_constraints, event->time_msec, &dx, &dy,
+			event->unaccel_dx, event->unaccel_dy)) {
+		return;
+	}
+	wlr_cursor_move(seat->cursor, &event->pointer->base, dx, dy);
 	process_motion(seat, event->time_msec);
 }
 
@@ -336,7 +370,16 @@ static void handle_cursor_motion_absolute(struct wl_listener *listener, void *da
 	struct seat *seat = wl_container_of(listener, seat, cursor_motion_absolute);
 	struct wlr_pointer_motion_absolute_event *event = data;
 	notify_activity(seat);
-	wlr_cursor_warp_absolute(seat->cursor, &event->pointer->base, event->x, event->y);
+	/* As a relative motion, so that constraints and relative pointers see it too. */
+	double lx, ly;
+	wlr_cursor_absolute_to_layout_coords(seat->cursor, &event->pointer->base, event->x,
+		event->y, &lx, &ly);
+	double dx = lx - seat->cursor->x, dy = ly - seat->cursor->y;
+	if (!pointer_constraints_motion(seat->pointer_constraints, event->time_msec, &dx, &dy,
+			dx, dy)) {
+		return;
+	}
+	wlr_cursor_move(seat->cursor, &event->pointer->base, dx, dy);
 	process_motion(seat, event->time_msec);
 }
 
@@ -500,6 +543,12 @@ void seat_focus_surface(struct seat *seat, struct wlr_surface *surface) {
 	}
 }
 
+void seat_pointer_refocus(struct seat *seat) {
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	process_motion(seat, (uint32_t)(now.tv_sec * 1000 + now.tv_nsec / 1000000));
+}
+
 struct wlr_seat *seat_wlr_seat(struct seat *seat) {
 	return seat->wlr_seat;
 }
@@ -556,6 +605,16 @@ struct seat *seat_create(struct server *server) {
 	LISTEN(&seat->wlr_seat->events.request_set_primary_selection,
 		request_set_primary_selection, handle_request_set_primary_selection);
 	update_capabilities(seat);
+	seat->dnd = dnd_create(server, seat);
+	seat->pointer_constraints = pointer_constraints_create(server->display, seat->wlr_seat,
+		seat->cursor);
+	seat->gestures = gestures_create(server->display, seat->wlr_seat, seat->cursor);
+	seat->shortcuts_inhibit = shortcuts_inhibit_create(server->display, seat->wlr_seat);
+	seat->text_input = text_input_relay_create(server, seat->wlr_seat);
+	if (seat->dnd == NULL || seat->pointer_constraints == NULL || seat->gestures == NULL ||
+			seat->shortcuts_inhibit == NULL || seat->text_input == NULL) {
+		wlr_log(WLR_ERROR, "seat: out of memory for its input protocols");
+	}
 	return seat;
 }
 
@@ -575,6 +634,11 @@ void seat_destroy(struct seat *seat) {
 	wl_list_remove(&seat->request_set_shape.link);
 	wl_list_remove(&seat->request_set_selection.link);
 	wl_list_remove(&seat->request_set_primary_selection.link);
+	text_input_relay_destroy(seat->text_input);
+	shortcuts_inhibit_destroy(seat->shortcuts_inhibit);
+	gestures_destroy(seat->gestures);
+	pointer_constraints_destroy(seat->pointer_constraints);
+	dnd_destroy(seat->dnd);
 	struct keyboard *keyboard, *keyboard_tmp;
 	wl_list_for_each_safe(keyboard, keyboard_tmp, &seat->keyboards, link) {
 		handle_keyboard_destroy(&keyboard->destroy, NULL);
