@@ -1,7 +1,8 @@
 /*
  * The session start, as a display manager runs it (pinhole.desktop):
- * - `meson install` puts pinhole, its man page, the session entry and the
- *   portal choice (pinhole-portals.conf) where a system looks for them;
+ * - `meson install` puts pinhole, its man page, the session entry, the
+ *   portal choice (pinhole-portals.conf), the default configuration and the
+ *   clients (pinhole-term, step-agent) where a system looks for them;
  * - `pinhole --session` exports WAYLAND_DISPLAY and XDG_CURRENT_DESKTOP to
  *   the D-Bus activation environment before the -s command starts, so a
  *   D-Bus-activated service sees them (the systemd half, through
@@ -83,7 +84,8 @@ static void check_install(char *share, size_t share_size) {
 	ph_run(NULL, (const char *[]){"sh", "-c", cmd, NULL}, 10000, out, sizeof(out));
 	static const char *const installed[] = {
 		"/bin/pinhole", "/share/man/man1/pinhole.1", "/share/wayland-sessions/pinhole.desktop",
-		"/share/xdg-desktop-portal/pinhole-portals.conf",
+		"/share/xdg-desktop-portal/pinhole-portals.conf", "/xdg/pinhole/config",
+		"/bin/pinhole-term", "/bin/step-agent",
 	};
 	for (size_t i = 0; i < sizeof(installed) / sizeof(installed[0]); i++) {
 		ph_ok(strstr(out, installed[i]) != NULL, "installed: ...%s", installed[i]);
