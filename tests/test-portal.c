@@ -389,7 +389,7 @@ int main(int argc, char *argv[]) {
 	if (!ph_media_start(&c, &media, "[screencast]\noutput_name=HEADLESS-1\n"
 			"chooser_type=none\nmax_fps=30\n")) {
 		ph_media_stop(&media);
-		ph_compositor_stop(&c);
+		ph_compositor_finish(&c);
 		return ph_finish();
 	}
 

@@ -85,7 +85,7 @@ int main(int argc, char *argv[]) {
 		ph_dump_tail("wayvnc log", ph_scratch("wayvnc.log"), 1800);
 		ph_kill(&vnc);
 		ph_kill(&paint);
-		ph_compositor_stop(&c);
+		ph_compositor_finish(&c);
 		return ph_finish();
 	}
 
