@@ -380,6 +380,20 @@ bool ph_find_program(const char *name, char *out, size_t size) {
 	return found;
 }
 
+bool ph_require_programs(const char *what, const char *const *names) {
+	char missing[512] = "";
+	for (int i = 0; names[i] != NULL; i++) {
+		char path[600];
+		if (!ph_find_program(names[i], path, sizeof(path))) {
+			size_t len = strlen(missing);
+			snprintf(missing + len, sizeof(missing) - len, "%s%s", len ? ", " : "", names[i]);
+		}
+	}
+	ph_ok(missing[0] == '\0', "%s: every program it drives is in PATH%s%s", what,
+		missing[0] ? "; missing: " : "", missing);
+	return missing[0] == '\0';
+}
+
 bool ph_find_dbus_service(const char *bus_name, char *out, size_t size) {
 	/* D-Bus activation files name the binary: Exec= in dbus-1/services/NAME.service. */
 	const char *dirs = getenv("XDG_DATA_DIRS");

@@ -122,6 +122,11 @@ void ph_dump_tail(const char *what, const char *path, size_t max);
 int ph_pick_port(void);
 /* The path of an executable found through PATH ("" and false if none). */
 bool ph_find_program(const char *name, char *out, size_t size);
+/*
+ * One check: every program named (NULL-terminated) is in PATH. A test's
+ * declared dependencies fail the test when missing; they are never a skip.
+ */
+bool ph_require_programs(const char *what, const char *const *names);
 /* The binary a D-Bus session service runs (Exec= of its activation file in XDG_DATA_DIRS). */
 bool ph_find_dbus_service(const char *bus_name, char *out, size_t size);
 /* Whether the process has exited (it is not reaped). */
