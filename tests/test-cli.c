@@ -16,6 +16,7 @@ static void expect_usage_error(const char *const *argv, const char *needle) {
 
 int main(int argc, char *argv[]) {
 	ph_init(argc, argv, 30);
+	ph_plan(8);
 	const char *pinhole = ph_path("pinhole");
 	expect_usage_error((const char *[]){pinhole, "--bogus", NULL}, "--bogus");
 	expect_usage_error((const char *[]){pinhole, "--backend", "gpu", NULL}, "gpu");

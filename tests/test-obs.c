@@ -472,6 +472,7 @@ static bool find_recording(char *path, size_t size) {
 
 int main(int argc, char *argv[]) {
 	ph_init(argc, argv, 200);
+	ph_plan(31);
 	/* Declared dependencies (tools/dev's root has them all): a missing one fails the test. */
 	char xdpw_path[600], xdp_path[600];
 	bool have = ph_find_dbus_service("org.freedesktop.impl.portal.desktop.wlr", xdpw_path,

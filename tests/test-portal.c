@@ -400,6 +400,7 @@ static void share(struct ph_compositor *c, struct ph_process *paint, struct port
 
 int main(int argc, char *argv[]) {
 	ph_init(argc, argv, 200);
+	ph_plan(31);
 	/*
 	 * Declared dependencies (tools/dev's root has them all): a missing one
 	 * fails the test. The portals are found the way D-Bus activation finds

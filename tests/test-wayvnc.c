@@ -396,6 +396,7 @@ static void run_mode(struct ph_compositor *c, bool render_cursor) {
 
 int main(int argc, char *argv[]) {
 	ph_init(argc, argv, 150);
+	ph_plan(24);
 	struct ph_compositor c;
 	if (!ph_compositor_start(&c, (const char *[]){"--mode", "640x480", NULL})) {
 		ph_ok(false, "compositor started");

@@ -12,6 +12,7 @@
 
 int main(int argc, char *argv[]) {
 	ph_init(argc, argv, 90);
+	ph_plan(10);
 	/*
 	 * Declared dependencies: a missing one fails the test. Xwayland is where
 	 * its pkg-config file says (meson passes it as PH_XWAYLAND), the X11
