@@ -169,9 +169,9 @@ static void test_image(struct probe *cursor) {
 		exact, CURSOR_W * CURSOR_H);
 	probe_cmd(cursor, "capture c", NULL);
 	char line[256];
-	bool early = ph_read_line(&cursor->process, line, sizeof(line), 300);
-	ph_ok(!early, "the next cursor frame waits for a new image%s%s", early ? ": " : "",
-		early ? line : "");
+	bool early = !probe_quiet(cursor, PH_HEADLESS_REFRESH_HZ, line, sizeof(line));
+	ph_ok(!early, "the next cursor frame waits for a new image (a roundtrip, then %d refresh "
+		"periods)%s%s", PROBE_QUIET_PERIODS, early ? ": " : "", early ? line : "");
 }
 
 /* The example client, run as a user would: events on stdout, the image as a PNG. */
@@ -250,9 +250,10 @@ static void test_paint(struct probe *painted, struct probe *plain, struct probe 
 		old_box, new_box);
 	char line[256];
 	if (!software) {
-		bool early = ph_read_line(&plain->process, line, sizeof(line), 300);
+		bool early = !probe_quiet(plain, PH_HEADLESS_REFRESH_HZ, line, sizeof(line));
 		ph_ok(!early, "the session without paint_cursors keeps waiting: nothing of it "
-			"changed%s%s", early ? ": " : "", early ? line : "");
+			"changed (a roundtrip, then %d refresh periods)%s%s", PROBE_QUIET_PERIODS,
+			early ? ": " : "", early ? line : "");
 	} else {
 		/*
 		 * wlroots redrew the output with the cursor in it. Whether or not that
