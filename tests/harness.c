@@ -125,7 +125,6 @@ void ph_init(int argc, char *argv[], int deadline_seconds) {
 	signal(SIGALRM, handle_deadline);
 	signal(SIGPIPE, SIG_IGN);
 	alarm((unsigned)(deadline_seconds * factor));
-	/* The deadline handler writes with write(2); what printf buffers must be out by then. */
 	snprintf(state.scratch, sizeof(state.scratch), "/tmp/pinhole-test.XXXXXX");
 	if (mkdtemp(state.scratch) == NULL) {
 		printf("Bail out! mkdtemp: %s\n", strerror(errno));
