@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <png.h>
 #include <poll.h>
 #include <signal.h>
@@ -17,16 +18,24 @@
 
 #define MAX_CHILDREN 64
 
+#define MAX_COMPOSITORS 16
+
 static struct {
 	const char *name;
 	int test_count;
 	int failures;
+	int planned; /* -1 until ph_plan */
 	pid_t children[MAX_CHILDREN];
 	int child_count;
 	char scratch[200];
-	struct ph_compositor *compositors[8];
+	/* Every compositor started, by pid: a test may reuse one struct for several. */
+	pid_t compositor_pids[MAX_COMPOSITORS];
+	/* Whether ph_compositor_finish checked it (or its start failed, which the test reports). */
+	bool checked[MAX_COMPOSITORS];
+	/* Pinhole's log paths, copied where the deadline handler can read them without locks. */
+	char log_paths[MAX_COMPOSITORS][340];
 	int compositor_count;
-} state;
+} state = {.planned = -1};
 
 static void kill_children(void) {
 	for (int i = 0; i < state.child_count; i++) {
@@ -51,13 +60,51 @@ static void remove_tree(const char *dir) {
 	}
 }
 
-static void handle_deadline(int sig) {
-	static const char msg[] = "Bail out! test deadline passed: a client or the compositor hung\n";
-	ssize_t unused = write(STDOUT_FILENO, msg, sizeof(msg) - 1);
+/* Async-signal-safe: a literal string through write(2). */
+static void write_str(const char *text) {
+	ssize_t unused = write(STDOUT_FILENO, text, strlen(text));
 	(void)unused;
+}
+
+/*
+ * The last bytes of a compositor log as TAP diagnostics, with open/read/write
+ * only: the deadline handler may interrupt malloc or stdio.
+ */
+static void dump_log_from_signal(const char *path) {
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		return;
+	}
+	off_t end = lseek(fd, 0, SEEK_END);
+	lseek(fd, end > 6000 ? end - 6000 : 0, SEEK_SET);
+	write_str("# --- pinhole log (");
+	write_str(path);
+	write_str(") ---\n#   ");
+	char buf[512];
+	ssize_t n;
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		ssize_t start = 0;
+		for (ssize_t i = 0; i < n; i++) {
+			if (buf[i] == '\n') {
+				ssize_t unused = write(STDOUT_FILENO, buf + start, (size_t)(i - start + 1));
+				(void)unused;
+				write_str("#   ");
+				start = i + 1;
+			}
+		}
+		ssize_t unused = write(STDOUT_FILENO, buf + start, (size_t)(n - start));
+		(void)unused;
+	}
+	write_str("\n");
+	close(fd);
+}
+
+static void handle_deadline(int sig) {
+	(void)sig;
+	/* stdout is line-buffered: whatever printf left unflushed is lost, not interleaved. */
+	write_str("\nBail out! test deadline passed: a client or the compositor hung\n");
 	for (int i = 0; i < state.compositor_count; i++) {
-		/* Async-signal-safe enough: the log helps more than strict purity here. */
-		ph_compositor_dump_log(state.compositors[i]);
+		dump_log_from_signal(state.log_paths[i]);
 	}
 	kill_children();
 	_exit(1);
@@ -87,8 +134,25 @@ void ph_init(int argc, char *argv[], int deadline_seconds) {
 	atexit(cleanup_at_exit);
 }
 
+void ph_plan(int count) {
+	state.planned = count;
+	printf("1..%d\n", count);
+}
+
 int ph_finish(void) {
-	printf("1..%d\n", state.test_count);
+	/* A compositor nobody checked could have crashed or leaked unseen. */
+	for (int i = 0; i < state.compositor_count; i++) {
+		if (!state.checked[i]) {
+			ph_ok(false, "compositor %d (pid %d, %s) was never checked by "
+				"ph_compositor_finish", i, (int)state.compositor_pids[i], state.log_paths[i]);
+		}
+	}
+	if (state.planned < 0) {
+		printf("1..%d\n", state.test_count);
+	} else if (state.test_count != state.planned) {
+		printf("# planned %d checks, ran %d\n", state.planned, state.test_count);
+		return 1;
+	}
 	return state.failures == 0 ? 0 : 1;
 }
 
@@ -231,7 +295,16 @@ bool ph_compositor_sanitizer_clean(struct ph_compositor *c) {
 		!ph_compositor_log_contains(c, "runtime error");
 }
 
+static void mark_checked(struct ph_compositor *c) {
+	for (int i = 0; i < state.compositor_count; i++) {
+		if (c->pid > 0 && state.compositor_pids[i] == c->pid) {
+			state.checked[i] = true;
+		}
+	}
+}
+
 void ph_compositor_finish(struct ph_compositor *c) {
+	mark_checked(c);
 	int status = ph_compositor_stop(c);
 	ph_ok(status == 0, "compositor exits cleanly (%d; LSan makes leaks non-zero)", status);
 	bool clean = ph_compositor_sanitizer_clean(c);
@@ -253,14 +326,30 @@ void ph_dump_tail(const char *what, const char *path, size_t max) {
 }
 
 int ph_pick_port(void) {
-	/* Derived from our pid, so tests running side by side rarely collide. */
+	/*
+	 * Two tests running side by side could both find a port free and hand it
+	 * to their servers. Each port a test picks is claimed with an flock on a
+	 * file named after it, held (the fd stays open) until the test exits, so
+	 * no other test of this harness can pick it; the bind check keeps away
+	 * from ports anything else listens on.
+	 */
+	const char *dir = "/tmp/pinhole-test-ports";
+	mkdir(dir, 01777);
+	chmod(dir, 01777);
 	int base = 20000 + (int)(getpid() % 20000);
-	for (int i = 0; i < 200; i++) {
-		int port = base + i * 11;
-		if (port > 65000) {
-			port -= 40000;
+	for (int i = 0; i < 2000; i++) {
+		int port = 20000 + (base - 20000 + i * 11) % 40000;
+		char path[128];
+		snprintf(path, sizeof(path), "%s/%d", dir, port);
+		int lock = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+		if (lock < 0) {
+			continue;
 		}
-		int fd = socket(AF_INET, SOCK_STREAM, 0);
+		if (flock(lock, LOCK_EX | LOCK_NB) != 0) {
+			close(lock);
+			continue;
+		}
+		int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 		struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
 		addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 		bool free_port = fd >= 0 && bind(fd, (struct sockaddr *)&addr, sizeof(addr)) == 0;
@@ -268,10 +357,68 @@ int ph_pick_port(void) {
 			close(fd);
 		}
 		if (free_port) {
-			return port;
+			return port; /* the lock fd stays open: the claim lasts as long as the test */
+		}
+		close(lock);
+	}
+	ph_ok(false, "a free loopback TCP port");
+	return -1;
+}
+
+bool ph_find_program(const char *name, char *out, size_t size) {
+	const char *path = getenv("PATH");
+	char *copy = strdup(path != NULL ? path : "/usr/bin:/bin");
+	bool found = false;
+	for (char *save = NULL, *dir = strtok_r(copy, ":", &save); dir != NULL && !found;
+			dir = strtok_r(NULL, ":", &save)) {
+		snprintf(out, size, "%s/%s", dir[0] != '\0' ? dir : ".", name);
+		found = access(out, X_OK) == 0;
+	}
+	free(copy);
+	if (!found) {
+		out[0] = '\0';
+	}
+	return found;
+}
+
+bool ph_require_programs(const char *what, const char *const *names) {
+	char missing[512] = "";
+	for (int i = 0; names[i] != NULL; i++) {
+		char path[600];
+		if (!ph_find_program(names[i], path, sizeof(path))) {
+			size_t len = strlen(missing);
+			snprintf(missing + len, sizeof(missing) - len, "%s%s", len ? ", " : "", names[i]);
 		}
 	}
-	return 5998;
+	ph_ok(missing[0] == '\0', "%s: every program it drives is in PATH%s%s", what,
+		missing[0] ? "; missing: " : "", missing);
+	return missing[0] == '\0';
+}
+
+bool ph_find_dbus_service(const char *bus_name, char *out, size_t size) {
+	/* D-Bus activation files name the binary: Exec= in dbus-1/services/NAME.service. */
+	const char *dirs = getenv("XDG_DATA_DIRS");
+	char *copy = strdup(dirs != NULL && dirs[0] != '\0' ? dirs : "/usr/local/share:/usr/share");
+	bool found = false;
+	for (char *save = NULL, *dir = strtok_r(copy, ":", &save); dir != NULL && !found;
+			dir = strtok_r(NULL, ":", &save)) {
+		char path[600];
+		snprintf(path, sizeof(path), "%s/dbus-1/services/%s.service", dir, bus_name);
+		char *text = ph_read_file(path);
+		const char *exec = text != NULL ? strstr(text, "\nExec=") : NULL;
+		if (exec != NULL) {
+			exec += strlen("\nExec=");
+			int len = (int)strcspn(exec, " \t\n");
+			snprintf(out, size, "%.*s", len, exec);
+			found = access(out, X_OK) == 0;
+		}
+		free(text);
+	}
+	free(copy);
+	if (!found) {
+		out[0] = '\0';
+	}
+	return found;
 }
 
 bool ph_exited(struct ph_process *p) {
@@ -368,8 +515,15 @@ bool ph_compositor_start_env(struct ph_compositor *c, const char *const *args,
 	}
 	c->pid = pid;
 	track_child(pid);
-	if (state.compositor_count < 8) {
-		state.compositors[state.compositor_count++] = c;
+	if (state.compositor_count < MAX_COMPOSITORS) {
+		int index = state.compositor_count;
+		snprintf(state.log_paths[index], sizeof(state.log_paths[index]), "%s", c->log_path);
+		state.compositor_pids[index] = pid;
+		state.checked[index] = false;
+		state.compositor_count++;
+	} else {
+		ph_ok(false, "at most %d compositors per test (the harness checks each)",
+			MAX_COMPOSITORS);
 	}
 
 	for (int waited = 0; waited < 10000; waited += 20) {
@@ -387,6 +541,8 @@ bool ph_compositor_start_env(struct ph_compositor *c, const char *const *args,
 		free(log);
 		int status;
 		if (waitpid(pid, &status, WNOHANG) == pid) {
+			/* A start that failed is reported by the test's "compositor started" check. */
+			mark_checked(c);
 			untrack_child(pid);
 			c->pid = 0;
 			ph_diag("pinhole exited during start-up");

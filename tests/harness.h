@@ -36,6 +36,15 @@ enum ph_spawn_flags {
 
 /* Test lifecycle: a deadline for the whole test, TAP plan and results. */
 void ph_init(int argc, char *argv[], int deadline_seconds);
+/*
+ * Declares the number of checks up front (TAP plan first): a check that never
+ * runs is then a failure, not a shorter plan. Without it the plan comes last.
+ */
+void ph_plan(int count);
+/*
+ * The plan (if not declared), and a failure for every compositor started
+ * that ph_compositor_finish did not check. Returns the exit code.
+ */
 int ph_finish(void);
 void ph_ok(bool ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void ph_skip_all(const char *reason) __attribute__((noreturn));
@@ -110,8 +119,21 @@ bool ph_file_contains(const char *path, const char *needle);
 
 /* The last max bytes of a file, as a TAP diagnostic. */
 void ph_dump_tail(const char *what, const char *path, size_t max);
-/* A loopback TCP port nobody listens on (for servers the test starts). */
+/*
+ * A loopback TCP port nobody listens on (for servers the test starts),
+ * claimed for the rest of the test so no parallel test gets it; -1 (and a
+ * failed check) if none.
+ */
 int ph_pick_port(void);
+/* The path of an executable found through PATH ("" and false if none). */
+bool ph_find_program(const char *name, char *out, size_t size);
+/*
+ * One check: every program named (NULL-terminated) is in PATH. A test's
+ * declared dependencies fail the test when missing; they are never a skip.
+ */
+bool ph_require_programs(const char *what, const char *const *names);
+/* The binary a D-Bus session service runs (Exec= of its activation file in XDG_DATA_DIRS). */
+bool ph_find_dbus_service(const char *bus_name, char *out, size_t size);
 /* Whether the process has exited (it is not reaped). */
 bool ph_exited(struct ph_process *p);
 /* How an exited process ended ("exit 1", "signal 11 (Segmentation fault)"), else "running". */

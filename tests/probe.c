@@ -1,5 +1,6 @@
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include "probe.h"
 
 bool probe_start(struct ph_compositor *c, struct probe *probe) {
@@ -39,4 +40,19 @@ long probe_count(struct probe *probe, const char *buffer, int x, int y, int w, i
 		return -1;
 	}
 	return atol(probe->line + 6);
+}
+
+bool probe_quiet(struct probe *probe, int refresh_hz, char *got, size_t size) {
+	ph_write_line(&probe->process, "roundtrips 1");
+	got[0] = '\0';
+	if (!ph_read_line(&probe->process, got, size, 5000)) {
+		snprintf(got, size, "no answer to a roundtrip");
+		return false;
+	}
+	if (strncmp(got, "roundtrips ", 11) != 0) {
+		return false; /* something came before the roundtrip's answer */
+	}
+	int window_ms = PROBE_QUIET_PERIODS * 1000 / refresh_hz;
+	got[0] = '\0';
+	return !ph_read_line(&probe->process, got, size, window_ms);
 }

@@ -22,4 +22,18 @@ uint32_t probe_word(struct probe *probe, const char *buffer, int x, int y);
 long probe_count(struct probe *probe, const char *buffer, int x, int y, int w, int h,
 	uint32_t word);
 
+/*
+ * A negative check: nothing arrives from the probe. First a roundtrip (the
+ * probe's "roundtrips 1"): the compositor has handled every request sent so
+ * far, so an answer due at once would be in. Then a window of
+ * PROBE_QUIET_PERIODS refresh periods of an output at refresh_hz: a frame
+ * that new content or render-on-demand would complete comes within one or
+ * two; the rest is room for a loaded machine. False, with the line in got,
+ * if anything came.
+ */
+#define PROBE_QUIET_PERIODS 6
+bool probe_quiet(struct probe *probe, int refresh_hz, char *got, size_t size);
+/* pinhole's headless outputs: 60 Hz unless --mode says otherwise. */
+#define PH_HEADLESS_REFRESH_HZ 60
+
 #endif

@@ -230,6 +230,7 @@ static void test_simple_egl(struct ph_compositor *c) {
 
 int main(int argc, char *argv[]) {
 	ph_init(argc, argv, 100);
+	ph_plan(9);
 	struct ph_compositor c;
 	char mode[32];
 	snprintf(mode, sizeof(mode), "%dx%d", OUT_W, OUT_H);

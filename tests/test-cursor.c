@@ -10,13 +10,52 @@
  * the pointer with a virtual pointer. Checked: enter/leave/position/hotspot
  * events in order and only on change, the cursor image captured byte for
  * byte, and two sessions of one output, with and without paint_cursors,
- * differing exactly by the cursor, including a theme cursor blended over the
- * background.
+ * differing exactly by the cursor. Theme cursors (the default arrow, the
+ * cursor-shape-v1 "text" shape) are checked against the theme itself, read
+ * with libxcursor the way wlroots picks it (XCURSOR_THEME, XCURSOR_SIZE or 24):
+ * hotspot and every pixel of the image, and the painted frame is the plain
+ * one with that image blended in.
  */
 #include <stdlib.h>
 #include <string.h>
+#include <X11/Xcursor/Xcursor.h>
 #include "harness.h"
 #include "probe.h"
+
+/* The theme's own image of a cursor, as pinhole's seat loads it (src/seat.c). */
+static XcursorImage *theme_cursor(const char *name) {
+	const char *size_env = getenv("XCURSOR_SIZE");
+	int size = size_env != NULL && atoi(size_env) > 0 ? atoi(size_env) : 24;
+	XcursorImage *image = XcursorLibraryLoadImage(name, getenv("XCURSOR_THEME"), size);
+	if (image == NULL) {
+		ph_diag("libxcursor has no '%s' in theme %s at size %d", name,
+			getenv("XCURSOR_THEME") != NULL ? getenv("XCURSOR_THEME") : "(default)", size);
+	}
+	return image;
+}
+
+/* Every pixel of a captured cursor image (ARGB8888 words) against the theme's (premultiplied ARGB). */
+static bool same_as_theme(const uint32_t *pixels, int width, int height,
+		const XcursorImage *theme, char *why, size_t size) {
+	if (pixels == NULL || theme == NULL) {
+		snprintf(why, size, "no image");
+		return false;
+	}
+	if (width != (int)theme->width || height != (int)theme->height) {
+		snprintf(why, size, "%dx%d, the theme's is %ux%u", width, height, theme->width,
+			theme->height);
+		return false;
+	}
+	for (int i = 0; i < width * height; i++) {
+		if (pixels[i] != theme->pixels[i]) {
+			snprintf(why, size, "pixel %d,%d is 0x%08x, the theme's 0x%08x", i % width,
+				i / width, pixels[i], theme->pixels[i]);
+			return false;
+		}
+	}
+	snprintf(why, size, "%dx%d, every pixel", width, height);
+	return true;
+}
 
 #define LAYOUT_W 1280
 #define LAYOUT_H 480
@@ -26,6 +65,15 @@
 #define CURSOR_H 12
 #define HOTSPOT_X 3
 #define HOTSPOT_Y 5
+
+struct probe;
+/*
+ * The cursor session's current image, captured into a buffer of the last
+ * constraints and read back: width and height in *w, *h (free the pixels).
+ */
+static uint32_t *capture_cursor_image(struct probe *cursor, const char *dump_name, int *w,
+		int *h);
+
 
 /* Reads the probe's lines up to one starting with last; all of them, '|'-joined, in out. */
 static bool collect(struct probe *probe, const char *last, char *out, size_t size) {
@@ -121,9 +169,9 @@ static void test_image(struct probe *cursor) {
 		exact, CURSOR_W * CURSOR_H);
 	probe_cmd(cursor, "capture c", NULL);
 	char line[256];
-	bool early = ph_read_line(&cursor->process, line, sizeof(line), 300);
-	ph_ok(!early, "the next cursor frame waits for a new image%s%s", early ? ": " : "",
-		early ? line : "");
+	bool early = !probe_quiet(cursor, PH_HEADLESS_REFRESH_HZ, line, sizeof(line));
+	ph_ok(!early, "the next cursor frame waits for a new image (a roundtrip, then %d refresh "
+		"periods)%s%s", PROBE_QUIET_PERIODS, early ? ": " : "", early ? line : "");
 }
 
 /* The example client, run as a user would: events on stdout, the image as a PNG. */
@@ -162,7 +210,7 @@ static bool fresh_capture(struct probe *probe, bool paint, const char *buffer) {
 }
 
 static void test_paint(struct probe *painted, struct probe *plain, struct probe *mover,
-		bool software) {
+		struct ph_process *paint, bool software) {
 	move_pointer(mover, 200, 100);
 	int bx = 200 - HOTSPOT_X, by = 100 - HOTSPOT_Y;
 	/* Opaque output pixels: compare the colour bytes only. */
@@ -201,18 +249,30 @@ static void test_paint(struct probe *painted, struct probe *plain, struct probe 
 		"same buffer again: the old place restored (%ld), the cursor at the new one (%ld)",
 		old_box, new_box);
 	char line[256];
-	bool early = ph_read_line(&plain->process, line, sizeof(line), 300);
 	if (!software) {
+		bool early = !probe_quiet(plain, PH_HEADLESS_REFRESH_HZ, line, sizeof(line));
 		ph_ok(!early, "the session without paint_cursors keeps waiting: nothing of it "
-			"changed%s%s", early ? ": " : "", early ? line : "");
+			"changed (a roundtrip, then %d refresh periods)%s%s", PROBE_QUIET_PERIODS,
+			early ? ": " : "", early ? line : "");
 	} else {
-		/* The frame wlroots redrew for the cursor may complete it: still without a cursor. */
-		bool waited = early || ph_expect_line(&plain->process, "ready", line, sizeof(line),
-			5000);
+		/*
+		 * wlroots redrew the output with the cursor in it. Whether or not that
+		 * completes the waiting frame, a client commit (the same colour again)
+		 * does: then every pixel of the frame must be the window's.
+		 */
+		ph_write_line(paint, "color 0xff%06x", BACKGROUND);
+		bool committed = ph_expect_line(paint, "ok", line, sizeof(line), 5000);
+		bool waited = ph_expect_line(&plain->process, "ready", line, sizeof(line), 5000);
 		long clean = probe_count(plain, "n", 0, 0, 640, 480, 0xff000000u | BACKGROUND);
-		ph_ok(!early || (waited && clean == 640 * 480),
+		ph_ok(committed && waited && clean == 640 * 480,
 			"the session without paint_cursors has no cursor after the move either "
 			"(%ld of %d pixels are the window's)", clean, 640 * 480);
+		/* A buffer of its own: the whole frame is copied from the output's, cursor drawn in. */
+		bool fresh = fresh_capture(plain, false, "m");
+		clean = probe_count(plain, "m", 0, 0, 640, 480, 0xff000000u | BACKGROUND);
+		ph_ok(fresh && clean == 640 * 480, "a new session without paint_cursors, new buffer: "
+			"no cursor in the whole frame (%ld of %d pixels are the window's)", clean,
+			640 * 480);
 	}
 	probe_cmd(plain, "destroy-session", "destroyed");
 }
@@ -314,8 +374,8 @@ static void test_grim(struct ph_compositor *c) {
 }
 
 /*
- * cursor-shape-v1: a client asks for the theme's "text" shape; the cursor
- * session reports another hotspot than the default arrow's and its image.
+ * cursor-shape-v1: a client asks for the "text" shape; the cursor session
+ * reports the theme's own "text" hotspot and image (libxcursor's reading).
  */
 static void test_shape(struct ph_compositor *c, struct probe *mover, struct ph_process *paint) {
 	char seen[2048], line[256];
@@ -327,23 +387,37 @@ static void test_shape(struct ph_compositor *c, struct probe *mover, struct ph_p
 	while (!mapped && ph_expect_line(&shaped, "ready", line, sizeof(line), 5000)) {
 		mapped = strcmp(line, "ready 640x480") == 0;
 	}
+	XcursorImage *arrow = theme_cursor("default");
+	XcursorImage *text = theme_cursor("text");
 	struct probe cursor;
 	probe_start(c, &cursor);
 	probe_cmd(&cursor, "cursor-session 0", "constraints");
-	move_pointer(mover, 900, 100); /* the desktop: default arrow, hotspot 3,1 */
+	move_pointer(mover, 900, 100); /* the desktop: the default arrow */
 	move_pointer(mover, 100, 100);
 	int hx = -1, hy = -1;
 	bool got = false;
-	while (collect(&cursor, "cursor hotspot", seen, sizeof(seen))) {
+	while (text != NULL && collect(&cursor, "cursor hotspot", seen, sizeof(seen))) {
 		const char *hot = strstr(seen, "cursor hotspot ");
 		sscanf(hot, "cursor hotspot %d %d", &hx, &hy);
-		if (hx != 3 || hy != 1) {
+		if (hx == (int)text->xhot && hy == (int)text->yhot) {
 			got = true;
 			break;
 		}
 	}
-	ph_ok(mapped && got, "the client's cursor-shape 'text' shows: hotspot %d,%d, not the "
-		"arrow's 3,1", hx, hy);
+	ph_ok(mapped && got && arrow != NULL && (arrow->xhot != text->xhot ||
+			arrow->yhot != text->yhot),
+		"the client's cursor-shape 'text' shows: hotspot %d,%d, the theme's 'text' hotspot "
+		"%d,%d (the arrow's is %d,%d)", hx, hy, text != NULL ? (int)text->xhot : -1,
+		text != NULL ? (int)text->yhot : -1, arrow != NULL ? (int)arrow->xhot : -1,
+		arrow != NULL ? (int)arrow->yhot : -1);
+	int w = 0, h = 0;
+	char why[160];
+	uint32_t *pixels = got ? capture_cursor_image(&cursor, "shape.raw", &w, &h) : NULL;
+	ph_ok(same_as_theme(pixels, w, h, text, why, sizeof(why)),
+		"the cursor image is the theme's 'text' image (%s)", why);
+	free(pixels);
+	XcursorImageDestroy(arrow);
+	XcursorImageDestroy(text);
 	ph_kill(&shaped);
 	probe_cmd(&cursor, "quit", NULL);
 	ph_wait(&cursor.process, 5000);
@@ -369,17 +443,33 @@ static uint32_t *load_dump(const char *path, size_t words) {
 	return data != NULL ? pixels : (free(pixels), NULL);
 }
 
+static uint32_t *capture_cursor_image(struct probe *cursor, const char *dump_name, int *w,
+		int *h) {
+	/* Constraints may have moved on to the current image's size: take the last ones. */
+	char seen[2048], cmd[600];
+	ph_write_line(&cursor->process, "sync-marker");
+	collect(cursor, "error unknown command", seen, sizeof(seen));
+	probe_cmd(cursor, "destroy-buffer c", "destroyed");
+	snprintf(cmd, sizeof(cmd), "dump c %s", ph_scratch(dump_name));
+	bool ok = probe_cmd(cursor, "buffer c 0", "buffer") && probe_cmd(cursor, "capture c", "ready") &&
+		probe_cmd(cursor, cmd, "dumped") &&
+		sscanf(cursor->line, "dumped %dx%d", w, h) == 2 && *w > 0 && *h > 0;
+	return ok ? load_dump(ph_scratch(dump_name), (size_t)*w * *h) : NULL;
+}
+
 /*
  * Over the empty second output the compositor shows its theme's default
- * cursor: antialiased, so the check is that the painted capture equals the
- * plain one with the captured cursor image blended in at position - hotspot.
+ * cursor. The truth is the theme itself, read with libxcursor: the session's
+ * hotspot and image must be the theme's, and the painted capture must equal
+ * the plain one with the theme's image blended in at position - hotspot.
  */
 static void test_theme_cursor(struct ph_compositor *c, struct probe *mover) {
 	struct probe cursor, painted, plain;
 	probe_start(c, &cursor);
 	probe_start(c, &painted);
 	probe_start(c, &plain);
-	char seen[2048];
+	char seen[2048], why[160] = "no data";
+	XcursorImage *theme = theme_cursor("default");
 	probe_cmd(&cursor, "cursor-session 1", "constraints");
 	move_pointer(mover, 640 + 300, 200);
 	bool entered = collect(&cursor, "cursor hotspot", seen, sizeof(seen));
@@ -390,23 +480,16 @@ static void test_theme_cursor(struct ph_compositor *c, struct probe *mover) {
 		sscanf(pos, "cursor position %d %d", &x, &y);
 		sscanf(hot, "cursor hotspot %d %d", &hx, &hy);
 	}
-	ph_ok(entered && x == 300 && y == 200 && hx >= 0 && hy >= 0,
-		"theme cursor on output 1: position 300,200 in its own coordinates, hotspot %d,%d (%s)",
-		hx, hy, seen);
-	/* Constraints may have moved from the initial guess to the theme image's size. */
-	ph_write_line(&cursor.process, "sync-marker");
-	collect(&cursor, "error unknown command", seen, sizeof(seen));
+	ph_ok(entered && x == 300 && y == 200 && theme != NULL && hx == (int)theme->xhot &&
+		hy == (int)theme->yhot, "theme cursor on output 1: position 300,200 in its own "
+		"coordinates, hotspot %d,%d, the theme's %d,%d (%s)", hx, hy,
+		theme != NULL ? (int)theme->xhot : -1, theme != NULL ? (int)theme->yhot : -1, seen);
 	int cw = 0, ch = 0;
-	for (char *p = strstr(seen, "constraints "); p != NULL; p = strstr(p + 1, "constraints ")) {
-		sscanf(p, "constraints %dx%d", &cw, &ch);
-	}
-	probe_cmd(&cursor, "buffer c 0", "buffer");
-	bool image = probe_cmd(&cursor, "capture c", "ready");
-	char path[512];
-	snprintf(path, sizeof(path), "dump c %s", ph_scratch("cursor.raw"));
-	image = image && probe_cmd(&cursor, path, "dumped");
-	sscanf(cursor.line, "dumped %dx%d", &cw, &ch);
+	uint32_t *cur = capture_cursor_image(&cursor, "cursor.raw", &cw, &ch);
+	ph_ok(same_as_theme(cur, cw, ch, theme, why, sizeof(why)),
+		"the cursor session's image is the theme's default cursor (%s)", why);
 
+	char path[512];
 	probe_cmd(&painted, "output 1 cursors", "constraints");
 	probe_cmd(&plain, "output 1", "constraints");
 	probe_cmd(&painted, "buffer p 1", "buffer");
@@ -417,22 +500,22 @@ static void test_theme_cursor(struct ph_compositor *c, struct probe *mover) {
 	captured = captured && probe_cmd(&painted, path, "dumped");
 	snprintf(path, sizeof(path), "dump n %s", ph_scratch("plain.raw"));
 	captured = captured && probe_cmd(&plain, path, "dumped");
-	ph_ok(image && captured && cw > 0 && ch > 0, "cursor image (%dx%d) and both output "
-		"captures saved", cw, ch);
+	ph_ok(captured, "both output captures saved");
 
-	uint32_t *cur = image ? load_dump(ph_scratch("cursor.raw"), (size_t)cw * ch) : NULL;
 	uint32_t *p = captured ? load_dump(ph_scratch("painted.raw"), 640 * 480) : NULL;
 	uint32_t *n = captured ? load_dump(ph_scratch("plain.raw"), 640 * 480) : NULL;
 	long mismatches = -1, covered = 0;
-	char why[160] = "no data";
-	if (cur != NULL && p != NULL && n != NULL) {
+	snprintf(why, sizeof(why), "no data");
+	if (theme != NULL && p != NULL && n != NULL) {
+		int tw = (int)theme->width, th = (int)theme->height;
+		int left = x - (int)theme->xhot, top = y - (int)theme->yhot;
 		mismatches = 0;
 		for (int j = 0; j < 480; j++) {
 			for (int i = 0; i < 640; i++) {
-				int ci = i - (x - hx), cj = j - (y - hy);
+				int ci = i - left, cj = j - top;
 				uint32_t want = n[j * 640 + i] | 0xff000000u;
-				if (ci >= 0 && cj >= 0 && ci < cw && cj < ch) {
-					uint32_t src = cur[cj * cw + ci];
+				if (ci >= 0 && cj >= 0 && ci < tw && cj < th) {
+					uint32_t src = theme->pixels[cj * tw + ci];
 					covered += src >> 24 != 0;
 					want = over(src, want);
 				}
@@ -447,8 +530,9 @@ static void test_theme_cursor(struct ph_compositor *c, struct probe *mover) {
 			snprintf(why, sizeof(why), "%ld cursor pixels", covered);
 		}
 	}
-	ph_ok(mismatches == 0 && covered > 0, "painted = plain + the captured cursor image "
-		"blended at position - hotspot, every pixel (%s)", why);
+	ph_ok(mismatches == 0 && covered > 0, "painted = plain + the theme's cursor image "
+		"blended at position - the theme's hotspot, every pixel (%s)", why);
+	XcursorImageDestroy(theme);
 	free(cur);
 	free(p);
 	free(n);
@@ -496,7 +580,7 @@ static void run(bool software) {
 	test_example(&c);
 	probe_start(&c, &painted);
 	probe_start(&c, &plain);
-	test_paint(&painted, &plain, &mover, software);
+	test_paint(&painted, &plain, &mover, &paint, software);
 	test_grim(&c);
 	probe_cmd(&painted, "quit", NULL);
 	probe_cmd(&plain, "quit", NULL);
@@ -526,6 +610,8 @@ static void run(bool software) {
 
 int main(int argc, char *argv[]) {
 	ph_init(argc, argv, 120);
+	/* 39 checks per run; software cursors add 2 (the whole-frame check and the log line). */
+	ph_plan(39 + 41);
 	run(false);
 	run(true);
 	return ph_finish();

@@ -199,6 +199,7 @@ static void test_leaks(struct ph_compositor *c) {
 
 int main(int argc, char *argv[]) {
 	ph_init(argc, argv, 240);
+	ph_plan(32);
 	/* See test-soak.c: a small ASan quarantine so RSS shows pinhole's own memory. */
 	char asan[512];
 	const char *old = getenv("ASAN_OPTIONS");

@@ -33,6 +33,7 @@ static void check_quadrants(const char *what, const char *path, int ox, int oy, 
 
 int main(int argc, char *argv[]) {
 	ph_init(argc, argv, 90);
+	ph_plan(18);
 	struct ph_compositor c;
 	if (!ph_compositor_start(&c, (const char *[]){"--mode", "640x480", NULL})) {
 		ph_ok(false, "compositor started");

@@ -215,7 +215,7 @@ static void test_default(void) {
 	} else {
 		ph_ok(false, "default: sandboxed globals listed");
 	}
-	ph_ok(ph_compositor_stop(&c) == 0, "default: compositor exits cleanly");
+	ph_compositor_finish(&c);
 }
 
 /*
@@ -282,6 +282,8 @@ static void test_rules(void) {
 	if (list_globals(&c, NULL, out, sizeof(out))) {
 		ph_ok(count_capture_globals(out, why, sizeof(why)) == CAPTURE_GLOBALS,
 			"rules: an unsandboxed client not named sees every capture global %s", why);
+	} else {
+		ph_ok(false, "rules: unsandboxed globals listed");
 	}
 
 	probe_cmd(&recorder, "quit", NULL);
@@ -289,7 +291,7 @@ static void test_rules(void) {
 	probe_cmd(&denied, "quit", NULL);
 	ph_ok(ph_wait(&denied.process, 5000) == 0, "rules: denied probe exits cleanly");
 	ph_kill(&paint);
-	ph_ok(ph_compositor_stop(&c) == 0, "rules: compositor exits cleanly");
+	ph_compositor_finish(&c);
 }
 
 /* grim and ph-sandbox denied by name on the command line; the probe stays allowed. */
@@ -341,7 +343,7 @@ static void test_deny_grim(void) {
 	probe_cmd(&probe, "quit", NULL);
 	ph_ok(ph_wait(&probe.process, 5000) == 0, "deny grim: probe exits cleanly");
 	ph_kill(&paint);
-	ph_ok(ph_compositor_stop(&c) == 0, "deny grim: compositor exits cleanly");
+	ph_compositor_finish(&c);
 
 	/* Without ext capture grim can only try wlr-screencopy, which it cannot see. */
 	if (!ph_compositor_start(&c, (const char *[]){"--mode", "640x480", "--no-ext-capture",
@@ -432,6 +434,7 @@ static void test_errors(void) {
 
 int main(int argc, char *argv[]) {
 	ph_init(argc, argv, 150);
+	ph_plan(45);
 	bool have_grim = find_in_path("grim", grim_exe);
 	if (!resolve(ph_path("ph-capture-probe"), probe_exe) ||
 			!resolve(ph_path("ph-sandbox"), sandbox_exe) || !have_grim) {

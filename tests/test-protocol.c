@@ -19,6 +19,7 @@ static const char *const cases[] = {
 
 int main(int argc, char *argv[]) {
 	ph_init(argc, argv, 120);
+	ph_plan(31);
 	struct ph_compositor c;
 	if (!ph_compositor_start(&c, (const char *[]){"--mode", "320x240", NULL})) {
 		ph_ok(false, "compositor started");

@@ -1,7 +1,8 @@
 /*
  * Soak: 8 concurrent sessions (4 on the output, 4 on a window) capture
  * 10,000 frames each in lock-step with a client that paints a new colour
- * every iteration (ph-stress soak). Every frame must show its colour, and
+ * every iteration (ph-stress soak). Every frame must show its colour (one
+ * pixel; every 100th iteration every pixel of every session's frame), and
  * the compositor's RSS and fd count must stay flat.
  *
  * ASan keeps freed memory in a quarantine (256 MB by default), which would
@@ -21,6 +22,7 @@ int main(int argc, char *argv[]) {
 	int iterations = argc > 1 ? atoi(argv[1]) : 10000;
 	int sessions = argc > 2 ? atoi(argv[2]) : 8;
 	ph_init(argc, argv, 120 + iterations / 100);
+	ph_plan(7);
 	char asan[512];
 	const char *old = getenv("ASAN_OPTIONS");
 	snprintf(asan, sizeof(asan), "%s%squarantine_size_mb=8", old != NULL ? old : "",
@@ -40,13 +42,16 @@ int main(int argc, char *argv[]) {
 		sessions_arg, NULL}, PH_PIPE_STDOUT);
 	char line[1024], result[1024] = "";
 	long first_rss = -1, warm_rss = -1, last_rss = -1, first_fds = -1, last_fds = -1;
-	long max_fds = -1, frames = 0;
+	long max_fds = -1, frames = 0, whole_frames = -1;
 	int checkpoints = 0;
 	int64_t deadline = ph_now_ms() + (60 + iterations / 100) * 1000;
 	while (ph_now_ms() < deadline &&
 			ph_read_line(&soak, line, sizeof(line), (int)(deadline - ph_now_ms()))) {
 		int iteration;
 		long f, rss, fds;
+		if (sscanf(line, "whole-frames %ld", &whole_frames) == 1) {
+			continue;
+		}
 		if (sscanf(line, "checkpoint iteration=%d frames=%ld rss_kb=%ld fds=%ld", &iteration,
 				&f, &rss, &fds) == 4) {
 			ph_diag("%s", line);
@@ -75,6 +80,10 @@ int main(int argc, char *argv[]) {
 		result);
 	ph_ok(frames == (long)iterations * sessions, "%ld frames of %ld", frames,
 		(long)iterations * sessions);
+	/* ph-stress checks every pixel of every session's frame on iterations 0, 100, 200, ... */
+	long want_whole = (long)((iterations + 99) / 100) * sessions;
+	ph_ok(whole_frames == want_whole, "%ld frames checked whole, every pixel (%ld expected: "
+		"every 100th iteration, all sessions)", whole_frames, want_whole);
 	ph_ok(checkpoints >= 2 && first_fds > 0 && last_fds == first_fds && max_fds == first_fds,
 		"fd count flat: %ld at the start, %ld at most, %ld at the end", first_fds, max_fds,
 		last_fds);

@@ -40,6 +40,7 @@ static void check_damage_after(struct probe *probe, const char *buffer, struct p
 
 int main(int argc, char *argv[]) {
 	ph_init(argc, argv, 90);
+	ph_plan(31);
 	struct ph_compositor c;
 	if (!ph_compositor_start(&c, (const char *[]){"--mode", "640x480", NULL})) {
 		ph_ok(false, "compositor started");

@@ -55,6 +55,7 @@ static void send_and_expect(struct ph_process *viewer, struct ph_process *paint,
 
 int main(int argc, char *argv[]) {
 	ph_init(argc, argv, 120);
+	ph_plan(22);
 	struct ph_compositor c;
 	if (!ph_compositor_start(&c, (const char *[]){"--mode", "640x480", NULL})) {
 		ph_ok(false, "compositor started");
@@ -85,7 +86,7 @@ int main(int argc, char *argv[]) {
 		ph_dump_tail("wayvnc log", ph_scratch("wayvnc.log"), 1800);
 		ph_kill(&vnc);
 		ph_kill(&paint);
-		ph_compositor_stop(&c);
+		ph_compositor_finish(&c);
 		return ph_finish();
 	}
 

@@ -24,6 +24,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <X11/Xcursor/Xcursor.h>
 #include "harness.h"
 
 #define RED 0xffff0000u
@@ -226,6 +227,65 @@ static bool viewer_dump(struct viewer *v, const char *name, struct ph_image *ima
 	return viewer_expect(v, "dumped", 5000) && ph_image_load(ph_scratch(name), image);
 }
 
+/*
+ * The Cursor pseudo-encoding the viewer got last against the theme's default
+ * cursor read with libxcursor (as pinhole's seat loads it): the hotspot, every
+ * pixel's colour (the theme's premultiplied RGB, in the viewer's 0x00RRGGBB
+ * words) and the bitmask (neatvnc sets a bit where alpha > 127).
+ */
+static bool rfb_cursor_is_theme(struct viewer *v, char *why, size_t size) {
+	const char *path = ph_scratch("rfb-cursor.bin");
+	ph_write_line(&v->process, "dump-cursor %s", path);
+	if (!viewer_expect(v, "cursor-dumped", 5000)) {
+		snprintf(why, size, "the viewer could not dump the cursor");
+		return false;
+	}
+	const char *size_env = getenv("XCURSOR_SIZE");
+	int theme_size = size_env != NULL && atoi(size_env) > 0 ? atoi(size_env) : 24;
+	XcursorImage *theme = XcursorLibraryLoadImage("default", getenv("XCURSOR_THEME"),
+		theme_size);
+	FILE *f = fopen(path, "rb");
+	int w = 0, h = 0, hx = -1, hy = -1;
+	bool ok = theme != NULL && f != NULL && fscanf(f, "%d %d %d %d", &w, &h, &hx, &hy) == 4 &&
+		fgetc(f) == '\n';
+	if (!ok) {
+		snprintf(why, size, theme == NULL ? "libxcursor has no default cursor" :
+			"unreadable dump");
+	} else if (w != (int)theme->width || h != (int)theme->height || hx != (int)theme->xhot ||
+			hy != (int)theme->yhot) {
+		snprintf(why, size, "%dx%d hotspot %d,%d; the theme's is %ux%u hotspot %u,%u", w, h,
+			hx, hy, theme->width, theme->height, theme->xhot, theme->yhot);
+		ok = false;
+	} else {
+		int mask_stride = (w + 7) / 8;
+		uint32_t *pixels = malloc((size_t)w * h * 4);
+		uint8_t *mask = malloc((size_t)mask_stride * h);
+		ok = fread(pixels, 4, (size_t)w * h, f) == (size_t)w * h &&
+			fread(mask, 1, (size_t)mask_stride * h, f) == (size_t)mask_stride * h;
+		snprintf(why, size, ok ? "" : "short dump");
+		for (int i = 0; ok && i < w * h; i++) {
+			uint32_t want = theme->pixels[i];
+			bool want_bit = (want >> 24) > 127;
+			bool bit = mask[(i / w) * mask_stride + (i % w) / 8] >> (7 - (i % w) % 8) & 1;
+			if ((pixels[i] & 0xffffff) != (want & 0xffffff) || bit != want_bit) {
+				snprintf(why, size, "pixel %d,%d: 0x%06x mask %d, the theme's 0x%08x", i % w,
+					i / w, pixels[i] & 0xffffff, bit, want);
+				ok = false;
+			}
+		}
+		if (ok) {
+			snprintf(why, size, "%dx%d, hotspot %d,%d", w, h, hx, hy);
+		}
+		free(pixels);
+		free(mask);
+	}
+	if (f != NULL) {
+		fclose(f);
+	}
+	XcursorImageDestroy(theme);
+	return ok;
+}
+
 /* Waits (through incremental updates) until the viewer's picture matches. */
 static bool viewer_wait_for(struct viewer *v, const char *name, const struct expected *e,
 		char *why, size_t size) {
@@ -374,6 +434,11 @@ static void run_mode(struct ph_compositor *c, bool render_cursor) {
 		ph_ok(viewer.got_cursor && painted == 0, "%s: the viewer gets the cursor image from "
 			"the cursor session, and frames carry no cursor (%s; %d pixels painted)", mode,
 			viewer.got_cursor ? viewer.cursor_line : "none", painted);
+		char cursor_why[200] = "no cursor received";
+		bool same = viewer.got_cursor && rfb_cursor_is_theme(&viewer, cursor_why,
+			sizeof(cursor_why));
+		ph_ok(same, "%s: the RFB cursor is the theme's default cursor: hotspot, every pixel "
+			"and the mask (%s)", mode, cursor_why);
 	}
 	/* Back over the window, where the cursor is invisible, for whatever runs next. */
 	ph_write_line(&viewer.process, "pointer %d %d", WIN_W / 2, WIN_H / 2);
@@ -396,6 +461,7 @@ static void run_mode(struct ph_compositor *c, bool render_cursor) {
 
 int main(int argc, char *argv[]) {
 	ph_init(argc, argv, 150);
+	ph_plan(25);
 	struct ph_compositor c;
 	if (!ph_compositor_start(&c, (const char *[]){"--mode", "640x480", NULL})) {
 		ph_ok(false, "compositor started");

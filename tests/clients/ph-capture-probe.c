@@ -13,6 +13,10 @@
  *   word NAME X Y              "word 0xWORD" at that pixel
  *   count NAME X Y W H 0xWORD  "count N" pixels of the rectangle equal to WORD
  *   dump NAME PATH             the buffer's rows, tight, to PATH ("dumped WxH")
+ *   fill-all NAME 0xWORD       the word into every 32-bit word of the buffer,
+ *                              row padding included ("filled")
+ *   dump-all NAME PATH         the whole buffer, padding included, to PATH
+ *                              ("dumped WxH stride=S")
  *   cursor-session N           pointer cursor session on output N; its image
  *                              capture session becomes the session above
  *   pointer X Y W H            move the pointer (virtual pointer) to X,Y of a
@@ -456,6 +460,18 @@ static void cmd_dump(const char *name, const char *path) {
 	reply("dumped %dx%d", buffer->width, buffer->height);
 }
 
+static void cmd_dump_all(const char *name, const char *path) {
+	struct buffer *buffer = find_buffer(name);
+	FILE *f = buffer != NULL ? fopen(path, "wb") : NULL;
+	if (f == NULL) {
+		reply("error cannot dump %s to %s", name, path);
+		return;
+	}
+	fwrite(buffer->data, 1, (size_t)buffer->stride * buffer->height, f);
+	fclose(f);
+	reply("dumped %dx%d stride=%d", buffer->width, buffer->height, buffer->stride);
+}
+
 /* Commands */
 
 static struct buffer *find_buffer(const char *name) {
@@ -564,6 +580,13 @@ static void handle_command(char *line) {
 			}
 		}
 		reply(buffer != NULL ? "filled" : "error no buffer %s", a);
+	} else if (strcmp(cmd, "fill-all") == 0 && sscanf(line, "%*s %*s %x", &word) == 1) {
+		struct buffer *buffer = find_buffer(a);
+		size_t words = buffer != NULL ? (size_t)buffer->stride * buffer->height / 4 : 0;
+		for (size_t i = 0; i < words; i++) {
+			((uint32_t *)buffer->data)[i] = word;
+		}
+		reply(buffer != NULL ? "filled" : "error no buffer %s", a);
 	} else if (strcmp(cmd, "capture") == 0) {
 		cmd_capture(line + strlen("capture "));
 	} else if (strcmp(cmd, "word") == 0 && sscanf(line, "%*s %*s %d %d", &x, &y) == 2) {
@@ -603,6 +626,10 @@ static void handle_command(char *line) {
 		char path[512] = "";
 		sscanf(line, "%*s %*s %511s", path);
 		cmd_dump(a, path);
+	} else if (strcmp(cmd, "dump-all") == 0) {
+		char path[512] = "";
+		sscanf(line, "%*s %*s %511s", path);
+		cmd_dump_all(a, path);
 	} else if (strcmp(cmd, "destroy-cursor-session") == 0) {
 		if (probe.cursor_session != NULL) {
 			ext_image_copy_capture_cursor_session_v1_destroy(probe.cursor_session);

@@ -910,6 +910,9 @@ static int mode_cycle(int count) {
 
 /* Mode: soak */
 
+/* Every frame is checked at one pixel, every this many iterations at every pixel. */
+#define SOAK_WHOLE_FRAME_EVERY 100
+
 static uint32_t soak_color(int i) {
 	/* Distinct, opaque, never black (the window's first colour). */
 	uint32_t x = (uint32_t)i * 2654435761u;
@@ -972,7 +975,7 @@ static int mode_soak(int iterations, int count) {
 	for (int i = 0; i < count; i++) {
 		cs_frame_destroy(&sessions[i]);
 	}
-	long mismatches = 0, frames = 0;
+	long mismatches = 0, frames = 0, whole_frames = 0;
 	int64_t start = now_ms();
 	for (int it = 0; it < iterations; it++) {
 		uint32_t color = soak_color(it);
@@ -1003,6 +1006,30 @@ static int mode_soak(int iterations, int count) {
 						it, i, got, color & 0xffffff);
 				}
 			}
+			/*
+			 * Every 100th frame, every pixel: the window's colour over its
+			 * 96x64, the black output around it (XRGB: the X byte is undefined).
+			 */
+			if (it % SOAK_WHOLE_FRAME_EVERY == 0) {
+				whole_frames++;
+				long wrong = 0;
+				int first_x = -1, first_y = -1;
+				for (int y = 0; y < s->height; y++) {
+					for (int x = 0; x < s->width; x++) {
+						bool window = x < 96 && y < 64;
+						uint32_t want = window ? color & 0xffffff : 0;
+						if ((shm_buffer_word(&buffers[i], x, y) & 0xffffff) != want &&
+								wrong++ == 0) {
+							first_x = x;
+							first_y = y;
+						}
+					}
+				}
+				if (wrong > 0 && mismatches++ < 5) {
+					printf("# iteration %d session %d: %ld of %dx%d pixels wrong, first at "
+						"%d,%d\n", it, i, wrong, s->width, s->height, first_x, first_y);
+				}
+			}
 			frames++;
 			cs_frame_destroy(s);
 		}
@@ -1028,8 +1055,9 @@ static int mode_soak(int iterations, int count) {
 	free(buffers);
 	conn_close(&c);
 	painter_finish(&painter);
-	printf("%s soak: %ld frames on %d sessions, %ld mismatches, %.1f s\n",
-		mismatches == 0 ? "PASS" : "FAIL", frames, count, mismatches, seconds);
+	printf("whole-frames %ld\n", whole_frames);
+	printf("%s soak: %ld frames on %d sessions, %ld mismatches, %ld checked whole, %.1f s\n",
+		mismatches == 0 ? "PASS" : "FAIL", frames, count, mismatches, whole_frames, seconds);
 	return mismatches == 0 ? 0 : 1;
 }
 

@@ -17,6 +17,10 @@ stdout (one line each):
   dumped PATH | pointer-sent | key-sent | error MESSAGE | closed
 stdin:
   dump PATH          binary PPM of the framebuffer as received so far
+  dump-cursor PATH   the last Cursor pseudo-encoding rectangle as received:
+                     "W H HOTSPOT_X HOTSPOT_Y\n", then W*H pixels (4 bytes
+                     each, as the framebuffer's), then the bitmask; answers
+                     "cursor-dumped PATH" (or "error no cursor")
   pointer X Y [MASK] a PointerEvent (MASK: button bits, default 0)
   key KEYSYM DOWN    a KeyEvent (KEYSYM: X keysym, 0x61 = 'a'; DOWN: 1 press, 0 release)
   full               a non-incremental update request
@@ -108,7 +112,9 @@ class Viewer:
                 rects.append("%d,%d,%dx%d" % (x, y, w, h))
                 area += w * h
             elif enc == ENC_CURSOR:
-                self.recv(w * h * 4 + ((w + 7) // 8) * h)
+                data = self.recv(w * h * 4 + ((w + 7) // 8) * h)
+                with lock:
+                    self.cursor = (w, h, x, y, data)
                 say("cursor %dx%d hotspot=%d,%d" % (w, h, x, y))
             elif enc == ENC_DESKTOP_SIZE:
                 with lock:
@@ -142,6 +148,17 @@ class Viewer:
         except Exception as e:  # the test reads this line
             say("closed %s" % e)
 
+    def dump_cursor(self, path):
+        with lock:
+            cursor = getattr(self, "cursor", None)
+        if cursor is None:
+            return False
+        w, h, x, y, data = cursor
+        with open(path, "wb") as f:
+            f.write(b"%d %d %d %d\n" % (w, h, x, y))
+            f.write(data)
+        return True
+
     def dump(self, path):
         with lock:
             pixels = bytes(self.fb)
@@ -173,6 +190,11 @@ def main():
             if words[0] == "dump":
                 viewer.dump(words[1])
                 say("dumped %s" % words[1])
+            elif words[0] == "dump-cursor":
+                if viewer.dump_cursor(words[1]):
+                    say("cursor-dumped %s" % words[1])
+                else:
+                    say("error no cursor")
             elif words[0] == "pointer":
                 mask = int(words[3]) if len(words) > 3 else 0
                 viewer.send(struct.pack(">BBHH", 5, mask, int(words[1]), int(words[2])))
