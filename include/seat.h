@@ -20,8 +20,16 @@ struct seat *seat_create(struct server *server);
 void seat_destroy(struct seat *seat);
 struct wlr_seat *seat_wlr_seat(struct seat *seat);
 struct wlr_cursor *seat_cursor(struct seat *seat);
+/* Announces the device kinds present (pointer, keyboard, touch) to clients. */
+void seat_update_capabilities(struct seat *seat);
 void seat_focus_surface(struct seat *seat, struct wlr_surface *surface);
 void seat_view_unmapped(struct seat *seat, struct view *view);
+/*
+ * Windows moved, appeared, went away or changed size under a still pointer:
+ * gives pointer focus to what is under it now, with a motion event if the
+ * surface-local position changed.
+ */
+void seat_pointer_rebase(struct seat *seat);
 void seat_begin_interactive(struct seat *seat, struct view *view, enum seat_grab grab,
 	uint32_t edges);
 

@@ -20,6 +20,7 @@
 #include <xkbcommon/xkbcommon.h>
 #include "seat.h"
 #include "server.h"
+#include "touch.h"
 #include "view.h"
 
 struct seat {
@@ -29,6 +30,7 @@ struct seat {
 	struct wlr_xcursor_manager *xcursor_manager;
 	struct wl_list keyboards; /* struct keyboard.link */
 	struct wl_list pointers; /* struct pointer.link */
+	struct touch *touch;
 
 	enum seat_grab grab;
 	struct view *grab_view;
@@ -66,10 +68,13 @@ struct pointer {
 	struct wl_listener destroy;
 };
 
-static void update_capabilities(struct seat *seat) {
+void seat_update_capabilities(struct seat *seat) {
 	uint32_t caps = WL_SEAT_CAPABILITY_POINTER;
 	if (!wl_list_empty(&seat->keyboards)) {
 		caps |= WL_SEAT_CAPABILITY_KEYBOARD;
+	}
+	if (touch_has_devices(seat->touch)) {
+		caps |= WL_SEAT_CAPABILITY_TOUCH;
 	}
 	wlr_seat_set_capabilities(seat->wlr_seat, caps);
 }
@@ -139,7 +144,7 @@ static void handle_keyboard_destroy(struct wl_listener *listener, void *data) {
 	wl_list_remove(&keyboard->destroy.link);
 	wl_list_remove(&keyboard->link);
 	free(keyboard);
-	update_capabilities(seat);
+	seat_update_capabilities(seat);
 }
 
 static void add_keyboard(struct seat *seat, struct wlr_keyboard *wlr_keyboard) {
@@ -174,7 +179,7 @@ static void add_keyboard(struct seat *seat, struct wlr_keyboard *wlr_keyboard) {
 
 	wlr_seat_set_keyboard(seat->wlr_seat, wlr_keyboard);
 	wl_list_insert(&seat->keyboards, &keyboard->link);
-	update_capabilities(seat);
+	seat_update_capabilities(seat);
 }
 
 /* Pointer */
@@ -209,6 +214,10 @@ static void handle_new_input(struct wl_listener *listener, void *data) {
 		break;
 	case WLR_INPUT_DEVICE_POINTER:
 		add_pointer(seat, device);
+		break;
+	case WLR_INPUT_DEVICE_TOUCH:
+		touch_add_device(seat->touch, device);
+		seat_update_capabilities(seat);
 		break;
 	default:
 		break;
@@ -293,6 +302,25 @@ static void process_motion(struct seat *seat, uint32_t time_msec) {
 	} else {
 		wlr_seat_pointer_clear_focus(seat->wlr_seat);
 	}
+}
+
+void seat_pointer_rebase(struct seat *seat) {
+	if (seat->grab != SEAT_GRAB_NONE) {
+		return;
+	}
+	struct wlr_surface *surface = NULL;
+	double sx = 0, sy = 0;
+	view_at(seat->server, seat->cursor->x, seat->cursor->y, &surface, &sx, &sy);
+	struct wlr_seat_pointer_state *state = &seat->wlr_seat->pointer_state;
+	/* Nothing moved relative to the pointer: no events. */
+	if (surface == state->focused_surface && (surface == NULL ||
+			(sx == state->sx && sy == state->sy))) {
+		return;
+	}
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	process_motion(seat, (uint32_t)(now.tv_sec * 1000 + now.tv_nsec / 1000000));
+	wlr_seat_pointer_notify_frame(seat->wlr_seat);
 }
 
 static void handle_cursor_motion(struct wl_listener *listener, void *data) {
@@ -440,6 +468,7 @@ struct seat *seat_create(struct server *server) {
 	const char *size_env = getenv("XCURSOR_SIZE");
 	int size = size_env != NULL && atoi(size_env) > 0 ? atoi(size_env) : 24;
 	seat->xcursor_manager = wlr_xcursor_manager_create(getenv("XCURSOR_THEME"), size);
+	seat->touch = touch_create(server, seat);
 
 	struct wlr_virtual_keyboard_manager_v1 *vkbd =
 		wlr_virtual_keyboard_manager_v1_create(server->display);
@@ -466,7 +495,7 @@ struct seat *seat_create(struct server *server) {
 		handle_request_set_selection);
 	LISTEN(&seat->wlr_seat->events.request_set_primary_selection,
 		request_set_primary_selection, handle_request_set_primary_selection);
-	update_capabilities(seat);
+	seat_update_capabilities(seat);
 	return seat;
 }
 
@@ -494,6 +523,7 @@ void seat_destroy(struct seat *seat) {
 	wl_list_for_each_safe(pointer, pointer_tmp, &seat->pointers, link) {
 		handle_pointer_destroy(&pointer->destroy, NULL);
 	}
+	touch_destroy(seat->touch);
 	wlr_xcursor_manager_destroy(seat->xcursor_manager);
 	wlr_cursor_destroy(seat->cursor);
 	free(seat);

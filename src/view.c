@@ -77,6 +77,7 @@ void view_map(struct view *view, struct wlr_scene_tree *tree) {
 	wlr_log(WLR_DEBUG, "view '%s' (%s) mapped", state.title ? state.title : "",
 		state.app_id ? state.app_id : "");
 	view_focus(view);
+	seat_pointer_rebase(server->seat);
 }
 
 void view_unmap(struct view *view) {
@@ -98,6 +99,7 @@ void view_unmap(struct view *view) {
 		struct view *next = wl_container_of(server->views.next, next, link);
 		view_focus(next);
 	}
+	seat_pointer_rebase(server->seat);
 }
 
 void view_focus(struct view *view) {
@@ -127,6 +129,9 @@ void view_move(struct view *view, int x, int y) {
 		wlr_scene_node_set_position(&view->scene_tree->node, x, y);
 	}
 	view->impl->configure(view, x, y, 0, 0);
+	if (view->mapped) {
+		seat_pointer_rebase(view->server->seat);
+	}
 }
 
 void view_set_fullscreen(struct view *view, bool fullscreen) {
