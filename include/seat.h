@@ -25,9 +25,9 @@ void seat_update_capabilities(struct seat *seat);
 void seat_focus_surface(struct seat *seat, struct wlr_surface *surface);
 void seat_view_unmapped(struct seat *seat, struct view *view);
 /*
- * Windows moved, appeared, went away or changed size under a still pointer:
- * gives pointer focus to what is under it now, with a motion event if the
- * surface-local position changed.
+ * A window moved under a still pointer (view_move): gives pointer focus to
+ * what is under it now, with a motion event if the surface-local position
+ * changed. Nothing until a device has moved the cursor.
  */
 void seat_pointer_rebase(struct seat *seat);
 void seat_begin_interactive(struct seat *seat, struct view *view, enum seat_grab grab,

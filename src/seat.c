@@ -31,6 +31,8 @@ struct seat {
 	struct wl_list keyboards; /* struct keyboard.link */
 	struct wl_list pointers; /* struct pointer.link */
 	struct touch *touch;
+	/* Whether a pointer device has moved the cursor yet; until then it is nowhere. */
+	bool cursor_placed;
 
 	enum seat_grab grab;
 	struct view *grab_view;
@@ -305,13 +307,28 @@ static void process_motion(struct seat *seat, uint32_t time_msec) {
 }
 
 void seat_pointer_rebase(struct seat *seat) {
-	if (seat->grab != SEAT_GRAB_NONE) {
+	/*
+	 * A cursor no device has moved yet (wlroots starts it at 100,100) gives
+	 * no window the focus, and no window a reason to set a cursor image.
+	 */
+	if (!seat->cursor_placed || seat->grab != SEAT_GRAB_NONE) {
 		return;
 	}
 	struct wlr_surface *surface = NULL;
 	double sx = 0, sy = 0;
 	view_at(seat->server, seat->cursor->x, seat->cursor->y, &surface, &sx, &sy);
 	struct wlr_seat_pointer_state *state = &seat->wlr_seat->pointer_state;
+	/*
+	 * A client without a wl_pointer yet would miss the enter, and wlroots
+	 * sends none when it binds one later: leave it to the next motion.
+	 */
+	if (surface != NULL) {
+		struct wlr_seat_client *client = wlr_seat_client_for_wl_client(seat->wlr_seat,
+			wl_resource_get_client(surface->resource));
+		if (client == NULL || wl_list_empty(&client->pointers)) {
+			return;
+		}
+	}
 	/* Nothing moved relative to the pointer: no events. */
 	if (surface == state->focused_surface && (surface == NULL ||
 			(sx == state->sx && sy == state->sy))) {
@@ -327,6 +344,7 @@ static void handle_cursor_motion(struct wl_listener *listener, void *data) {
 	struct seat *seat = wl_container_of(listener, seat, cursor_motion);
 	struct wlr_pointer_motion_event *event = data;
 	wlr_cursor_move(seat->cursor, &event->pointer->base, event->delta_x, event->delta_y);
+	seat->cursor_placed = true;
 	process_motion(seat, event->time_msec);
 }
 
@@ -334,6 +352,7 @@ static void handle_cursor_motion_absolute(struct wl_listener *listener, void *da
 	struct seat *seat = wl_container_of(listener, seat, cursor_motion_absolute);
 	struct wlr_pointer_motion_absolute_event *event = data;
 	wlr_cursor_warp_absolute(seat->cursor, &event->pointer->base, event->x, event->y);
+	seat->cursor_placed = true;
 	process_motion(seat, event->time_msec);
 }
 

@@ -77,7 +77,6 @@ void view_map(struct view *view, struct wlr_scene_tree *tree) {
 	wlr_log(WLR_DEBUG, "view '%s' (%s) mapped", state.title ? state.title : "",
 		state.app_id ? state.app_id : "");
 	view_focus(view);
-	seat_pointer_rebase(server->seat);
 }
 
 void view_unmap(struct view *view) {
@@ -99,7 +98,6 @@ void view_unmap(struct view *view) {
 		struct view *next = wl_container_of(server->views.next, next, link);
 		view_focus(next);
 	}
-	seat_pointer_rebase(server->seat);
 }
 
 void view_focus(struct view *view) {

@@ -122,8 +122,6 @@ static void handle_commit(struct wl_listener *listener, void *data) {
 		return;
 	}
 	view_content_changed(&xdg->base);
-	/* A new size or input region may put another surface under the pointer. */
-	seat_pointer_rebase(xdg->base.server->seat);
 }
 
 static void handle_destroy(struct wl_listener *listener, void *data) {
