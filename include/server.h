@@ -87,6 +87,9 @@ struct server {
 
 bool server_init(struct server *server, const struct options *options);
 bool server_start(struct server *server);
+/* The backend and its outputs without a listening socket: for embedders that hand
+ * out client connections themselves (wl_client_create). server_start() calls it. */
+bool server_start_backend(struct server *server);
 void server_finish(struct server *server);
 void server_terminate(struct server *server, int exit_code);
 

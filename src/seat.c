@@ -31,6 +31,7 @@
 #include "session_lock.h"
 #include "shortcuts_inhibit.h"
 #include "text_input.h"
+#include "touch.h"
 #include "view.h"
 
 struct seat {
@@ -45,6 +46,9 @@ struct seat {
 	struct gestures *gestures;
 	struct shortcuts_inhibit *shortcuts_inhibit;
 	struct text_input_relay *text_input;
+	struct touch *touch;
+	/* Whether a pointer device has moved the cursor yet; until then it is nowhere. */
+	bool cursor_placed;
 
 	enum seat_grab grab;
 	struct view *grab_view;
@@ -87,10 +91,13 @@ struct pointer {
 	struct wl_listener destroy;
 };
 
-static void update_capabilities(struct seat *seat) {
+void seat_update_capabilities(struct seat *seat) {
 	uint32_t caps = WL_SEAT_CAPABILITY_POINTER;
 	if (!wl_list_empty(&seat->keyboards)) {
 		caps |= WL_SEAT_CAPABILITY_KEYBOARD;
+	}
+	if (touch_has_devices(seat->touch)) {
+		caps |= WL_SEAT_CAPABILITY_TOUCH;
 	}
 	wlr_seat_set_capabilities(seat->wlr_seat, caps);
 }
@@ -179,7 +186,7 @@ static void handle_keyboard_destroy(struct wl_listener *listener, void *data) {
 		wlr_seat_set_keyboard(seat->wlr_seat, next->wlr_keyboard);
 	}
 	free(keyboard);
-	update_capabilities(seat);
+	seat_update_capabilities(seat);
 }
 
 static void add_keyboard(struct seat *seat, struct wlr_keyboard *wlr_keyboard) {
@@ -207,7 +214,7 @@ static void add_keyboard(struct seat *seat, struct wlr_keyboard *wlr_keyboard) {
 
 	wlr_seat_set_keyboard(seat->wlr_seat, wlr_keyboard);
 	wl_list_insert(&seat->keyboards, &keyboard->link);
-	update_capabilities(seat);
+	seat_update_capabilities(seat);
 }
 
 /* Pointer */
@@ -256,6 +263,10 @@ static void handle_new_input(struct wl_listener *listener, void *data) {
 		break;
 	case WLR_INPUT_DEVICE_POINTER:
 		add_pointer(seat, device);
+		break;
+	case WLR_INPUT_DEVICE_TOUCH:
+		touch_add_device(seat->touch, device);
+		seat_update_capabilities(seat);
 		break;
 	default:
 		break;
@@ -353,6 +364,40 @@ static void process_motion(struct seat *seat, uint32_t time_msec) {
 	dnd_cursor_moved(seat->dnd, seat->cursor->x, seat->cursor->y);
 }
 
+void seat_pointer_rebase(struct seat *seat) {
+	/*
+	 * A cursor no device has moved yet (wlroots starts it at 100,100) gives
+	 * no window the focus, and no window a reason to set a cursor image.
+	 */
+	if (!seat->cursor_placed || seat->grab != SEAT_GRAB_NONE) {
+		return;
+	}
+	struct wlr_surface *surface = NULL;
+	double sx = 0, sy = 0;
+	view_at(seat->server, seat->cursor->x, seat->cursor->y, &surface, &sx, &sy);
+	struct wlr_seat_pointer_state *state = &seat->wlr_seat->pointer_state;
+	/*
+	 * A client without a wl_pointer yet would miss the enter, and wlroots
+	 * sends none when it binds one later: leave it to the next motion.
+	 */
+	if (surface != NULL) {
+		struct wlr_seat_client *client = wlr_seat_client_for_wl_client(seat->wlr_seat,
+			wl_resource_get_client(surface->resource));
+		if (client == NULL || wl_list_empty(&client->pointers)) {
+			return;
+		}
+	}
+	/* Nothing moved relative to the pointer: no events. */
+	if (surface == state->focused_surface && (surface == NULL ||
+			(sx == state->sx && sy == state->sy))) {
+		return;
+	}
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	process_motion(seat, (uint32_t)(now.tv_sec * 1000 + now.tv_nsec / 1000000));
+	wlr_seat_pointer_notify_frame(seat->wlr_seat);
+}
+
 static void handle_cursor_motion(struct wl_listener *listener, void *data) {
 	struct seat *seat = wl_container_of(listener, seat, cursor_motion);
 	struct wlr_pointer_motion_event *event = data;
@@ -363,6 +408,7 @@ static void handle_cursor_motion(struct wl_listener *listener, void *data) {
 		return;
 	}
 	wlr_cursor_move(seat->cursor, &event->pointer->base, dx, dy);
+	seat->cursor_placed = true;
 	process_motion(seat, event->time_msec);
 }
 
@@ -380,6 +426,7 @@ static void handle_cursor_motion_absolute(struct wl_listener *listener, void *da
 		return;
 	}
 	wlr_cursor_move(seat->cursor, &event->pointer->base, dx, dy);
+	seat->cursor_placed = true;
 	process_motion(seat, event->time_msec);
 }
 
@@ -578,6 +625,7 @@ struct seat *seat_create(struct server *server) {
 	const char *size_env = getenv("XCURSOR_SIZE");
 	int size = size_env != NULL && atoi(size_env) > 0 ? atoi(size_env) : 24;
 	seat->xcursor_manager = wlr_xcursor_manager_create(getenv("XCURSOR_THEME"), size);
+	seat->touch = touch_create(server, seat);
 
 	struct wlr_virtual_keyboard_manager_v1 *vkbd =
 		wlr_virtual_keyboard_manager_v1_create(server->display);
@@ -604,7 +652,7 @@ struct seat *seat_create(struct server *server) {
 		handle_request_set_selection);
 	LISTEN(&seat->wlr_seat->events.request_set_primary_selection,
 		request_set_primary_selection, handle_request_set_primary_selection);
-	update_capabilities(seat);
+	seat_update_capabilities(seat);
 	seat->dnd = dnd_create(server, seat);
 	seat->pointer_constraints = pointer_constraints_create(server->display, seat->wlr_seat,
 		seat->cursor);
@@ -647,6 +695,7 @@ void seat_destroy(struct seat *seat) {
 	wl_list_for_each_safe(pointer, pointer_tmp, &seat->pointers, link) {
 		handle_pointer_destroy(&pointer->destroy, NULL);
 	}
+	touch_destroy(seat->touch);
 	wlr_xcursor_manager_destroy(seat->xcursor_manager);
 	wlr_cursor_destroy(seat->cursor);
 	free(seat);

@@ -506,6 +506,14 @@ bool server_start(struct server *server) {
 		wlr_log(WLR_ERROR, "could not open a Wayland socket (is XDG_RUNTIME_DIR set?)");
 		return false;
 	}
+	if (!server_start_backend(server)) {
+		return false;
+	}
+	setenv("WAYLAND_DISPLAY", server->socket, true);
+	return true;
+}
+
+bool server_start_backend(struct server *server) {
 	if (!wlr_backend_start(server->backend)) {
 		wlr_log(WLR_ERROR, "could not start the backend");
 		return false;
@@ -515,7 +523,6 @@ bool server_start(struct server *server) {
 			output_add_headless(server);
 		}
 	}
-	setenv("WAYLAND_DISPLAY", server->socket, true);
 	return true;
 }
 

@@ -244,6 +244,9 @@ void view_move(struct view *view, int x, int y) {
 	}
 	view->impl->configure(view, x, y, 0, 0);
 	foreign_toplevel_update(view->foreign_management);
+	if (view->mapped) {
+		seat_pointer_rebase(view->server->seat);
+	}
 }
 
 struct wlr_output *view_output(struct view *view) {
