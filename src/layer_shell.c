@@ -44,6 +44,7 @@ struct layer_surface {
 
 	struct wl_listener map;
 	struct wl_listener unmap;
+	struct wl_listener client_commit;
 	struct wl_listener commit;
 	struct wl_listener new_popup;
 	struct wl_listener output_destroy;
@@ -288,6 +289,33 @@ static void handle_unmap(struct wl_listener *listener, void *data) {
 	update_focus(surface->shell);
 }
 
+/*
+ * set_size: "If you pass 0 for either value, the compositor will assign it
+ * [...]. You must set your anchor to opposite edges in the dimensions you
+ * omit; not doing so is a protocol error." wlroots 0.20 checks neither axis
+ * (later wlroots does, in the role's client_commit); this is the same check
+ * at the same point: before the state is applied, so nothing is configured
+ * from a size nobody can compute.
+ */
+static void handle_client_commit(struct wl_listener *listener, void *data) {
+	struct layer_surface *surface = wl_container_of(listener, surface, client_commit);
+	struct wlr_layer_surface_v1 *layer_surface = surface->layer_surface;
+	const struct wlr_layer_surface_v1_state *pending = &layer_surface->pending;
+	const uint32_t horizontal = ZWLR_LAYER_SURFACE_V1_ANCHOR_LEFT |
+		ZWLR_LAYER_SURFACE_V1_ANCHOR_RIGHT;
+	const uint32_t vertical = ZWLR_LAYER_SURFACE_V1_ANCHOR_TOP |
+		ZWLR_LAYER_SURFACE_V1_ANCHOR_BOTTOM;
+	if (pending->desired_width == 0 && (pending->anchor & horizontal) != horizontal) {
+		wlr_surface_reject_pending(layer_surface->surface, layer_surface->resource,
+			ZWLR_LAYER_SURFACE_V1_ERROR_INVALID_SIZE,
+			"width 0 requested without anchors to the left and right edges");
+	} else if (pending->desired_height == 0 && (pending->anchor & vertical) != vertical) {
+		wlr_surface_reject_pending(layer_surface->surface, layer_surface->resource,
+			ZWLR_LAYER_SURFACE_V1_ERROR_INVALID_SIZE,
+			"height 0 requested without anchors to the top and bottom edges");
+	}
+}
+
 static void handle_commit(struct wl_listener *listener, void *data) {
 	struct layer_surface *surface = wl_container_of(listener, surface, commit);
 	struct wlr_layer_surface_v1 *layer_surface = surface->layer_surface;
@@ -335,6 +363,7 @@ static void handle_destroy(struct wl_listener *listener, void *data) {
 	}
 	wl_list_remove(&surface->map.link);
 	wl_list_remove(&surface->unmap.link);
+	wl_list_remove(&surface->client_commit.link);
 	wl_list_remove(&surface->commit.link);
 	wl_list_remove(&surface->new_popup.link);
 	wl_list_remove(&surface->output_destroy.link);
@@ -394,6 +423,8 @@ static void handle_new_surface(struct wl_listener *listener, void *data) {
 	wl_signal_add(&layer_surface->surface->events.map, &surface->map);
 	surface->unmap.notify = handle_unmap;
 	wl_signal_add(&layer_surface->surface->events.unmap, &surface->unmap);
+	surface->client_commit.notify = handle_client_commit;
+	wl_signal_add(&layer_surface->surface->events.client_commit, &surface->client_commit);
 	surface->commit.notify = handle_commit;
 	wl_signal_add(&layer_surface->surface->events.commit, &surface->commit);
 	surface->new_popup.notify = handle_new_popup;

@@ -6,8 +6,8 @@
  * interactivity (exclusive holds the keyboard against clicks and hands it
  * back, on_demand takes it on click and gives it up to a clicked window),
  * laid out again when the output turns, closed when it is turned off or
- * goes, and the protocol's error for an exclusive edge the surface is not
- * anchored to.
+ * goes, and the protocol's errors for an exclusive edge the surface is not
+ * anchored to and for a size of 0 on a side not anchored to both edges.
  */
 #define _GNU_SOURCE
 #include <signal.h>
@@ -339,6 +339,35 @@ int main(int argc, char *argv[]) {
 		"exclusive edge bottom on a surface anchored top-left: '%s'",
 		error ? line : "no error");
 	ph_wait(&bad, 5000);
+
+	/*
+	 * A side of 0 without the anchors to both of its edges: invalid_size (1).
+	 * The size is not the compositor's to give: no configure comes first.
+	 */
+	static const struct {
+		const char *anchor, *size, *what;
+	} zero_sizes[] = {
+		{"l", "0x50", "width 0 anchored left only"},
+		{"tb", "0x50", "width 0 anchored top and bottom"},
+		{"lrt", "100x0", "height 0 anchored left, right and top"},
+		{"", "0x0", "no size and no anchors"},
+	};
+	for (size_t i = 0; i < sizeof(zero_sizes) / sizeof(zero_sizes[0]); i++) {
+		ph_spawn(&c, &bad, (const char *[]){ph_path("ph-layer"), "--anchor",
+			zero_sizes[i].anchor, "--size", zero_sizes[i].size, NULL}, PH_PIPE_STDOUT);
+		char before[256] = "";
+		error = false;
+		while (!error && ph_read_line(&bad, line, sizeof(line), 10000)) {
+			error = strncmp(line, "protocol-error", 14) == 0;
+			if (!error && strncmp(line, "configure", 9) == 0) {
+				snprintf(before, sizeof(before), "%s", line);
+			}
+		}
+		ph_ok(error && strcmp(line, "protocol-error zwlr_layer_surface_v1 1") == 0 &&
+			before[0] == '\0', "%s: '%s'%s%s", zero_sizes[i].what, error ? line : "no error",
+			before[0] != '\0' ? ", after " : "", before);
+		ph_wait(&bad, 5000);
+	}
 
 	test_relayout(&c);
 	test_closed(&c);
