@@ -23,6 +23,7 @@
 #include <wayland-client.h>
 #include <wayland-server-core.h>
 #include <wlr/backend.h>
+#include <wlr/interfaces/wlr_keyboard.h>
 #include <wlr/interfaces/wlr_pointer.h>
 #include <wlr/interfaces/wlr_touch.h>
 #include <wlr/types/wlr_compositor.h>
@@ -61,6 +62,14 @@ struct pinhole_wlcs {
 	 */
 	struct wlr_touch touchscreen;
 	int32_t next_touch_id;
+
+	/*
+	 * One keyboard, present from the start like a laptop's: WLCS's clients
+	 * ask for a wl_keyboard only when the seat has the capability, and its
+	 * focus, layer-shell interactivity and text-input tests follow the
+	 * keyboard focus through wl_keyboard.enter/leave. WLCS has no keys to press.
+	 */
+	struct wlr_keyboard keyboard;
 };
 
 struct wlcs_client {
@@ -435,6 +444,10 @@ static WlcsPointer *create_pointer(WlcsDisplayServer *base) {
 	return &fake->base;
 }
 
+static const struct wlr_keyboard_impl keyboard_impl = {
+	.name = "wlcs-keyboard",
+};
+
 static const struct wlr_touch_impl touchscreen_impl = {
 	.name = "wlcs-touchscreen",
 };
@@ -517,6 +530,9 @@ static void destroy_server(WlcsDisplayServer *base) {
 	if (wlcs->touchscreen.impl != NULL) {
 		wlr_touch_finish(&wlcs->touchscreen);
 	}
+	if (wlcs->keyboard.impl != NULL) {
+		wlr_keyboard_finish(&wlcs->keyboard);
+	}
 	/* Destroying the display destroyed the clients, and with them our records. */
 	for (size_t i = 0; i < wlcs->descriptor.num_extensions; i++) {
 		free((char *)wlcs->extensions[i].name);
@@ -571,6 +587,9 @@ static WlcsDisplayServer *create_server(int argc, const char **argv) {
 		wlr_touch_init(&wlcs->touchscreen, &touchscreen_impl, "wlcs-touchscreen");
 		wl_signal_emit_mutable(&wlcs->server.backend->events.new_input,
 			&wlcs->touchscreen.base);
+		wlr_keyboard_init(&wlcs->keyboard, &keyboard_impl, "wlcs-keyboard");
+		wl_signal_emit_mutable(&wlcs->server.backend->events.new_input,
+			&wlcs->keyboard.base);
 	}
 	if (!ok || !server_start_backend(&wlcs->server) || !scan_globals(wlcs)) {
 		fprintf(stderr, "pinhole-wlcs: could not start the compositor\n");
