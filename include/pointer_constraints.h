@@ -11,7 +11,8 @@ struct wlr_seat;
 /*
  * pointer-constraints-v1 and relative-pointer-v1, for games and remote
  * desktops. A constraint becomes active while its surface has the pointer
- * focus and the pointer is inside its region: a lock keeps the cursor where
+ * focus, its window or layer surface has the keyboard focus, and the pointer
+ * is inside its region (it ends when either focus leaves): a lock keeps the cursor where
  * it is (and warps it to the client's cursor hint when the lock ends), a
  * confinement keeps it inside the region. Clients with a relative pointer
  * get every motion, constrained or not.

@@ -20,6 +20,7 @@ struct pointer_constraints {
 
 	struct wl_listener new_constraint;
 	struct wl_listener pointer_focus_change;
+	struct wl_listener keyboard_focus_change;
 };
 
 struct constraint {
@@ -77,10 +78,26 @@ static void effective_region(struct wlr_pointer_constraint_v1 *constraint,
 	}
 }
 
+/*
+ * The surface whose constraint may be active: the one under the pointer, if
+ * it is (part of) the surface that has the keyboard. A window the user has
+ * left, by Alt+Tab or because another window opened, must not keep the
+ * pointer locked; a persistent constraint comes back with the focus.
+ */
+static struct wlr_surface *constrainable_surface(struct pointer_constraints *constraints) {
+	struct wlr_surface *pointer_focus = constraints->seat->pointer_state.focused_surface;
+	struct wlr_surface *keyboard_focus = constraints->seat->keyboard_state.focused_surface;
+	if (pointer_focus == NULL || keyboard_focus == NULL ||
+			wlr_surface_get_root_surface(pointer_focus) != keyboard_focus) {
+		return NULL;
+	}
+	return pointer_focus;
+}
+
 /* Activates the constraint of the focused surface once the pointer is in its region. */
 static void update_active(struct pointer_constraints *constraints) {
 	struct wlr_seat_pointer_state *pointer = &constraints->seat->pointer_state;
-	struct wlr_surface *focused = pointer->focused_surface;
+	struct wlr_surface *focused = constrainable_surface(constraints);
 	if (constraints->active != NULL) {
 		if (constraints->active->surface == focused) {
 			return;
@@ -186,6 +203,12 @@ static void handle_pointer_focus_change(struct wl_listener *listener, void *data
 	update_active(constraints);
 }
 
+static void handle_keyboard_focus_change(struct wl_listener *listener, void *data) {
+	struct pointer_constraints *constraints =
+		wl_container_of(listener, constraints, keyboard_focus_change);
+	update_active(constraints);
+}
+
 struct pointer_constraints *pointer_constraints_create(struct wl_display *display,
 		struct wlr_seat *seat, struct wlr_cursor *cursor) {
 	struct pointer_constraints *constraints = calloc(1, sizeof(*constraints));
@@ -201,6 +224,9 @@ struct pointer_constraints *pointer_constraints_create(struct wl_display *displa
 	constraints->pointer_focus_change.notify = handle_pointer_focus_change;
 	wl_signal_add(&seat->pointer_state.events.focus_change,
 		&constraints->pointer_focus_change);
+	constraints->keyboard_focus_change.notify = handle_keyboard_focus_change;
+	wl_signal_add(&seat->keyboard_state.events.focus_change,
+		&constraints->keyboard_focus_change);
 	return constraints;
 }
 
@@ -210,5 +236,6 @@ void pointer_constraints_destroy(struct pointer_constraints *constraints) {
 	}
 	wl_list_remove(&constraints->new_constraint.link);
 	wl_list_remove(&constraints->pointer_focus_change.link);
+	wl_list_remove(&constraints->keyboard_focus_change.link);
 	free(constraints);
 }

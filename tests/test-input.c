@@ -5,7 +5,9 @@
  * - pointer-constraints + relative-pointer: a locked pointer does not move
  *   (no wl_pointer.motion; the next motion after the lock starts from where
  *   it was) while relative motion arrives; a lock with a cursor hint puts the
- *   cursor at the hint when it ends; a confined pointer stays in its region.
+ *   cursor at the hint when it ends; a confined pointer stays in its region;
+ *   a lock ends when another window takes the keyboard and (persistent)
+ *   comes back with it.
  * - keyboard-shortcuts-inhibit: Alt+Tab and Alt+Escape reach the inhibiting
  *   window instead of cycling windows or quitting; Ctrl+Alt+F1 (VT switch)
  *   does not; Super+Escape ends the inhibition, after which Alt+Tab cycles
@@ -159,6 +161,24 @@ static void check_constraints(struct ph_compositor *c) {
 	drain(&window, log, sizeof(log));
 	ph_ok(strstr(log, "pointer-leave|") != NULL,
 		"unconfined, the same motion leaves the window: %s", log);
+
+	/*
+	 * A window that opens takes the keyboard: the lock of the window the
+	 * user left ends, and (persistent) comes back with the keyboard focus.
+	 */
+	command(&tool, "warp 50 50 640 480", "warped");
+	command_and_drain(&window, "lock", "lock-requested", log, sizeof(log));
+	ph_ok(strstr(log, "locked|") != NULL, "a persistent lock: %s", log);
+	struct ph_process thief;
+	bool thief_ready = spawn_window(c, &thief, "focus-thief", "100x100");
+	drain(&window, log, sizeof(log));
+	ph_ok(thief_ready && strstr(log, "unlocked|") != NULL,
+		"another window takes the keyboard: the lock ends: %s", log);
+	ph_kill(&thief);
+	char relocked[256] = "";
+	ph_ok(ph_expect_line(&window, "locked", relocked, sizeof(relocked), 5000),
+		"the window gets the keyboard back: locked again (%s)", relocked);
+	command(&window, "unconstrain", "unconstrained");
 
 	/* A window that dies while it holds a lock: the cursor is free again. */
 	command(&tool, "warp 50 50 640 480", "warped");
