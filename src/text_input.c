@@ -161,10 +161,14 @@ static void text_input_handle_destroy(struct wl_listener *listener, void *data) 
 	}
 }
 
-/* Text inputs enter the focused surface only while there is an input method to serve them. */
+/*
+ * "When the seat has the keyboard capability the text-input focus follows
+ * the keyboard focus", input method or not: a text field enabled before the
+ * input method starts is served as soon as it comes (handle_new_input_method).
+ */
 static void enter_focused(struct text_input_relay *relay, struct text_input *text_input) {
 	struct wlr_surface *focused = relay->seat->keyboard_state.focused_surface;
-	if (relay->input_method != NULL && focused != NULL &&
+	if (focused != NULL &&
 			text_input->input->focused_surface != focused &&
 			wl_resource_get_client(focused->resource) == text_input_client(text_input)) {
 		wlr_text_input_v3_send_enter(text_input->input, focused);
@@ -324,14 +328,8 @@ static void handle_input_method_destroy(struct wl_listener *listener, void *data
 	wl_list_init(&relay->input_method_grab_keyboard.link);
 	wl_list_init(&relay->input_method_destroy.link);
 	relay->input_method = NULL;
+	/* The text inputs keep the keyboard's focus; the next input method serves them. */
 	wlr_log(WLR_DEBUG, "input method gone");
-	/* Text fields learn that no IME serves them any more. */
-	struct text_input *text_input;
-	wl_list_for_each(text_input, &relay->text_inputs, link) {
-		if (text_input->input->focused_surface != NULL) {
-			wlr_text_input_v3_send_leave(text_input->input);
-		}
-	}
 }
 
 static void handle_new_input_method(struct wl_listener *listener, void *data) {
@@ -356,9 +354,11 @@ static void handle_new_input_method(struct wl_listener *listener, void *data) {
 	relay->input_method_destroy.notify = handle_input_method_destroy;
 	wl_signal_add(&input_method->events.destroy, &relay->input_method_destroy);
 	wlr_log(WLR_DEBUG, "input method ready");
-	struct text_input *text_input;
-	wl_list_for_each(text_input, &relay->text_inputs, link) {
-		enter_focused(relay, text_input);
+	/* A text field that was enabled with no input method to serve it is served now. */
+	struct text_input *text_input = focused_text_input(relay);
+	if (text_input != NULL) {
+		wlr_input_method_v2_send_activate(input_method);
+		send_text_input_state(relay, text_input);
 	}
 }
 

@@ -17,6 +17,9 @@
  *   text field; the keyboard grab gets another keyboard's keys while the
  *   input method's own virtual keyboard types into the window; the popup is
  *   drawn below the text cursor (grim); a second input method is unavailable.
+ *   The text input follows the keyboard focus whether or not an input method
+ *   runs; one that starts later serves the enabled field at once. A layer
+ *   surface (a launcher) gets the same, its popup below its text cursor.
  * - wlr-gamma-control: pixman on headless outputs cannot apply ramps, so the
  *   client is told `failed`.
  * - sandboxed clients (wp-security-context-v1) do not see the input method,
@@ -275,17 +278,19 @@ static void check_input_method(struct ph_compositor *c) {
 	command(&keyboard, "keys 42", "keyed");
 	command(&ime, "keys 42", "keyed");
 	command_and_drain(&window, "text-input", "text-input-ready", log, sizeof(log));
-	ph_ok(strstr(log, "ti-enter") == NULL,
-		"no text-input enter while there is no input method: %s", log);
+	ph_ok(strstr(log, "ti-enter|") != NULL,
+		"the text input follows the keyboard focus, input method or not: %s", log);
 
+	/* The window enabled its text field on enter; the input method that comes serves it. */
 	command_and_drain(&ime, "im", "im-ready", log2, sizeof(log2));
 	drain(&window, log, sizeof(log));
 	drain(&ime, log2 + strlen(log2), sizeof(log2) - strlen(log2));
-	ph_ok(strstr(log, "ti-enter|") != NULL,
-		"with an input method the focused window's text input gets enter: %s", log);
+	ph_ok(strstr(log, "ti-enter") == NULL && strstr(log, "ti-leave") == NULL,
+		"an input method that starts does not move the text input's focus: %s", log);
 	ph_ok(strstr(log2, "im-activate|") != NULL && strstr(log2, "im-surrounding hello 5 5|") &&
 		strstr(log2, "im-content-type 0 0|") != NULL && strstr(log2, "im-done|") != NULL,
-		"the input method is activated with the surrounding text and content type: %s", log2);
+		"the input method is activated for the text field enabled before it came, with its "
+		"surrounding text and content type: %s", log2);
 
 	command(&ime, "im-preedit ni 0 2", "im-committed");
 	drain(&window, log, sizeof(log));
@@ -336,17 +341,17 @@ static void check_input_method(struct ph_compositor *c) {
 
 	command(&ime, "im-destroy", "im-destroyed");
 	drain(&window, log, sizeof(log));
-	ph_ok(strstr(log, "ti-leave|") != NULL,
-		"when the input method goes, the text input gets leave: %s", log);
+	ph_ok(strstr(log, "ti-leave") == NULL,
+		"when the input method goes, the text input keeps the keyboard's focus: %s", log);
 
 	/* The next input method takes over; a popup surface that has a role is an error. */
 	struct ph_process misuser;
 	ready = spawn_tool(c, &misuser);
 	command_and_drain(&misuser, "im", "im-ready", log2, sizeof(log2));
-	/* The window enables its text input on enter; then the input method is activated. */
+	/* The text field is still enabled: the input method is activated at once. */
 	drain(&window, log, sizeof(log));
 	drain(&misuser, log2 + strlen(log2), sizeof(log2) - strlen(log2));
-	ph_ok(ready && strstr(log2, "im-activate|") != NULL && strstr(log, "ti-enter|") != NULL,
+	ph_ok(ready && strstr(log2, "im-activate|") != NULL && strstr(log, "ti-enter") == NULL,
 		"a new input method takes over the text field: ime '%s' window '%s'", log2, log);
 	command(&misuser, "im-popup 0xFF00FFFF", "im-popup-ready");
 	ph_write_line(&misuser, "im-popup-again");
