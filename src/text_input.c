@@ -6,7 +6,9 @@
 #include <wlr/types/wlr_seat.h>
 #include <wlr/types/wlr_text_input_v3.h>
 #include <wlr/types/wlr_virtual_keyboard_v1.h>
+#include <wlr/util/box.h>
 #include <wlr/util/log.h>
+#include "layer_shell.h"
 #include "server.h"
 #include "text_input.h"
 #include "view.h"
@@ -68,14 +70,27 @@ static struct text_input *focused_text_input(struct text_input_relay *relay) {
 	return NULL;
 }
 
+/*
+ * Where the text field's surface is in the layout: a window's, or a layer
+ * surface's (a launcher such as fuzzel takes text input too).
+ */
+static bool text_field_origin(struct text_input_relay *relay, struct wlr_surface *surface,
+		int *lx, int *ly) {
+	struct view *view = view_from_surface(relay->server, surface);
+	if (view != NULL) {
+		return view->scene_tree != NULL &&
+			wlr_scene_node_coords(&view->scene_tree->node, lx, ly);
+	}
+	struct wlr_box output_area;
+	return layer_shell_popup_area(surface, lx, ly, &output_area);
+}
+
 /* Popups sit under the text cursor of the focused text field, or are hidden. */
 static void position_popups(struct text_input_relay *relay) {
 	struct text_input *text_input = focused_text_input(relay);
-	struct view *view = text_input != NULL ?
-		view_from_surface(relay->server, text_input->input->focused_surface) : NULL;
 	int lx = 0, ly = 0;
-	if (view == NULL || view->scene_tree == NULL ||
-			!wlr_scene_node_coords(&view->scene_tree->node, &lx, &ly)) {
+	if (text_input == NULL ||
+			!text_field_origin(relay, text_input->input->focused_surface, &lx, &ly)) {
 		wlr_scene_node_set_enabled(&relay->popup_tree->node, false);
 		return;
 	}

@@ -366,6 +366,58 @@ static void check_input_method(struct ph_compositor *c) {
 	ph_kill(&window);
 }
 
+/*
+ * A launcher's search field (fuzzel, say) is a layer surface: its text input
+ * gets the keyboard's focus, the input method's text, and the popup below
+ * its text cursor.
+ */
+static void check_input_method_layer(struct ph_compositor *c) {
+	char log[4096], log2[4096], line[256], why[256];
+	struct ph_process launcher, ime;
+	/* 200x100 on the overlay at 300,200, holding the keyboard like a launcher. */
+	ph_spawn(c, &launcher, (const char *[]){ph_path("ph-layer"), "--layer", "overlay",
+		"--anchor", "tl", "--margin", "200,0,0,300", "--size", "200x100", "--keyboard",
+		"exclusive", "--color", "0xff0000ff", "--text-input", NULL}, PH_PIPE_STDOUT);
+	bool entered = false, mapped = false;
+	while (!mapped && ph_read_line(&launcher, line, sizeof(line), 10000)) {
+		entered = entered || strcmp(line, "ti-enter") == 0;
+		mapped = strncmp(line, "mapped", 6) == 0;
+	}
+	while (!entered && ph_read_line(&launcher, line, sizeof(line), 5000)) {
+		entered = strcmp(line, "ti-enter") == 0;
+	}
+	ph_ok(mapped && entered, "a launcher on the overlay layer: mapped %d, text input entered %d",
+		mapped, entered);
+	bool ready = spawn_tool(c, &ime);
+	command_and_drain(&ime, "im", "im-ready", log2, sizeof(log2));
+	ph_ok(ready && strstr(log2, "im-activate|") != NULL && strstr(log2, "im-done|") != NULL,
+		"the input method is activated for the launcher's field: %s", log2);
+	command(&ime, "im-commit-string firefox", "im-committed");
+	bool committed = false;
+	log[0] = '\0';
+	while (!committed && ph_read_line(&launcher, line, sizeof(line), 5000)) {
+		committed = strcmp(line, "ti-commit firefox") == 0;
+		snprintf(log + strlen(log), sizeof(log) - strlen(log), "%s|", line);
+	}
+	ph_ok(committed, "the input method's text reaches the launcher: %s", log);
+
+	command_and_drain(&ime, "im-popup 0xFF00FFFF", "im-popup-ready", log2, sizeof(log2));
+	ph_ok(strstr(log2, "popup-rectangle 0 -15 5 15|") != NULL,
+		"the popup learns the launcher's text cursor rectangle: %s", log2);
+	char out[512];
+	struct ph_image shot = {0};
+	int code = ph_run(c, (const char *[]){"grim", ph_scratch("layer-popup.png"), NULL}, 10000,
+		out, sizeof(out));
+	bool loaded = code == 0 && ph_image_load(ph_scratch("layer-popup.png"), &shot);
+	/* The cursor rectangle 10,20 5x15 of the surface at 300,200: the popup at 310,235. */
+	ph_ok(loaded && ph_image_rect_is(&shot, 310, 235, 40, 20, 0xFF00FFFF, why, sizeof(why)),
+		"grim shows the 40x20 popup at 310,235, below the launcher's text cursor, above the "
+		"overlay (%s)", loaded ? why : "no screenshot");
+	ph_image_finish(&shot);
+	ph_kill(&ime);
+	ph_kill(&launcher);
+}
+
 static void check_gamma(struct ph_compositor *c) {
 	char log[4096];
 	struct ph_process tool;
@@ -437,6 +489,7 @@ int main(int argc, char *argv[]) {
 	}
 	if (ph_compositor_start(&c, (const char *[]){"--mode", "640x480", NULL})) {
 		check_input_method(&c);
+		check_input_method_layer(&c);
 		ph_compositor_finish(&c);
 	} else {
 		ph_ok(false, "compositor started");

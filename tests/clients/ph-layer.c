@@ -11,6 +11,10 @@
  *   closed                   layer_surface.closed (the client stays)
  *   keyboard-enter | keyboard-leave | key CODE pressed|released
  *   pointer-enter X Y | button CODE pressed|released
+ *   ti-enter | ti-leave | ti-commit TEXT | ti-done SERIAL
+ *                            with --text-input: a zwp_text_input_v3 like a
+ *                            launcher's search field, enabled on every enter
+ *                            with a cursor rectangle of 10,20 5x15
  * Runs until killed or the connection ends.
  */
 #define _GNU_SOURCE
@@ -24,6 +28,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 #include <wayland-client.h>
+#include "text-input-unstable-v3-client-protocol.h"
 #include "wlr-layer-shell-unstable-v1-client-protocol.h"
 #include "xdg-shell-client-protocol.h"
 
@@ -45,6 +50,8 @@ static struct {
 	int output_count;
 	struct wl_keyboard *keyboard;
 	struct wl_pointer *pointer;
+	struct zwp_text_input_manager_v3 *text_input_manager;
+	struct zwp_text_input_v3 *text_input;
 
 	struct wl_surface *surface;
 	struct zwlr_layer_surface_v1 *layer_surface;
@@ -62,7 +69,7 @@ static struct {
 	int margin_top, margin_right, margin_bottom, margin_left;
 	uint32_t color;
 	const char *namespace;
-	bool with_popup;
+	bool with_popup, with_text_input;
 	int popup_x, popup_y, popup_width, popup_height;
 	uint32_t popup_color;
 } app = {
@@ -273,6 +280,50 @@ static const struct wl_pointer_listener pointer_listener = {
 	.axis = pointer_handle_axis,
 };
 
+/* text-input-v3 */
+
+static void text_input_handle_enter(void *data, struct zwp_text_input_v3 *text_input,
+		struct wl_surface *surface) {
+	printf("ti-enter\n");
+	zwp_text_input_v3_enable(text_input);
+	zwp_text_input_v3_set_cursor_rectangle(text_input, 10, 20, 5, 15);
+	zwp_text_input_v3_commit(text_input);
+}
+
+static void text_input_handle_leave(void *data, struct zwp_text_input_v3 *text_input,
+		struct wl_surface *surface) {
+	printf("ti-leave\n");
+	zwp_text_input_v3_disable(text_input);
+	zwp_text_input_v3_commit(text_input);
+}
+
+static void text_input_handle_preedit_string(void *data, struct zwp_text_input_v3 *text_input,
+		const char *text, int32_t begin, int32_t end) {
+}
+
+static void text_input_handle_commit_string(void *data, struct zwp_text_input_v3 *text_input,
+		const char *text) {
+	printf("ti-commit %s\n", text != NULL ? text : "(null)");
+}
+
+static void text_input_handle_delete_surrounding_text(void *data,
+		struct zwp_text_input_v3 *text_input, uint32_t before, uint32_t after) {
+}
+
+static void text_input_handle_done(void *data, struct zwp_text_input_v3 *text_input,
+		uint32_t serial) {
+	printf("ti-done %u\n", serial);
+}
+
+static const struct zwp_text_input_v3_listener text_input_listener = {
+	.enter = text_input_handle_enter,
+	.leave = text_input_handle_leave,
+	.preedit_string = text_input_handle_preedit_string,
+	.commit_string = text_input_handle_commit_string,
+	.delete_surrounding_text = text_input_handle_delete_surrounding_text,
+	.done = text_input_handle_done,
+};
+
 static void seat_handle_capabilities(void *data, struct wl_seat *seat, uint32_t caps) {
 	if ((caps & WL_SEAT_CAPABILITY_KEYBOARD) && app.keyboard == NULL) {
 		app.keyboard = wl_seat_get_keyboard(seat);
@@ -319,6 +370,9 @@ static void registry_handle_global(void *data, struct wl_registry *registry, uin
 		app.layer_shell = wl_registry_bind(registry, name, &zwlr_layer_shell_v1_interface,
 			version < 5 ? version : 5);
 		printf("layer-shell version %u\n", version);
+	} else if (strcmp(interface, zwp_text_input_manager_v3_interface.name) == 0) {
+		app.text_input_manager = wl_registry_bind(registry, name,
+			&zwp_text_input_manager_v3_interface, 1);
 	} else if (strcmp(interface, wl_output_interface.name) == 0 &&
 			app.output_count < MAX_OUTPUTS) {
 		app.outputs[app.output_count++] = wl_registry_bind(registry, name,
@@ -372,7 +426,8 @@ static void usage(FILE *f) {
 		"  --output N                the N-th wl_output (default: none, the compositor picks)\n"
 		"  --color 0xAARRGGBB        (default 0xff808080)\n"
 		"  --namespace NAME          (default ph-layer)\n"
-		"  --popup X,Y+WxH:0xAARRGGBB  a popup under the surface point X,Y once mapped\n");
+		"  --popup X,Y+WxH:0xAARRGGBB  a popup under the surface point X,Y once mapped\n"
+		"  --text-input              a text field (zwp_text_input_v3) enabled on enter\n");
 }
 
 static bool parse_options(int argc, char *argv[]) {
@@ -388,6 +443,7 @@ static bool parse_options(int argc, char *argv[]) {
 		{"color", required_argument, NULL, 'c'},
 		{"namespace", required_argument, NULL, 'n'},
 		{"popup", required_argument, NULL, 'p'},
+		{"text-input", no_argument, NULL, 't'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
@@ -408,6 +464,9 @@ static bool parse_options(int argc, char *argv[]) {
 			break;
 		case 'a':
 			app.anchor = parse_anchor(optarg);
+			break;
+		case 't':
+			app.with_text_input = true;
 			break;
 		case 's':
 			ok = sscanf(optarg, "%dx%d", &app.width, &app.height) == 2;
@@ -483,6 +542,15 @@ int main(int argc, char *argv[]) {
 		return 1;
 	}
 	wl_display_roundtrip(app.display); /* the seat's capabilities */
+	if (app.with_text_input) {
+		if (app.text_input_manager == NULL || app.seat == NULL) {
+			fprintf(stderr, "ph-layer: the compositor lacks zwp_text_input_manager_v3\n");
+			return 1;
+		}
+		app.text_input = zwp_text_input_manager_v3_get_text_input(app.text_input_manager,
+			app.seat);
+		zwp_text_input_v3_add_listener(app.text_input, &text_input_listener, NULL);
+	}
 
 	app.surface = wl_compositor_create_surface(app.compositor);
 	app.layer_surface = zwlr_layer_shell_v1_get_layer_surface(app.layer_shell, app.surface,
