@@ -30,6 +30,7 @@
 #include "server.h"
 #include "session_lock.h"
 #include "shortcuts_inhibit.h"
+#include "surface_commits.h"
 #include "text_input.h"
 #include "touch.h"
 #include "view.h"
@@ -47,8 +48,14 @@ struct seat {
 	struct shortcuts_inhibit *shortcuts_inhibit;
 	struct text_input_relay *text_input;
 	struct touch *touch;
+	struct surface_commits *surface_commits;
 	/* Whether a pointer device has moved the cursor yet; until then it is nowhere. */
 	bool cursor_placed;
+	/*
+	 * The implicit grab: while a button is held, the surface it was pressed
+	 * on keeps the pointer, its motion relative to where that surface was.
+	 */
+	double pressed_origin_x, pressed_origin_y;
 
 	enum seat_grab grab;
 	struct view *grab_view;
@@ -333,6 +340,26 @@ static void process_grab_motion(struct seat *seat) {
 	view->impl->configure(view, view->x, view->y, right - left, bottom - top);
 }
 
+/* Whether a button pressed on a surface holds the pointer there (no other grab in the way). */
+static bool implicit_grab_active(struct seat *seat) {
+	struct wlr_seat_pointer_state *state = &seat->wlr_seat->pointer_state;
+	return state->button_count > 0 && state->focused_surface != NULL &&
+		!wlr_seat_pointer_has_grab(seat->wlr_seat);
+}
+
+/* The surface under the cursor that may have the pointer (the lock screen decides). */
+static struct view *pointer_target(struct seat *seat, struct wlr_surface **surface,
+		double *sx, double *sy) {
+	*surface = NULL;
+	struct view *view = view_at(seat->server, seat->cursor->x, seat->cursor->y,
+		surface, sx, sy);
+	if (!session_lock_accepts_input(seat->server->session_lock, *surface)) {
+		*surface = NULL;
+		return NULL;
+	}
+	return view;
+}
+
 static void process_motion(struct seat *seat, uint32_t time_msec) {
 	if (session_lock_is_locked(seat->server->session_lock)) {
 		/* A move or resize does not go on behind the lock screen. */
@@ -343,14 +370,16 @@ static void process_motion(struct seat *seat, uint32_t time_msec) {
 		process_grab_motion(seat);
 		return;
 	}
+	if (implicit_grab_active(seat)) {
+		wlr_seat_pointer_notify_motion(seat->wlr_seat, time_msec,
+			seat->cursor->x - seat->pressed_origin_x,
+			seat->cursor->y - seat->pressed_origin_y);
+		dnd_cursor_moved(seat->dnd, seat->cursor->x, seat->cursor->y);
+		return;
+	}
 	struct wlr_surface *surface = NULL;
 	double sx, sy;
-	struct view *view = view_at(seat->server, seat->cursor->x, seat->cursor->y,
-		&surface, &sx, &sy);
-	if (!session_lock_accepts_input(seat->server->session_lock, surface)) {
-		view = NULL;
-		surface = NULL;
-	}
+	struct view *view = pointer_target(seat, &surface, &sx, &sy);
 	if (view == NULL && surface == NULL) {
 		wlr_cursor_set_xcursor(seat->cursor, seat->xcursor_manager, "default");
 	}
@@ -368,13 +397,17 @@ void seat_pointer_rebase(struct seat *seat) {
 	/*
 	 * A cursor no device has moved yet (wlroots starts it at 100,100) gives
 	 * no window the focus, and no window a reason to set a cursor image.
+	 * A move or resize, or a button held on a surface, keeps the pointer
+	 * where it is (the lock screen ends a move or resize).
 	 */
-	if (!seat->cursor_placed || seat->grab != SEAT_GRAB_NONE) {
+	if (!seat->cursor_placed || implicit_grab_active(seat) ||
+			(seat->grab != SEAT_GRAB_NONE &&
+			!session_lock_is_locked(seat->server->session_lock))) {
 		return;
 	}
 	struct wlr_surface *surface = NULL;
 	double sx = 0, sy = 0;
-	view_at(seat->server, seat->cursor->x, seat->cursor->y, &surface, &sx, &sy);
+	pointer_target(seat, &surface, &sx, &sy);
 	struct wlr_seat_pointer_state *state = &seat->wlr_seat->pointer_state;
 	/*
 	 * A client without a wl_pointer yet would miss the enter, and wlroots
@@ -479,11 +512,20 @@ static void handle_cursor_button(struct wl_listener *listener, void *data) {
 			begin_modifier_drag(seat, event->button)) {
 		return;
 	}
+	struct wlr_seat_pointer_state *state = &seat->wlr_seat->pointer_state;
+	if (event->state == WL_POINTER_BUTTON_STATE_PRESSED && state->button_count == 0) {
+		seat->pressed_origin_x = seat->cursor->x - state->sx;
+		seat->pressed_origin_y = seat->cursor->y - state->sy;
+	}
 	wlr_seat_pointer_notify_button(seat->wlr_seat, event->time_msec, event->button,
 		event->state);
 	if (event->state == WL_POINTER_BUTTON_STATE_RELEASED) {
 		seat->grab = SEAT_GRAB_NONE;
 		seat->grab_view = NULL;
+		if (state->button_count == 0) {
+			/* The implicit grab ends: the pointer goes to what is under it now. */
+			seat_pointer_rebase(seat);
+		}
 		return;
 	}
 	struct wlr_surface *surface = NULL;
@@ -570,12 +612,6 @@ void seat_view_unmapped(struct seat *seat, struct view *view) {
 	}
 }
 
-void seat_rebase_pointer(struct seat *seat) {
-	struct timespec now;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	process_motion(seat, (uint32_t)(now.tv_sec * 1000 + now.tv_nsec / 1000000));
-}
-
 void seat_focus_surface(struct seat *seat, struct wlr_surface *surface) {
 	if (!session_lock_accepts_input(seat->server->session_lock, surface)) {
 		/* A window mapped or raised behind the lock screen does not get the keyboard. */
@@ -588,12 +624,6 @@ void seat_focus_surface(struct seat *seat, struct wlr_surface *surface) {
 	} else {
 		wlr_seat_keyboard_notify_enter(seat->wlr_seat, surface, NULL, 0, NULL);
 	}
-}
-
-void seat_pointer_refocus(struct seat *seat) {
-	struct timespec now;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	process_motion(seat, (uint32_t)(now.tv_sec * 1000 + now.tv_nsec / 1000000));
 }
 
 struct wlr_seat *seat_wlr_seat(struct seat *seat) {
@@ -659,8 +689,11 @@ struct seat *seat_create(struct server *server) {
 	seat->gestures = gestures_create(server->display, seat->wlr_seat, seat->cursor);
 	seat->shortcuts_inhibit = shortcuts_inhibit_create(server->display, seat->wlr_seat);
 	seat->text_input = text_input_relay_create(server, seat->wlr_seat);
+	seat->surface_commits = surface_commits_create(wl_display_get_event_loop(server->display),
+		server->compositor, seat);
 	if (seat->dnd == NULL || seat->pointer_constraints == NULL || seat->gestures == NULL ||
-			seat->shortcuts_inhibit == NULL || seat->text_input == NULL) {
+			seat->shortcuts_inhibit == NULL || seat->text_input == NULL ||
+			seat->surface_commits == NULL) {
 		wlr_log(WLR_ERROR, "seat: out of memory for its input protocols");
 	}
 	return seat;
@@ -682,6 +715,7 @@ void seat_destroy(struct seat *seat) {
 	wl_list_remove(&seat->request_set_shape.link);
 	wl_list_remove(&seat->request_set_selection.link);
 	wl_list_remove(&seat->request_set_primary_selection.link);
+	surface_commits_destroy(seat->surface_commits);
 	text_input_relay_destroy(seat->text_input);
 	shortcuts_inhibit_destroy(seat->shortcuts_inhibit);
 	gestures_destroy(seat->gestures);
