@@ -1,4 +1,5 @@
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <wlr/backend/session.h>
 #include <wlr/types/wlr_cursor.h>
@@ -51,6 +52,7 @@ struct seat {
 	struct surface_commits *surface_commits;
 	/* Whether a pointer device has moved the cursor yet; until then it is nowhere. */
 	bool cursor_placed;
+	bool replaying_held; /* handing a frame's held events to their handlers */
 	/*
 	 * The implicit grab: while a button is held, the surface it was pressed
 	 * on keeps the pointer, its motion relative to where that surface was.
@@ -94,8 +96,27 @@ struct keyboard {
 struct pointer {
 	struct seat *seat;
 	struct wlr_input_device *device;
+	/*
+	 * A virtual pointer's events belong together up to its frame: they are
+	 * held until it comes, so that clients see the whole group or nothing.
+	 */
+	bool holds_until_frame;
+	struct wl_list held; /* struct held_event.link */
 	struct wl_list link; /* seat.pointers */
+	struct wl_listener frame; /* holding pointers only */
 	struct wl_listener destroy;
+};
+
+/* A cursor event held until its device's frame, and the handler it goes to then. */
+struct held_event {
+	struct wl_list link; /* pointer.held */
+	struct wl_listener *listener;
+	union {
+		struct wlr_pointer_motion_event motion;
+		struct wlr_pointer_motion_absolute_event motion_absolute;
+		struct wlr_pointer_button_event button;
+		struct wlr_pointer_axis_event axis;
+	} event;
 };
 
 void seat_update_capabilities(struct seat *seat) {
@@ -228,24 +249,89 @@ static void add_keyboard(struct seat *seat, struct wlr_keyboard *wlr_keyboard) {
 
 static void handle_pointer_destroy(struct wl_listener *listener, void *data) {
 	struct pointer *pointer = wl_container_of(listener, pointer, destroy);
+	/* Events without a frame never happened. */
+	struct held_event *held, *tmp;
+	wl_list_for_each_safe(held, tmp, &pointer->held, link) {
+		wl_list_remove(&held->link);
+		free(held);
+	}
 	wlr_cursor_detach_input_device(pointer->seat->cursor, pointer->device);
+	wl_list_remove(&pointer->frame.link);
 	wl_list_remove(&pointer->destroy.link);
 	wl_list_remove(&pointer->link);
 	free(pointer);
 }
 
-static void add_pointer(struct seat *seat, struct wlr_input_device *device) {
+/*
+ * The device's frame, before wlr_cursor's (this listener comes first): the
+ * held events go to their handlers, then the cursor's frame ends the group.
+ */
+static void handle_pointer_frame(struct wl_listener *listener, void *data) {
+	struct pointer *pointer = wl_container_of(listener, pointer, frame);
+	struct seat *seat = pointer->seat;
+	seat->replaying_held = true;
+	struct held_event *held, *tmp;
+	wl_list_for_each_safe(held, tmp, &pointer->held, link) {
+		wl_list_remove(&held->link);
+		held->listener->notify(held->listener, &held->event);
+		free(held);
+	}
+	seat->replaying_held = false;
+}
+
+static void add_pointer(struct seat *seat, struct wlr_input_device *device,
+		bool holds_until_frame) {
 	struct pointer *pointer = calloc(1, sizeof(*pointer));
 	if (pointer == NULL) {
 		return;
 	}
 	pointer->seat = seat;
 	pointer->device = device;
+	pointer->holds_until_frame = holds_until_frame;
+	wl_list_init(&pointer->held);
+	if (holds_until_frame) {
+		pointer->frame.notify = handle_pointer_frame;
+		wl_signal_add(&wlr_pointer_from_input_device(device)->events.frame, &pointer->frame);
+	} else {
+		wl_list_init(&pointer->frame.link);
+	}
 	pointer->destroy.notify = handle_pointer_destroy;
 	wl_signal_add(&device->events.destroy, &pointer->destroy);
 	wl_list_insert(&seat->pointers, &pointer->link);
 	wlr_cursor_attach_input_device(seat->cursor, device);
 	config_apply_pointer(seat->server->config, device);
+}
+
+static struct pointer *pointer_from_device(struct seat *seat, struct wlr_input_device *device) {
+	struct pointer *pointer;
+	wl_list_for_each(pointer, &seat->pointers, link) {
+		if (pointer->device == device) {
+			return pointer;
+		}
+	}
+	return NULL;
+}
+
+/* Keeps a copy of a virtual pointer's event for its frame; false: handle it now. */
+static bool hold_until_frame(struct seat *seat, struct wlr_pointer *wlr_pointer,
+		struct wl_listener *listener, const void *event, size_t size) {
+	if (seat->replaying_held) {
+		return false;
+	}
+	struct pointer *pointer = pointer_from_device(seat, &wlr_pointer->base);
+	if (pointer == NULL || !pointer->holds_until_frame) {
+		return false;
+	}
+	struct held_event *held = calloc(1, sizeof(*held));
+	if (held == NULL) {
+		wlr_log(WLR_ERROR, "seat: out of memory holding an event of '%s'",
+			pointer->device->name);
+		return false;
+	}
+	held->listener = listener;
+	memcpy(&held->event, event, size);
+	wl_list_insert(pointer->held.prev, &held->link);
+	return true;
 }
 
 void seat_apply_config(struct seat *seat) {
@@ -269,7 +355,7 @@ static void handle_new_input(struct wl_listener *listener, void *data) {
 		add_keyboard(seat, wlr_keyboard_from_input_device(device));
 		break;
 	case WLR_INPUT_DEVICE_POINTER:
-		add_pointer(seat, device);
+		add_pointer(seat, device, false);
 		break;
 	case WLR_INPUT_DEVICE_TOUCH:
 		touch_add_device(seat->touch, device);
@@ -290,7 +376,7 @@ static void handle_new_virtual_pointer(struct wl_listener *listener, void *data)
 	struct seat *seat = wl_container_of(listener, seat, new_virtual_pointer);
 	struct wlr_virtual_pointer_v1_new_pointer_event *event = data;
 	struct wlr_input_device *device = &event->new_pointer->pointer.base;
-	add_pointer(seat, device);
+	add_pointer(seat, device, true);
 	if (event->suggested_output != NULL) {
 		wlr_cursor_map_input_to_output(seat->cursor, device, event->suggested_output);
 	}
@@ -434,6 +520,9 @@ void seat_pointer_rebase(struct seat *seat) {
 static void handle_cursor_motion(struct wl_listener *listener, void *data) {
 	struct seat *seat = wl_container_of(listener, seat, cursor_motion);
 	struct wlr_pointer_motion_event *event = data;
+	if (hold_until_frame(seat, event->pointer, listener, event, sizeof(*event))) {
+		return;
+	}
 	notify_activity(seat);
 	double dx = event->delta_x, dy = event->delta_y;
 	if (!pointer_constraints_motion(seat->pointer_constraints, event->time_msec, &dx, &dy,
@@ -448,6 +537,9 @@ static void handle_cursor_motion(struct wl_listener *listener, void *data) {
 static void handle_cursor_motion_absolute(struct wl_listener *listener, void *data) {
 	struct seat *seat = wl_container_of(listener, seat, cursor_motion_absolute);
 	struct wlr_pointer_motion_absolute_event *event = data;
+	if (hold_until_frame(seat, event->pointer, listener, event, sizeof(*event))) {
+		return;
+	}
 	notify_activity(seat);
 	/* As a relative motion, so that constraints and relative pointers see it too. */
 	double lx, ly;
@@ -506,6 +598,9 @@ static bool begin_modifier_drag(struct seat *seat, uint32_t button) {
 static void handle_cursor_button(struct wl_listener *listener, void *data) {
 	struct seat *seat = wl_container_of(listener, seat, cursor_button);
 	struct wlr_pointer_button_event *event = data;
+	if (hold_until_frame(seat, event->pointer, listener, event, sizeof(*event))) {
+		return;
+	}
 	notify_activity(seat);
 	if (event->state == WL_POINTER_BUTTON_STATE_PRESSED &&
 			!session_lock_is_locked(seat->server->session_lock) &&
@@ -550,6 +645,9 @@ static void handle_cursor_button(struct wl_listener *listener, void *data) {
 static void handle_cursor_axis(struct wl_listener *listener, void *data) {
 	struct seat *seat = wl_container_of(listener, seat, cursor_axis);
 	struct wlr_pointer_axis_event *event = data;
+	if (hold_until_frame(seat, event->pointer, listener, event, sizeof(*event))) {
+		return;
+	}
 	notify_activity(seat);
 	wlr_seat_pointer_notify_axis(seat->wlr_seat, event->time_msec, event->orientation,
 		event->delta, event->delta_discrete, event->source, event->relative_direction);
