@@ -506,9 +506,16 @@ void seat_pointer_rebase(struct seat *seat) {
 			return;
 		}
 	}
-	/* Nothing moved relative to the pointer: no events. */
-	if (surface == state->focused_surface && (surface == NULL ||
-			(sx == state->sx && sy == state->sy))) {
+	/*
+	 * Nothing moved relative to the pointer: no events. Over the desktop the
+	 * desktop's cursor shows, also when the surface that had the pointer
+	 * (and set the cursor) went away.
+	 */
+	if (surface == NULL && state->focused_surface == NULL) {
+		wlr_cursor_set_xcursor(seat->cursor, seat->xcursor_manager, "default");
+		return;
+	}
+	if (surface == state->focused_surface && sx == state->sx && sy == state->sy) {
 		return;
 	}
 	struct timespec now;
