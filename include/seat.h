@@ -23,17 +23,16 @@ struct wlr_cursor *seat_cursor(struct seat *seat);
 /* Announces the device kinds present (pointer, keyboard, touch) to clients. */
 void seat_update_capabilities(struct seat *seat);
 void seat_focus_surface(struct seat *seat, struct wlr_surface *surface);
-/* Pointer focus follows what is under the cursor now (the scene changed under it). */
-void seat_rebase_pointer(struct seat *seat);
 /* Applies the configuration again to every keyboard and pointer (after a reload). */
 void seat_apply_config(struct seat *seat);
-/* Gives the pointer focus to the surface under the cursor again (after a grab). */
-void seat_pointer_refocus(struct seat *seat);
 void seat_view_unmapped(struct seat *seat, struct view *view);
 /*
- * A window moved under a still pointer (view_move): gives pointer focus to
- * what is under it now, with a motion event if the surface-local position
- * changed. Nothing until a device has moved the cursor.
+ * The scene changed under a still pointer (a window moved, mapped, was raised
+ * or committed a new size, input region or subsurface position; a grab
+ * ended): gives pointer focus to what is under it now, with a motion event if
+ * the surface-local position changed, and nothing when nothing did. Nothing
+ * until a device has moved the cursor, during a move or resize, or while a
+ * button pressed on a surface holds the pointer there.
  */
 void seat_pointer_rebase(struct seat *seat);
 void seat_begin_interactive(struct seat *seat, struct view *view, enum seat_grab grab,

@@ -41,7 +41,7 @@ static void handle_drag_destroy(struct wl_listener *listener, void *data) {
 	wl_list_remove(&dnd->drag_destroy.link);
 	wl_list_init(&dnd->drag_destroy.link);
 	/* The drag grab kept the pointer focus to itself: give it back to what is under the cursor. */
-	seat_pointer_refocus(dnd->seat);
+	seat_pointer_rebase(dnd->seat);
 }
 
 static void handle_start_drag(struct wl_listener *listener, void *data) {
@@ -59,7 +59,7 @@ static void handle_start_drag(struct wl_listener *listener, void *data) {
 	}
 	wlr_scene_node_raise_to_top(&dnd->icons->node);
 	/* The surface under the cursor is the first target, before any motion. */
-	seat_pointer_refocus(dnd->seat);
+	seat_pointer_rebase(dnd->seat);
 }
 
 void dnd_cursor_moved(struct dnd *dnd, double lx, double ly) {

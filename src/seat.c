@@ -1,4 +1,5 @@
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <wlr/backend/session.h>
 #include <wlr/types/wlr_cursor.h>
@@ -30,6 +31,7 @@
 #include "server.h"
 #include "session_lock.h"
 #include "shortcuts_inhibit.h"
+#include "surface_commits.h"
 #include "text_input.h"
 #include "touch.h"
 #include "view.h"
@@ -47,8 +49,15 @@ struct seat {
 	struct shortcuts_inhibit *shortcuts_inhibit;
 	struct text_input_relay *text_input;
 	struct touch *touch;
+	struct surface_commits *surface_commits;
 	/* Whether a pointer device has moved the cursor yet; until then it is nowhere. */
 	bool cursor_placed;
+	bool replaying_held; /* handing a frame's held events to their handlers */
+	/*
+	 * The implicit grab: while a button is held, the surface it was pressed
+	 * on keeps the pointer, its motion relative to where that surface was.
+	 */
+	double pressed_origin_x, pressed_origin_y;
 
 	enum seat_grab grab;
 	struct view *grab_view;
@@ -87,8 +96,27 @@ struct keyboard {
 struct pointer {
 	struct seat *seat;
 	struct wlr_input_device *device;
+	/*
+	 * A virtual pointer's events belong together up to its frame: they are
+	 * held until it comes, so that clients see the whole group or nothing.
+	 */
+	bool holds_until_frame;
+	struct wl_list held; /* struct held_event.link */
 	struct wl_list link; /* seat.pointers */
+	struct wl_listener frame; /* holding pointers only */
 	struct wl_listener destroy;
+};
+
+/* A cursor event held until its device's frame, and the handler it goes to then. */
+struct held_event {
+	struct wl_list link; /* pointer.held */
+	struct wl_listener *listener;
+	union {
+		struct wlr_pointer_motion_event motion;
+		struct wlr_pointer_motion_absolute_event motion_absolute;
+		struct wlr_pointer_button_event button;
+		struct wlr_pointer_axis_event axis;
+	} event;
 };
 
 void seat_update_capabilities(struct seat *seat) {
@@ -221,24 +249,89 @@ static void add_keyboard(struct seat *seat, struct wlr_keyboard *wlr_keyboard) {
 
 static void handle_pointer_destroy(struct wl_listener *listener, void *data) {
 	struct pointer *pointer = wl_container_of(listener, pointer, destroy);
+	/* Events without a frame never happened. */
+	struct held_event *held, *tmp;
+	wl_list_for_each_safe(held, tmp, &pointer->held, link) {
+		wl_list_remove(&held->link);
+		free(held);
+	}
 	wlr_cursor_detach_input_device(pointer->seat->cursor, pointer->device);
+	wl_list_remove(&pointer->frame.link);
 	wl_list_remove(&pointer->destroy.link);
 	wl_list_remove(&pointer->link);
 	free(pointer);
 }
 
-static void add_pointer(struct seat *seat, struct wlr_input_device *device) {
+/*
+ * The device's frame, before wlr_cursor's (this listener comes first): the
+ * held events go to their handlers, then the cursor's frame ends the group.
+ */
+static void handle_pointer_frame(struct wl_listener *listener, void *data) {
+	struct pointer *pointer = wl_container_of(listener, pointer, frame);
+	struct seat *seat = pointer->seat;
+	seat->replaying_held = true;
+	struct held_event *held, *tmp;
+	wl_list_for_each_safe(held, tmp, &pointer->held, link) {
+		wl_list_remove(&held->link);
+		held->listener->notify(held->listener, &held->event);
+		free(held);
+	}
+	seat->replaying_held = false;
+}
+
+static void add_pointer(struct seat *seat, struct wlr_input_device *device,
+		bool holds_until_frame) {
 	struct pointer *pointer = calloc(1, sizeof(*pointer));
 	if (pointer == NULL) {
 		return;
 	}
 	pointer->seat = seat;
 	pointer->device = device;
+	pointer->holds_until_frame = holds_until_frame;
+	wl_list_init(&pointer->held);
+	if (holds_until_frame) {
+		pointer->frame.notify = handle_pointer_frame;
+		wl_signal_add(&wlr_pointer_from_input_device(device)->events.frame, &pointer->frame);
+	} else {
+		wl_list_init(&pointer->frame.link);
+	}
 	pointer->destroy.notify = handle_pointer_destroy;
 	wl_signal_add(&device->events.destroy, &pointer->destroy);
 	wl_list_insert(&seat->pointers, &pointer->link);
 	wlr_cursor_attach_input_device(seat->cursor, device);
 	config_apply_pointer(seat->server->config, device);
+}
+
+static struct pointer *pointer_from_device(struct seat *seat, struct wlr_input_device *device) {
+	struct pointer *pointer;
+	wl_list_for_each(pointer, &seat->pointers, link) {
+		if (pointer->device == device) {
+			return pointer;
+		}
+	}
+	return NULL;
+}
+
+/* Keeps a copy of a virtual pointer's event for its frame; false: handle it now. */
+static bool hold_until_frame(struct seat *seat, struct wlr_pointer *wlr_pointer,
+		struct wl_listener *listener, const void *event, size_t size) {
+	if (seat->replaying_held) {
+		return false;
+	}
+	struct pointer *pointer = pointer_from_device(seat, &wlr_pointer->base);
+	if (pointer == NULL || !pointer->holds_until_frame) {
+		return false;
+	}
+	struct held_event *held = calloc(1, sizeof(*held));
+	if (held == NULL) {
+		wlr_log(WLR_ERROR, "seat: out of memory holding an event of '%s'",
+			pointer->device->name);
+		return false;
+	}
+	held->listener = listener;
+	memcpy(&held->event, event, size);
+	wl_list_insert(pointer->held.prev, &held->link);
+	return true;
 }
 
 void seat_apply_config(struct seat *seat) {
@@ -262,7 +355,7 @@ static void handle_new_input(struct wl_listener *listener, void *data) {
 		add_keyboard(seat, wlr_keyboard_from_input_device(device));
 		break;
 	case WLR_INPUT_DEVICE_POINTER:
-		add_pointer(seat, device);
+		add_pointer(seat, device, false);
 		break;
 	case WLR_INPUT_DEVICE_TOUCH:
 		touch_add_device(seat->touch, device);
@@ -283,7 +376,7 @@ static void handle_new_virtual_pointer(struct wl_listener *listener, void *data)
 	struct seat *seat = wl_container_of(listener, seat, new_virtual_pointer);
 	struct wlr_virtual_pointer_v1_new_pointer_event *event = data;
 	struct wlr_input_device *device = &event->new_pointer->pointer.base;
-	add_pointer(seat, device);
+	add_pointer(seat, device, true);
 	if (event->suggested_output != NULL) {
 		wlr_cursor_map_input_to_output(seat->cursor, device, event->suggested_output);
 	}
@@ -333,6 +426,26 @@ static void process_grab_motion(struct seat *seat) {
 	view->impl->configure(view, view->x, view->y, right - left, bottom - top);
 }
 
+/* Whether a button pressed on a surface holds the pointer there (no other grab in the way). */
+static bool implicit_grab_active(struct seat *seat) {
+	struct wlr_seat_pointer_state *state = &seat->wlr_seat->pointer_state;
+	return state->button_count > 0 && state->focused_surface != NULL &&
+		!wlr_seat_pointer_has_grab(seat->wlr_seat);
+}
+
+/* The surface under the cursor that may have the pointer (the lock screen decides). */
+static struct view *pointer_target(struct seat *seat, struct wlr_surface **surface,
+		double *sx, double *sy) {
+	*surface = NULL;
+	struct view *view = view_at(seat->server, seat->cursor->x, seat->cursor->y,
+		surface, sx, sy);
+	if (!session_lock_accepts_input(seat->server->session_lock, *surface)) {
+		*surface = NULL;
+		return NULL;
+	}
+	return view;
+}
+
 static void process_motion(struct seat *seat, uint32_t time_msec) {
 	if (session_lock_is_locked(seat->server->session_lock)) {
 		/* A move or resize does not go on behind the lock screen. */
@@ -343,14 +456,16 @@ static void process_motion(struct seat *seat, uint32_t time_msec) {
 		process_grab_motion(seat);
 		return;
 	}
+	if (implicit_grab_active(seat)) {
+		wlr_seat_pointer_notify_motion(seat->wlr_seat, time_msec,
+			seat->cursor->x - seat->pressed_origin_x,
+			seat->cursor->y - seat->pressed_origin_y);
+		dnd_cursor_moved(seat->dnd, seat->cursor->x, seat->cursor->y);
+		return;
+	}
 	struct wlr_surface *surface = NULL;
 	double sx, sy;
-	struct view *view = view_at(seat->server, seat->cursor->x, seat->cursor->y,
-		&surface, &sx, &sy);
-	if (!session_lock_accepts_input(seat->server->session_lock, surface)) {
-		view = NULL;
-		surface = NULL;
-	}
+	struct view *view = pointer_target(seat, &surface, &sx, &sy);
 	if (view == NULL && surface == NULL) {
 		wlr_cursor_set_xcursor(seat->cursor, seat->xcursor_manager, "default");
 	}
@@ -368,13 +483,17 @@ void seat_pointer_rebase(struct seat *seat) {
 	/*
 	 * A cursor no device has moved yet (wlroots starts it at 100,100) gives
 	 * no window the focus, and no window a reason to set a cursor image.
+	 * A move or resize, or a button held on a surface, keeps the pointer
+	 * where it is (the lock screen ends a move or resize).
 	 */
-	if (!seat->cursor_placed || seat->grab != SEAT_GRAB_NONE) {
+	if (!seat->cursor_placed || implicit_grab_active(seat) ||
+			(seat->grab != SEAT_GRAB_NONE &&
+			!session_lock_is_locked(seat->server->session_lock))) {
 		return;
 	}
 	struct wlr_surface *surface = NULL;
 	double sx = 0, sy = 0;
-	view_at(seat->server, seat->cursor->x, seat->cursor->y, &surface, &sx, &sy);
+	pointer_target(seat, &surface, &sx, &sy);
 	struct wlr_seat_pointer_state *state = &seat->wlr_seat->pointer_state;
 	/*
 	 * A client without a wl_pointer yet would miss the enter, and wlroots
@@ -387,9 +506,16 @@ void seat_pointer_rebase(struct seat *seat) {
 			return;
 		}
 	}
-	/* Nothing moved relative to the pointer: no events. */
-	if (surface == state->focused_surface && (surface == NULL ||
-			(sx == state->sx && sy == state->sy))) {
+	/*
+	 * Nothing moved relative to the pointer: no events. Over the desktop the
+	 * desktop's cursor shows, also when the surface that had the pointer
+	 * (and set the cursor) went away.
+	 */
+	if (surface == NULL && state->focused_surface == NULL) {
+		wlr_cursor_set_xcursor(seat->cursor, seat->xcursor_manager, "default");
+		return;
+	}
+	if (surface == state->focused_surface && sx == state->sx && sy == state->sy) {
 		return;
 	}
 	struct timespec now;
@@ -401,6 +527,9 @@ void seat_pointer_rebase(struct seat *seat) {
 static void handle_cursor_motion(struct wl_listener *listener, void *data) {
 	struct seat *seat = wl_container_of(listener, seat, cursor_motion);
 	struct wlr_pointer_motion_event *event = data;
+	if (hold_until_frame(seat, event->pointer, listener, event, sizeof(*event))) {
+		return;
+	}
 	notify_activity(seat);
 	double dx = event->delta_x, dy = event->delta_y;
 	if (!pointer_constraints_motion(seat->pointer_constraints, event->time_msec, &dx, &dy,
@@ -415,6 +544,9 @@ static void handle_cursor_motion(struct wl_listener *listener, void *data) {
 static void handle_cursor_motion_absolute(struct wl_listener *listener, void *data) {
 	struct seat *seat = wl_container_of(listener, seat, cursor_motion_absolute);
 	struct wlr_pointer_motion_absolute_event *event = data;
+	if (hold_until_frame(seat, event->pointer, listener, event, sizeof(*event))) {
+		return;
+	}
 	notify_activity(seat);
 	/* As a relative motion, so that constraints and relative pointers see it too. */
 	double lx, ly;
@@ -473,17 +605,29 @@ static bool begin_modifier_drag(struct seat *seat, uint32_t button) {
 static void handle_cursor_button(struct wl_listener *listener, void *data) {
 	struct seat *seat = wl_container_of(listener, seat, cursor_button);
 	struct wlr_pointer_button_event *event = data;
+	if (hold_until_frame(seat, event->pointer, listener, event, sizeof(*event))) {
+		return;
+	}
 	notify_activity(seat);
 	if (event->state == WL_POINTER_BUTTON_STATE_PRESSED &&
 			!session_lock_is_locked(seat->server->session_lock) &&
 			begin_modifier_drag(seat, event->button)) {
 		return;
 	}
+	struct wlr_seat_pointer_state *state = &seat->wlr_seat->pointer_state;
+	if (event->state == WL_POINTER_BUTTON_STATE_PRESSED && state->button_count == 0) {
+		seat->pressed_origin_x = seat->cursor->x - state->sx;
+		seat->pressed_origin_y = seat->cursor->y - state->sy;
+	}
 	wlr_seat_pointer_notify_button(seat->wlr_seat, event->time_msec, event->button,
 		event->state);
 	if (event->state == WL_POINTER_BUTTON_STATE_RELEASED) {
 		seat->grab = SEAT_GRAB_NONE;
 		seat->grab_view = NULL;
+		if (state->button_count == 0) {
+			/* The implicit grab ends: the pointer goes to what is under it now. */
+			seat_pointer_rebase(seat);
+		}
 		return;
 	}
 	struct wlr_surface *surface = NULL;
@@ -508,6 +652,9 @@ static void handle_cursor_button(struct wl_listener *listener, void *data) {
 static void handle_cursor_axis(struct wl_listener *listener, void *data) {
 	struct seat *seat = wl_container_of(listener, seat, cursor_axis);
 	struct wlr_pointer_axis_event *event = data;
+	if (hold_until_frame(seat, event->pointer, listener, event, sizeof(*event))) {
+		return;
+	}
 	notify_activity(seat);
 	wlr_seat_pointer_notify_axis(seat->wlr_seat, event->time_msec, event->orientation,
 		event->delta, event->delta_discrete, event->source, event->relative_direction);
@@ -570,12 +717,6 @@ void seat_view_unmapped(struct seat *seat, struct view *view) {
 	}
 }
 
-void seat_rebase_pointer(struct seat *seat) {
-	struct timespec now;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	process_motion(seat, (uint32_t)(now.tv_sec * 1000 + now.tv_nsec / 1000000));
-}
-
 void seat_focus_surface(struct seat *seat, struct wlr_surface *surface) {
 	if (!session_lock_accepts_input(seat->server->session_lock, surface)) {
 		/* A window mapped or raised behind the lock screen does not get the keyboard. */
@@ -588,12 +729,6 @@ void seat_focus_surface(struct seat *seat, struct wlr_surface *surface) {
 	} else {
 		wlr_seat_keyboard_notify_enter(seat->wlr_seat, surface, NULL, 0, NULL);
 	}
-}
-
-void seat_pointer_refocus(struct seat *seat) {
-	struct timespec now;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	process_motion(seat, (uint32_t)(now.tv_sec * 1000 + now.tv_nsec / 1000000));
 }
 
 struct wlr_seat *seat_wlr_seat(struct seat *seat) {
@@ -659,8 +794,11 @@ struct seat *seat_create(struct server *server) {
 	seat->gestures = gestures_create(server->display, seat->wlr_seat, seat->cursor);
 	seat->shortcuts_inhibit = shortcuts_inhibit_create(server->display, seat->wlr_seat);
 	seat->text_input = text_input_relay_create(server, seat->wlr_seat);
+	seat->surface_commits = surface_commits_create(wl_display_get_event_loop(server->display),
+		server->compositor, seat);
 	if (seat->dnd == NULL || seat->pointer_constraints == NULL || seat->gestures == NULL ||
-			seat->shortcuts_inhibit == NULL || seat->text_input == NULL) {
+			seat->shortcuts_inhibit == NULL || seat->text_input == NULL ||
+			seat->surface_commits == NULL) {
 		wlr_log(WLR_ERROR, "seat: out of memory for its input protocols");
 	}
 	return seat;
@@ -682,6 +820,7 @@ void seat_destroy(struct seat *seat) {
 	wl_list_remove(&seat->request_set_shape.link);
 	wl_list_remove(&seat->request_set_selection.link);
 	wl_list_remove(&seat->request_set_primary_selection.link);
+	surface_commits_destroy(seat->surface_commits);
 	text_input_relay_destroy(seat->text_input);
 	shortcuts_inhibit_destroy(seat->shortcuts_inhibit);
 	gestures_destroy(seat->gestures);

@@ -118,7 +118,7 @@ static void focus_lock_surface(struct session_lock *lock, struct wlr_surface *su
 	if (focused == NULL || !session_lock_accepts_input(lock, focused)) {
 		seat_focus_surface(lock->server->seat, surface);
 	}
-	seat_rebase_pointer(lock->server->seat);
+	seat_pointer_rebase(lock->server->seat);
 }
 
 static void handle_surface_map(struct wl_listener *listener, void *data) {
@@ -337,7 +337,7 @@ static void handle_locker_unlock(struct wl_listener *listener, void *data) {
 		struct view *view = wl_container_of(server->views.next, view, link);
 		view_focus(view);
 	}
-	seat_rebase_pointer(server->seat);
+	seat_pointer_rebase(server->seat);
 	idle_update_inhibit(server->idle);
 }
 

@@ -1,4 +1,6 @@
 #include <stdlib.h>
+#include <time.h>
+#include <wlr/types/wlr_compositor.h>
 #include <wlr/types/wlr_cursor.h>
 #include <wlr/types/wlr_input_device.h>
 #include <wlr/types/wlr_seat.h>
@@ -36,9 +38,11 @@ struct touch_device {
  * to that surface even when it leaves it, so we keep where the surface was.
  */
 struct touch_point {
+	struct touch *touch;
 	int32_t id;
 	double surface_lx, surface_ly; /* layout position of the surface origin */
 	struct wl_list link; /* touch.points */
+	struct wl_listener surface_destroy;
 };
 
 static struct touch_point *find_point(struct touch *touch, int32_t id) {
@@ -51,12 +55,37 @@ static struct touch_point *find_point(struct touch *touch, int32_t id) {
 	return NULL;
 }
 
+static void point_destroy(struct touch_point *point) {
+	wl_list_remove(&point->surface_destroy.link);
+	wl_list_remove(&point->link);
+	free(point);
+}
+
 static void remove_point(struct touch *touch, int32_t id) {
 	struct touch_point *point = find_point(touch, id);
 	if (point != NULL) {
-		wl_list_remove(&point->link);
-		free(point);
+		point_destroy(point);
 	}
+}
+
+static uint32_t now_msec(void) {
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (uint32_t)(now.tv_sec * 1000 + now.tv_nsec / 1000000);
+}
+
+/*
+ * The surface a finger is on goes away: the client gets the point's up
+ * (wl_touch says a point's events go to the surface it went down on, and
+ * there is none left), and the rest of the finger's events go nowhere.
+ */
+static void handle_point_surface_destroy(struct wl_listener *listener, void *data) {
+	struct touch_point *point = wl_container_of(listener, point, surface_destroy);
+	struct touch *touch = point->touch;
+	int32_t id = point->id;
+	point_destroy(point);
+	wlr_seat_touch_notify_up(touch->wlr_seat, now_msec(), id);
+	wlr_seat_touch_notify_frame(touch->wlr_seat);
 }
 
 static void handle_down(struct wl_listener *listener, void *data) {
@@ -81,10 +110,13 @@ static void handle_down(struct wl_listener *listener, void *data) {
 	if (point == NULL) {
 		return;
 	}
+	point->touch = touch;
 	point->id = event->touch_id;
 	point->surface_lx = lx - sx;
 	point->surface_ly = ly - sy;
 	wl_list_insert(&touch->points, &point->link);
+	point->surface_destroy.notify = handle_point_surface_destroy;
+	wl_signal_add(&surface->events.destroy, &point->surface_destroy);
 	wlr_seat_touch_notify_down(touch->wlr_seat, surface, event->time_msec, event->touch_id,
 		sx, sy);
 }
@@ -194,8 +226,7 @@ void touch_destroy(struct touch *touch) {
 	}
 	struct touch_point *point, *point_tmp;
 	wl_list_for_each_safe(point, point_tmp, &touch->points, link) {
-		wl_list_remove(&point->link);
-		free(point);
+		point_destroy(point);
 	}
 	wl_list_remove(&touch->down.link);
 	wl_list_remove(&touch->up.link);

@@ -160,6 +160,8 @@ void view_unmap(struct view *view) {
 			wlr_seat->keyboard_state.focused_surface == view->surface) {
 		focus_next(server);
 	}
+	/* What was under the window gets the pointer. */
+	seat_pointer_rebase(server->seat);
 }
 
 void view_focus(struct view *view) {
@@ -189,6 +191,8 @@ void view_focus(struct view *view) {
 	wlr_scene_node_raise_to_top(&view->scene_tree->node);
 	wl_list_remove(&view->link);
 	wl_list_insert(&server->views, &view->link);
+	/* Raised, it may now be what is under the pointer. */
+	seat_pointer_rebase(server->seat);
 	view->impl->set_activated(view, true);
 	seat_focus_surface(server->seat, view->surface);
 	if (prev_view != NULL) {
@@ -224,6 +228,7 @@ void view_set_minimized(struct view *view, bool minimized) {
 		view->impl->set_minimized(view, minimized);
 	}
 	wlr_scene_node_set_enabled(&view->scene_tree->node, !minimized);
+	seat_pointer_rebase(server->seat);
 	if (minimized) {
 		struct wlr_seat *wlr_seat = seat_wlr_seat(server->seat);
 		if (wlr_seat->keyboard_state.focused_surface == view->surface) {

@@ -18,6 +18,7 @@ struct xdg_view {
 	struct view base;
 	struct wlr_xdg_toplevel *toplevel;
 	struct xdg_decoration *decoration; /* NULL unless the client asked for one */
+	int geometry_x, geometry_y; /* the window geometry's origin at the last commit */
 
 	struct wl_listener map;
 	struct wl_listener unmap;
@@ -117,7 +118,27 @@ static const struct view_impl xdg_view_impl = {
 
 static void handle_map(struct wl_listener *listener, void *data) {
 	struct xdg_view *xdg = wl_container_of(listener, xdg, map);
+	xdg->geometry_x = xdg->toplevel->base->geometry.x;
+	xdg->geometry_y = xdg->toplevel->base->geometry.y;
 	view_map(&xdg->base, xdg->base.scene_tree);
+}
+
+/*
+ * A window geometry the client did not set is the bounding box of its
+ * surfaces: a subsurface placed left of or above the others moves its
+ * origin. The window's position is its geometry's, so it follows, and the
+ * surfaces stay where they are instead of jumping the other way.
+ */
+static void follow_implicit_geometry(struct xdg_view *xdg) {
+	struct wlr_xdg_surface *base = xdg->toplevel->base;
+	int dx = base->geometry.x - xdg->geometry_x, dy = base->geometry.y - xdg->geometry_y;
+	xdg->geometry_x = base->geometry.x;
+	xdg->geometry_y = base->geometry.y;
+	if ((dx == 0 && dy == 0) || !wlr_box_empty(&base->current.geometry) ||
+			xdg->base.fullscreen || xdg->base.maximized) {
+		return;
+	}
+	view_move(&xdg->base, xdg->base.x + dx, xdg->base.y + dy);
 }
 
 static void handle_unmap(struct wl_listener *listener, void *data) {
@@ -150,6 +171,9 @@ static void handle_commit(struct wl_listener *listener, void *data) {
 				WLR_XDG_TOPLEVEL_DECORATION_V1_MODE_CLIENT_SIDE);
 		}
 		return;
+	}
+	if (xdg->base.mapped) {
+		follow_implicit_geometry(xdg);
 	}
 	view_committed(&xdg->base);
 }

@@ -61,6 +61,7 @@ struct options {
 	bool input; /* print the wl_pointer and wl_keyboard events received */
 	bool keymap; /* also print the keymap's layout name and the repeat info */
 	struct rect_spec cursor; /* x, y: the hotspot */
+	bool cursor_hidden; /* --cursor none: no cursor image over our surfaces */
 	uint32_t cursor_shape; /* wp_cursor_shape_device_v1 shape, 0: none */
 	/* A button press turns the window this colour, drawn on the next frame callback. */
 	bool has_click_color;
@@ -144,6 +145,7 @@ static void usage(FILE *f) {
 		"  --popup-slide              the popup may slide along both axes to fit\n"
 		"  --subsurface XxY+WxH:0xAARRGGBB  wl_subsurface\n"
 		"  --cursor HXxHY+WxH:0xAARRGGBB  solid cursor image with hotspot HX,HY\n"
+		"  --cursor none              hide the cursor over our surfaces\n"
 		"  --cursor-shape N           cursor-shape-v1 shape N (e.g. 9: text)\n"
 		"  --click-color 0xAARRGGBB   redraw on every frame callback, like a game; after a\n"
 		"                             button press in this colour\n"
@@ -299,7 +301,8 @@ static bool parse_options(struct options *opts, int argc, char *argv[]) {
 			opts->input = opts->keymap = true;
 			break;
 		case OPT_CURSOR:
-			ok = parse_rect_spec(optarg, &opts->cursor);
+			opts->cursor_hidden = strcmp(optarg, "none") == 0;
+			ok = opts->cursor_hidden || parse_rect_spec(optarg, &opts->cursor);
 			break;
 		case OPT_CURSOR_SHAPE: {
 			int shape = 0;
@@ -717,13 +720,11 @@ static const char *surface_name(struct app *app, struct wl_surface *surface) {
 static void pointer_handle_enter(void *data, struct wl_pointer *pointer, uint32_t serial,
 		struct wl_surface *surface, wl_fixed_t x, wl_fixed_t y) {
 	struct app *app = data;
-	if (app->opts.input) {
-		reply("pointer-enter %s %.2f %.2f", surface_name(app, surface),
-			wl_fixed_to_double(x), wl_fixed_to_double(y));
-	}
 	if (app->cursor_shape_device != NULL) {
 		wp_cursor_shape_device_v1_set_shape(app->cursor_shape_device, serial,
 			app->opts.cursor_shape);
+	} else if (app->opts.cursor_hidden) {
+		wl_pointer_set_cursor(pointer, serial, NULL, 0, 0);
 	} else if (app->opts.cursor.set) {
 		const struct rect_spec *spec = &app->opts.cursor;
 		if (app->cursor.surface == NULL) {
@@ -731,6 +732,12 @@ static void pointer_handle_enter(void *data, struct wl_pointer *pointer, uint32_
 			present_solid(app, &app->cursor, spec, spec->width, spec->height, -1);
 		}
 		wl_pointer_set_cursor(pointer, serial, app->cursor.surface, spec->x, spec->y);
+	}
+	/* The cursor is set by the time the test reads the enter. */
+	wl_display_flush(app->display);
+	if (app->opts.input) {
+		reply("pointer-enter %s %.2f %.2f", surface_name(app, surface),
+			wl_fixed_to_double(x), wl_fixed_to_double(y));
 	}
 }
 
@@ -981,8 +988,8 @@ static void registry_handle_global(void *data, struct wl_registry *registry,
 		app->cursor_shape_manager = wl_registry_bind(registry, name,
 			&wp_cursor_shape_manager_v1_interface, 1);
 	} else if (strcmp(interface, wl_seat_interface.name) == 0 &&
-			(app->opts.input || app->opts.cursor.set || app->opts.cursor_shape != 0 ||
-			app->opts.has_click_color) &&
+			(app->opts.input || app->opts.cursor.set || app->opts.cursor_hidden ||
+			app->opts.cursor_shape != 0 || app->opts.has_click_color) &&
 			app->seat == NULL && version >= 5) {
 		/* v5: wl_pointer.frame and release, nothing newer needed. */
 		app->seat = wl_registry_bind(registry, name, &wl_seat_interface, 5);
@@ -1026,7 +1033,8 @@ static bool bind_globals(struct app *app) {
 	if (app->opts.cursor_shape != 0) {
 		ok = require_global(app->cursor_shape_manager, "wp_cursor_shape_manager_v1") && ok;
 	}
-	if (app->opts.input || app->opts.cursor.set || app->opts.cursor_shape != 0) {
+	if (app->opts.input || app->opts.cursor.set || app->opts.cursor_hidden ||
+			app->opts.cursor_shape != 0) {
 		ok = require_global(app->seat, "wl_seat v5") && ok;
 	}
 	return ok;

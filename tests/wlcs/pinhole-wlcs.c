@@ -334,8 +334,9 @@ static void position_window_absolute(WlcsDisplayServer *base, struct wl_display 
 /*
  * The touchscreen spans the whole layout: wlr_cursor maps its [0, 1] onto it.
  * WLCS tests the pixels either side of a window's edge, so the fraction is
- * nudged until wlr_cursor's box.x + fraction * box.width gives back exactly
- * the pixel asked for (91 / 1280 * 1280 is not 91 in binary floating point).
+ * nudged until wlr_cursor's box.x + fraction * box.width lands on the pixel
+ * asked for or a rounding error past it, never short of it: the scene takes
+ * the pixel a position is in (49 / 720 * 720 is 48.99999999999999).
  */
 static double layout_fraction(int position, int origin, int size) {
 	if (size <= 0) {
@@ -344,9 +345,6 @@ static double layout_fraction(int position, int origin, int size) {
 	double fraction = (double)(position - origin) / size;
 	for (int i = 0; i < 4 && origin + fraction * size < position; i++) {
 		fraction = nextafter(fraction, 2.0);
-	}
-	for (int i = 0; i < 4 && origin + fraction * size > position; i++) {
-		fraction = nextafter(fraction, -1.0);
 	}
 	return fraction;
 }
