@@ -1,10 +1,11 @@
 /*
  * OBS Studio itself as the client: OBS (32.x) runs as a Wayland client of a
  * headless pinhole and records, through xdg-desktop-portal,
- * xdg-desktop-portal-wlr and PipeWire, one scene with two sources side by
- * side: "Screen Capture (PipeWire)" of HEADLESS-1 and "Window Capture
+ * xdg-desktop-portal-wlr (xdpw) and PipeWire, one scene with two sources side
+ * by side: "Screen Capture (PipeWire)" of HEADLESS-1 and "Window Capture
  * (PipeWire)" of a test window. The recording is lossless (utvideo in AVI,
- * OBS colour format BGRA), decoded by ffmpeg and checked frame by frame.
+ * OBS colour format BGRA, 10 fps), decoded by ffmpeg and checked frame by
+ * frame.
  *
  * The screen (640x480):       the OBS canvas (1000x480):
  *   (0,0)   window W 320x240    (0,0)   Screen source, 640x480
@@ -13,30 +14,49 @@
  * pinhole cascades new windows by 32 px, newest on top. W must exist before
  * OBS starts (OBS opens its portal sessions at start-up, and the window
  * chooser needs W listed); S is mapped once OBS's window is, so that it is
- * on top of it. The screen capture shows OBS's own window too (with its
- * preview: the infinite mirror); only S's rectangle is checked there.
+ * on top of it. The screen capture shows OBS's own window too (its preview
+ * is off: less work for llvmpipe, no infinite mirror); only S's rectangle is
+ * checked there.
  *
  * Both portal sessions go through xdpw's dmenu chooser: an awk command that
  * answers the output line when one is offered (OBS's screen source asks for
  * monitors and windows) and W's line otherwise.
  *
- * The test drives OBS through obs-websocket (tests/scripts/obs-control.py):
- * for each colour it paints W and S, waits until GetSourceScreenshot shows
- * the colour in both sources and then until OBS has written 200 ms more
- * video, so every colour is in the recording whatever the machine's speed.
- * StopRecord ends the recording cleanly (SIGINT while recording would open
- * OBS's "active outputs" dialog instead); then SIGTERM quits OBS (see the
- * note on its shutdown crash below).
+ * Start-up. OBS's sources do not show the first pictures of their streams:
+ * with W still, its source stays empty (GetSourceScreenshot: 320x240, all
+ * transparent) for 30 s and more, in 3 runs of 5 even when the sources are
+ * created long after OBS started (by switching scene collections). pinhole
+ * is not where it gets lost: a temporary probe in pinhole's copy path showed
+ * W's pixels in xdpw's buffer, and xdpw's own trace (WAYLAND_DEBUG) shows the
+ * frame ready with full damage and the buffer queued to PipeWire, unflagged,
+ * with its full size, and its PipeWire process callback run. It is lost
+ * between xdpw 0.8.4's PipeWire stream and OBS's source. A real window keeps
+ * changing, and so do W and S here until OBS is up: both paint a new grey
+ * until both sources show it (the count is in the TAP line). That phase is not
+ * recorded and not a check of delivery; what pinhole owes in it is checked
+ * on xdpw's trace: its first capture of W answered ready with full damage.
+ * Then OBS records (StartRecord), and for each colour the test paints W and
+ * S once and waits until GetSourceScreenshot shows the colour in both
+ * sources. Nothing is painted again: a colour that does not reach OBS fails.
+ * Then it waits until OBS has rendered 3 frames and output 3 since, and
+ * written 500 ms more video, so the colour is in the recording however
+ * loaded the machine (on 2 shared cores OBS repeats and skips frames).
+ *
+ * The end. StopRecord ends the recording (SIGINT while recording would open
+ * OBS's "active outputs" dialog instead). Then OBS is quit as a user quits
+ * it: its main window is closed (wlrctl toplevel close: foreign-toplevel
+ * management, an xdg_toplevel.close). It must exit 0; any other ending
+ * fails. Signals are not a clean way to end OBS 32.2.2: on SIGTERM or SIGINT
+ * it died of SIGSEGV in its own shutdown path about 1 run in 3.
  *
  * Never skipped: a missing dependency fails. Needs obs-studio, obs-plugins (the
- * PipeWire sources), libgl1 (OBS loads libGL.so.1 even on EGL) and ffmpeg;
- * OpenGL comes from Mesa's llvmpipe (LIBGL_ALWAYS_SOFTWARE=1).
+ * PipeWire sources), libgl1 (OBS loads libGL.so.1 even on EGL), ffmpeg and
+ * wlrctl; OpenGL comes from Mesa's llvmpipe (LIBGL_ALWAYS_SOFTWARE=1).
  */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -55,7 +75,7 @@
 #define CANVAS_W 1000
 #define CANVAS_H 480
 #define WINDOW_SOURCE_X 660
-#define MIN_FRAMES 30
+#define MIN_FRAMES 20
 #define WINDOW_TITLE "obs-window"
 #define SCREEN_TITLE "obs-screen"
 
@@ -92,14 +112,14 @@ static void write_obs_config(int port) {
 	snprintf(text, sizeof(text), "%s[Video]\nRenderer=OpenGL\n", general);
 	ph_write_file(ph_scratch("config/obs-studio/global.ini"), text);
 	snprintf(text, sizeof(text), "%s[BasicWindow]\nWarnBeforeStartingStream=false\n"
-		"WarnBeforeStoppingRecord=false\nSysTrayEnabled=false\n", general);
+		"WarnBeforeStoppingRecord=false\nSysTrayEnabled=false\nPreviewEnabled=false\n", general);
 	ph_write_file(ph_scratch("config/obs-studio/user.ini"), text);
 	/*
 	 * Simple output, "Lossless" quality: utvideo video and PCM audio in AVI.
 	 * Colour format BGRA: no RGB->YUV conversion, so pixels stay exact.
 	 */
 	snprintf(text, sizeof(text), "[General]\nName=pinhole\n\n"
-		"[Video]\nBaseCX=%d\nBaseCY=%d\nOutputCX=%d\nOutputCY=%d\nFPSType=0\nFPSCommon=30\n"
+		"[Video]\nBaseCX=%d\nBaseCY=%d\nOutputCX=%d\nOutputCY=%d\nFPSType=0\nFPSCommon=10\n"
 		"ColorFormat=BGRA\nColorSpace=709\nColorRange=Full\nScaleType=point\n\n"
 		"[Audio]\nSampleRate=48000\nChannelSetup=Stereo\n\n"
 		"[Output]\nMode=Simple\n\n"
@@ -122,25 +142,29 @@ static void write_obs_config(int port) {
 		"\"blend_type\": \"normal\", \"private_settings\": {}}";
 	const char *screen_uuid = "22222222-2222-4222-8222-222222222222";
 	const char *window_uuid = "33333333-3333-4333-8333-333333333333";
-	char screen[600], window[600], screen_item[700], window_item[700];
-	snprintf(screen, sizeof(screen), source, "Screen", screen_uuid,
+	char sources[1300], items[1500];
+	int len = snprintf(sources, sizeof(sources), source, "Screen", screen_uuid,
 		"pipewire-screen-capture-source", "pipewire-screen-capture-source");
-	snprintf(window, sizeof(window), source, "Window", window_uuid,
+	snprintf(sources + len, sizeof(sources) - (size_t)len, ", ");
+	len += 2;
+	snprintf(sources + len, sizeof(sources) - (size_t)len, source, "Window", window_uuid,
 		"pipewire-window-capture-source", "pipewire-window-capture-source");
-	snprintf(screen_item, sizeof(screen_item), item, "Screen", screen_uuid, 1, 0);
-	snprintf(window_item, sizeof(window_item), item, "Window", window_uuid, 2,
+	len = snprintf(items, sizeof(items), item, "Screen", screen_uuid, 1, 0);
+	snprintf(items + len, sizeof(items) - (size_t)len, ", ");
+	len += 2;
+	snprintf(items + len, sizeof(items) - (size_t)len, item, "Window", window_uuid, 2,
 		WINDOW_SOURCE_X);
-	snprintf(text, sizeof(text), "{\"name\": \"pinhole\", \"sources\": [%s, %s, "
+	snprintf(text, sizeof(text), "{\"name\": \"pinhole\", \"sources\": [%s, "
 		"{\"name\": \"Scene\", \"uuid\": \"11111111-1111-4111-8111-111111111111\", "
 		"\"id\": \"scene\", \"versioned_id\": \"scene\", \"settings\": {\"id_counter\": 2, "
-		"\"custom_size\": false, \"items\": [%s, %s]}, \"enabled\": true, \"mixers\": 0, "
+		"\"custom_size\": false, \"items\": [%s]}, \"enabled\": true, \"mixers\": 0, "
 		"\"flags\": 0, \"private_settings\": {}}], "
 		"\"groups\": [], \"scene_order\": [{\"name\": \"Scene\"}], \"current_scene\": \"Scene\", "
 		"\"current_program_scene\": \"Scene\", \"current_transition\": \"Fade\", "
 		"\"transition_duration\": 300, \"transitions\": [], \"quick_transitions\": [], "
 		"\"saved_projectors\": [], \"modules\": {}, "
-		"\"resolution\": {\"x\": %d, \"y\": %d}, \"version\": 2}\n",
-		screen, window, screen_item, window_item, CANVAS_W, CANVAS_H);
+		"\"resolution\": {\"x\": %d, \"y\": %d}, \"version\": 2}\n", sources, items,
+		CANVAS_W, CANVAS_H);
 	ph_write_file(ph_scratch("config/obs-studio/basic/scenes/pinhole.json"), text);
 
 	/* obs-websocket 5: on, no password; the port is also given on the command line. */
@@ -370,71 +394,67 @@ static void check_recording(const char *path) {
 	track_report(&window);
 }
 
+enum source_index { SOURCE_SCREEN, SOURCE_WINDOW };
+static const char *const source_names[] = {"Screen", "Window"};
+
+/* Whether OBS's current picture of the source shows its window all in `color`. */
+static bool source_shows_color(struct ph_process *control, enum source_index source,
+		uint32_t color, const char *file, char *answer, size_t size, bool *failed) {
+	char line[1024];
+	ph_write_line(control, "screenshot %s %s", source_names[source], ph_scratch(file));
+	if (!ph_read_line(control, line, sizeof(line), 20000)) {
+		snprintf(answer, size, "obs-control.py gave no answer to a screenshot");
+		*failed = true;
+		return false;
+	}
+	snprintf(answer, size, "%.200s", line);
+	struct ph_image image;
+	if (strncmp(line, "screenshot ", 11) != 0) {
+		/* A source with no picture yet has no size and cannot be rendered (code 702). */
+		return false;
+	}
+	if (!ph_image_load(ph_scratch(file), &image)) {
+		snprintf(answer, size, "screenshot of %s unreadable", source_names[source]);
+		*failed = true;
+		return false;
+	}
+	bool shown = source == SOURCE_SCREEN ?
+		image.width == OUT_W && image.height == OUT_H &&
+			image_rect_rgb(&image, S_X, S_Y, WIN_W, WIN_H, color) :
+		image.width == WIN_W && image.height == WIN_H &&
+			image_rect_rgb(&image, 0, 0, WIN_W, WIN_H, color);
+	ph_image_finish(&image);
+	return shown;
+}
+
 /*
- * Waits until both sources show the colour in OBS, then until 200 ms more
- * video is written. clients[0] is S (Screen source), clients[1] W (Window).
- *
- * OBS loses a stream's first frame now and then (its source stays black,
- * GetSourceScreenshot fails with 702, while xdpw's log shows the frame
- * captured and queued). A static window sends nothing more, so the picture
- * would never come: after 5 screenshot rounds without it, the client paints
- * the same colour again (a new commit, a new frame) and the test reports how
- * often it had to.
+ * Polls GetSourceScreenshot until every source in `sources` (bit per
+ * enum source_index) shows its window in colour `index` (S at (S_X,S_Y) in
+ * the screen, W as the whole window source), then, when `recorded`, until
+ * the picture is in the recording whatever the machine's speed. Nothing is
+ * painted again: a picture that does not come is a failure.
  */
-/*
- * repaints[i] counts the times client i painted its colour again because
- * OBS had not shown it after 5 screenshot rounds. OBS 32.2.2 loses a stream's
- * first frame now and then (3 runs in 4 on this machine with the recording
- * check as strict as it is now): its source stays black and
- * GetSourceScreenshot fails with 702 while xdpw's log shows the frame captured
- * and queued to PipeWire. pinhole sends a new frame only when the window
- * changes, so nothing more would come; a repaint is a new frame. The count is
- * reported; the frame-by-frame checks of the recording below still hold.
- */
-static bool color_reached_obs(struct ph_process *control, struct ph_process *clients[2],
-		int index, int repaints[2], char *why, size_t size) {
-	uint32_t color = colors[index];
-	char line[1024], shot_s[64], shot_w[64];
-	snprintf(shot_s, sizeof(shot_s), "shot-screen-%d.png", index);
-	snprintf(shot_w, sizeof(shot_w), "shot-window-%d.png", index);
-	const char *sources[] = {"Screen", "Window"};
-	const char *files[] = {shot_s, shot_w};
+static bool reached_obs(struct ph_process *control, unsigned sources, int index, bool recorded,
+		char *why, size_t size) {
+	char line[1024], last[2][256] = {"none", "none"};
+	bool shown[2] = {!(sources & 1u << SOURCE_SCREEN), !(sources & 1u << SOURCE_WINDOW)};
 	int64_t deadline = ph_now_ms() + 30000;
-	bool shown[2] = {false, false};
-	int rounds = 0, missing[2] = {0, 0};
-	char last_error[256] = "none";
+	int rounds = 0;
 	while (!(shown[0] && shown[1]) && ph_now_ms() < deadline) {
 		rounds++;
 		for (int i = 0; i < 2; i++) {
 			if (shown[i]) {
 				continue;
 			}
-			ph_write_line(control, "screenshot %s %s", sources[i], ph_scratch(files[i]));
-			if (!ph_read_line(control, line, sizeof(line), 20000)) {
-				snprintf(why, size, "obs-control.py gave no answer to a screenshot");
+			char file[64];
+			snprintf(file, sizeof(file), "shot-%s-%d.png", i == 0 ? "screen" : "window",
+				index);
+			bool failed = false;
+			shown[i] = source_shows_color(control, (enum source_index)i, colors[index],
+				file, last[i], sizeof(last[i]), &failed);
+			if (failed) {
+				snprintf(why, size, "%s", last[i]);
 				return false;
-			}
-			struct ph_image image;
-			if (strncmp(line, "screenshot ", 11) != 0) {
-				/* A source with no picture yet cannot be rendered (code 702). */
-				snprintf(last_error, sizeof(last_error), "%s: %.200s", sources[i], line);
-			} else if (!ph_image_load(ph_scratch(files[i]), &image)) {
-				snprintf(why, size, "screenshot of %s unreadable", sources[i]);
-				return false;
-			} else {
-				shown[i] = i == 0 ? image.width == OUT_W && image.height == OUT_H &&
-						image_rect_rgb(&image, S_X, S_Y, WIN_W, WIN_H, color) :
-					image.width == WIN_W && image.height == WIN_H &&
-						image_rect_rgb(&image, 0, 0, WIN_W, WIN_H, color);
-				ph_image_finish(&image);
-			}
-			if (!shown[i] && ++missing[i] % 5 == 0) {
-				ph_write_line(clients[i], "color 0x%08x", color);
-				if (!ph_expect_line(clients[i], "ok", line, sizeof(line), 5000)) {
-					snprintf(why, size, "%s's client did not repaint", sources[i]);
-					return false;
-				}
-				repaints[i]++;
 			}
 		}
 		if (!(shown[0] && shown[1])) {
@@ -442,12 +462,40 @@ static bool color_reached_obs(struct ph_process *control, struct ph_process *cli
 		}
 	}
 	if (!(shown[0] && shown[1])) {
-		snprintf(why, size, "%s did not show colour %d within 30 s (%d screenshot rounds, "
-			"the last ones in shot-*-%d.png; last error: %s)",
-			shown[0] ? "Window" : "Screen", index, rounds, index, last_error);
+		int i = shown[0] ? 1 : 0;
+		snprintf(why, size, "the %s source did not show it within 30 s (%d screenshot "
+			"rounds, the last in shot-%s-%d.png: %s)", source_names[i], rounds,
+			i == 0 ? "screen" : "window", index, last[i]);
 		return false;
 	}
-	int polls = rounds;
+	if (!recorded) {
+		snprintf(why, size, "%d screenshot rounds", rounds);
+		return true;
+	}
+	/*
+	 * The picture is in OBS; to be in the recording it must be rendered
+	 * into a frame and that frame handed to the recording. On a loaded
+	 * machine OBS repeats old frames (rendering lag) and skips some
+	 * (encoding lag), so wait for 3 frames really rendered and 3 really
+	 * output after this point, then for 500 ms more recorded video.
+	 */
+	long rendered0 = -1, output0 = -1, rendered = -1, output = -1;
+	while (ph_now_ms() < deadline) {
+		ph_write_line(control, "stats");
+		if (!ph_read_line(control, line, sizeof(line), 20000) ||
+				sscanf(line, "stats %ld %ld", &rendered, &output) != 2) {
+			snprintf(why, size, "stats: %s", line);
+			return false;
+		}
+		if (rendered0 < 0) {
+			rendered0 = rendered;
+			output0 = output;
+		}
+		if (rendered >= rendered0 + 3 && output >= output0 + 3) {
+			break;
+		}
+		ph_sleep_ms(50);
+	}
 	long start = -1, now = -1;
 	while (ph_now_ms() < deadline) {
 		int active = 0;
@@ -462,16 +510,112 @@ static bool color_reached_obs(struct ph_process *control, struct ph_process *cli
 		if (start < 0) {
 			start = now;
 		}
-		if (now >= start + 200) {
-			snprintf(why, size, "%d screenshot rounds, then recording %ld -> %ld ms", polls,
-				start, now);
+		if (now >= start + 500) {
+			snprintf(why, size, "%d screenshot rounds, %ld frames rendered and %ld output "
+				"since, then recording %ld -> %ld ms", rounds, rendered - rendered0,
+				output - output0, start, now);
 			return true;
 		}
 		ph_sleep_ms(50);
 	}
-	snprintf(why, size, "the recording did not advance 200 ms in 30 s (%ld -> %ld ms)", start,
-		now);
+	snprintf(why, size, "the recording did not take the picture in 30 s (frames rendered "
+		"%ld -> %ld, output %ld -> %ld; recording %ld -> %ld ms)", rendered0, rendered,
+		output0, output, start, now);
 	return false;
+}
+
+/*
+ * Start-up (see the header comment): both windows change, a new grey each
+ * time, until both OBS sources show the current one. Returns the number of
+ * pictures painted; 0 if OBS never showed one within 60 s.
+ */
+static const uint32_t warmup_colors[] = {0xff606060, 0xffa0a0a0};
+
+static int warm_up(struct ph_process *control, struct ph_process *clients[2], char *why,
+		size_t size) {
+	char line[256];
+	int64_t deadline = ph_now_ms() + 60000;
+	for (int painted = 1; ph_now_ms() < deadline; painted++) {
+		uint32_t color = warmup_colors[painted % 2];
+		for (int i = 0; i < 2; i++) {
+			ph_write_line(clients[i], "color 0x%08x", color);
+			if (!ph_expect_line(clients[i], "ok", line, sizeof(line), 5000)) {
+				snprintf(why, size, "%s's window did not repaint", source_names[i]);
+				return 0;
+			}
+		}
+		/* 5 screenshot rounds (about a second) for each picture. */
+		bool shown[2] = {false, false};
+		for (int round = 0; round < 5 && !(shown[0] && shown[1]); round++) {
+			for (int i = 0; i < 2; i++) {
+				bool failed = false;
+				if (!shown[i]) {
+					shown[i] = source_shows_color(control, (enum source_index)i, color,
+						"shot-warmup.png", line, sizeof(line), &failed);
+				}
+				if (failed) {
+					snprintf(why, size, "%s", line);
+					return 0;
+				}
+			}
+			if (!(shown[0] && shown[1])) {
+				ph_sleep_ms(100);
+			}
+		}
+		if (shown[0] && shown[1]) {
+			snprintf(why, size, "grey 0x%08x", color);
+			return painted;
+		}
+	}
+	snprintf(why, size, "OBS showed none of them in 60 s");
+	return 0;
+}
+
+/*
+ * pinhole's part of the window's first picture, from xdpw's own trace (its
+ * WAYLAND_DEBUG): the first frame of the window's session (the 320x240 one)
+ * came back ready with full damage.
+ */
+static bool xdpw_got_first_window_frame(char *why, size_t size) {
+	char *log = ph_read_file(ph_scratch("xdpw.log"));
+	char session[64] = "", frame[64] = "";
+	bool damaged = false, ready = false;
+	for (char *line = log; line != NULL && *line != '\0' && !ready;) {
+		char *end = strchr(line, '\n');
+		if (end != NULL) {
+			*end = '\0';
+		}
+		char *p;
+		unsigned id;
+		char buf[160];
+		if (session[0] == '\0' && (p = strstr(line, "ext_image_copy_capture_session_v1#")) &&
+				strstr(line, ".buffer_size(320, 240)") != NULL &&
+				sscanf(p, "ext_image_copy_capture_session_v1#%u", &id) == 1) {
+			snprintf(session, sizeof(session), "ext_image_copy_capture_session_v1#%u", id);
+		} else if (session[0] != '\0' && frame[0] == '\0' &&
+				(p = strstr(line, "-> ext_image_copy_capture_session_v1#")) != NULL &&
+				strncmp(p + 3, session, strlen(session)) == 0 &&
+				p[3 + strlen(session)] == '.' &&
+				(p = strstr(line, "new id ext_image_copy_capture_frame_v1#")) != NULL &&
+				sscanf(p, "new id ext_image_copy_capture_frame_v1#%u", &id) == 1) {
+			snprintf(frame, sizeof(frame), "} ext_image_copy_capture_frame_v1#%u.", id);
+		} else if (frame[0] != '\0') {
+			snprintf(buf, sizeof(buf), "%sdamage(0, 0, %d, %d)", frame, WIN_W, WIN_H);
+			damaged = damaged || strstr(line, buf) != NULL;
+			snprintf(buf, sizeof(buf), "%sready()", frame);
+			ready = strstr(line, buf) != NULL;
+			snprintf(buf, sizeof(buf), "%sfailed(", frame);
+			if (strstr(line, buf) != NULL) {
+				break;
+			}
+		}
+		line = end != NULL ? end + 1 : NULL;
+	}
+	free(log);
+	snprintf(why, size, "session %s, first frame %s: %s%s", session[0] ? session : "none",
+		frame[0] ? frame + 2 : "none", damaged ? "full damage, " : "no full damage, ",
+		ready ? "ready" : "not ready");
+	return damaged && ready;
 }
 
 static bool find_recording(char *path, size_t size) {
@@ -493,7 +637,7 @@ static bool find_recording(char *path, size_t size) {
 
 int main(int argc, char *argv[]) {
 	ph_init(argc, argv, 200);
-	ph_plan(31);
+	ph_plan(33);
 	/* Declared dependencies (tools/dev's root has them all): a missing one fails the test. */
 	char xdpw_path[600], xdp_path[600];
 	bool have = ph_find_dbus_service("org.freedesktop.impl.portal.desktop.wlr", xdpw_path,
@@ -505,7 +649,7 @@ int main(int argc, char *argv[]) {
 	ph_ok(have_xdp, "xdg-desktop-portal found through its D-Bus service file (%s)",
 		have_xdp ? xdp_path : "none in XDG_DATA_DIRS/dbus-1/services");
 	have = ph_require_programs("OBS test", (const char *[]){"obs", "pipewire", "wireplumber",
-		"dbus-daemon", "ffmpeg", "ffprobe", "python3", NULL}) && have && have_xdp;
+		"dbus-daemon", "ffmpeg", "ffprobe", "python3", "wlrctl", NULL}) && have && have_xdp;
 	if (!have) {
 		return ph_finish();
 	}
@@ -544,7 +688,7 @@ int main(int argc, char *argv[]) {
 	struct ph_process xdpw, xdp, obs, control;
 	/* xdpw first: xdg-desktop-portal asks its backends for their properties at start-up. */
 	char portal_cmd[700];
-	snprintf(portal_cmd, sizeof(portal_cmd), "'%s' -l DEBUG", xdpw_path);
+	snprintf(portal_cmd, sizeof(portal_cmd), "env WAYLAND_DEBUG=1 '%s' -l TRACE", xdpw_path);
 	ph_spawn_logged(&c, &xdpw, "xdpw.log", portal_cmd);
 	ok = ok && ph_media_wait_name(&c, &media, "org.freedesktop.impl.portal.desktop.wlr");
 	snprintf(portal_cmd, sizeof(portal_cmd), "'%s' -v", xdp_path);
@@ -562,7 +706,7 @@ int main(int argc, char *argv[]) {
 	 * --disable-shutdown-check: no safe-mode question if an earlier OBS was killed.
 	 */
 	snprintf(obs_cmd, sizeof(obs_cmd), "env QT_QPA_PLATFORM=wayland LIBGL_ALWAYS_SOFTWARE=1 "
-		"obs --startrecording --multi --disable-shutdown-check --disable-missing-files-check "
+		"obs --multi --disable-shutdown-check --disable-missing-files-check "
 		"--profile pinhole --collection pinhole --scene Scene --websocket_port %s", port_arg);
 	int64_t obs_start = ph_now_ms();
 	ph_spawn_logged(&c, &obs, "obs.log", obs_cmd);
@@ -583,35 +727,39 @@ int main(int argc, char *argv[]) {
 		strncmp(line, "connected ", 10) == 0;
 	ph_ok(ok, "obs-websocket: %s", line);
 
-	bool recording = false;
-	for (int64_t deadline = ph_now_ms() + 30000; ok && !recording && ph_now_ms() < deadline;) {
-		int active = 0;
-		ph_write_line(&control, "record-status");
-		ok = ph_read_line(&control, line, sizeof(line), 20000) &&
-			sscanf(line, "record-status %d", &active) == 1;
-		recording = active == 1;
-		if (!recording) {
-			ph_sleep_ms(100);
-		}
-	}
-	ph_ok(recording, "OBS is recording (--startrecording): %s", line);
-
-	bool colors_ok = recording;
-	int repaints[2] = {0, 0};
+	/* Start-up: see the header comment. */
 	struct ph_process *clients[2] = {&scr, &win};
-	for (int i = 0; i < NCOLORS && colors_ok; i++) {
-		ph_write_line(&win, "color 0x%08x", colors[i]);
-		ph_write_line(&scr, "color 0x%08x", colors[i]);
-		colors_ok = ph_expect_line(&win, "ok", line, sizeof(line), 5000) &&
-			ph_expect_line(&scr, "ok", line, sizeof(line), 5000);
-		char why[300] = "a client did not repaint";
-		colors_ok = colors_ok && color_reached_obs(&control, clients, i, repaints, why,
-			sizeof(why));
+	char why[300] = "OBS is not up";
+	int warmup = ok ? warm_up(&control, clients, why, sizeof(why)) : 0;
+	ph_ok(warmup > 0, "start-up: both OBS sources show their window after %d picture(s): %s",
+		warmup, why);
+	bool first = xdpw_got_first_window_frame(why, sizeof(why));
+	ph_ok(first, "pinhole answered xdpw's first capture of the window in full (xdpw's "
+		"trace: %s)", why);
+	bool colors_ok = warmup > 0;
+	bool recording = false;
+	line[0] = '\0';
+	if (colors_ok) {
+		ph_write_line(&control, "start-record");
+		recording = ph_read_line(&control, line, sizeof(line), 30000) &&
+			strcmp(line, "started") == 0;
+	}
+	ph_ok(recording, "OBS is recording (StartRecord): %s", line);
+	colors_ok = colors_ok && recording;
+	for (int i = 0; i < NCOLORS; i++) {
+		snprintf(why, sizeof(why), "not tried after an earlier failure");
+		if (colors_ok) {
+			ph_write_line(&win, "color 0x%08x", colors[i]);
+			ph_write_line(&scr, "color 0x%08x", colors[i]);
+			colors_ok = ph_expect_line(&win, "ok", line, sizeof(line), 5000) &&
+				ph_expect_line(&scr, "ok", line, sizeof(line), 5000);
+			snprintf(why, sizeof(why), "a client did not repaint");
+			colors_ok = colors_ok && reached_obs(&control, 1u << SOURCE_SCREEN |
+				1u << SOURCE_WINDOW, i, true, why, sizeof(why));
+		}
 		ph_ok(colors_ok, "colour %d (0x%08x) reached both OBS sources: %s", i, colors[i],
 			why);
 	}
-	ph_diag("repaints needed because OBS had not shown a colour after 5 screenshot rounds: "
-		"Screen %d, Window %d", repaints[0], repaints[1]);
 	if (!colors_ok && ph_file_contains(ph_scratch("xdpw.log"), "a frame already exists")) {
 		ph_diag("xdg-desktop-portal-wlr sent create_frame twice (its own race, upstream "
 			"PRs #340/#380; see test-portal.c) and was disconnected");
@@ -631,29 +779,29 @@ int main(int argc, char *argv[]) {
 	ph_write_line(&control, "quit");
 	ph_wait(&control, 5000);
 	/*
-	 * OBS 32.2.2 dies of SIGSEGV in its own SIGTERM/SIGINT path about 1 run
-	 * in 3 (QApplication::closeAllWindows -> the main window's close event ->
-	 * obs_canvas_enum_scenes -> obs_source_get_ref, from a core dump), at
-	 * times before its log says "Shutting down". The recording is finalized
-	 * by then (RecordStateChanged said stopped), and the checks of the
-	 * recording below see every frame of it, so a crash that lost anything
-	 * fails them. That SIGSEGV is accepted and reported; any other ending
-	 * fails. (SIGKILL instead would lose the encoder's last frames.)
+	 * OBS quits the way a user quits it: the recording stopped, its main
+	 * window closed (wlrctl through foreign-toplevel management: an
+	 * xdg_toplevel.close, as a taskbar's close button sends). It must exit
+	 * 0; a crash fails. (Signals are no clean way: on SIGTERM or SIGINT
+	 * OBS 32.2.2 dies of SIGSEGV in its shutdown path about 1 run in 3.)
 	 */
 	/* Before OBS goes: its streams closing are xdpw's business, not the capture's. */
 	bool xdpw_alive = !ph_exited(&xdpw);
 	bool alive = !ph_exited(&obs);
+	char close_out[512] = "";
+	int close_code = -1;
 	if (alive) {
-		kill(obs.pid, SIGTERM);
+		close_code = ph_run(&c, (const char *[]){"wlrctl", "toplevel", "close",
+			"app_id:com.obsproject.Studio", NULL}, 10000, close_out, sizeof(close_out));
 	}
-	int obs_code = ph_wait(&obs, 20000);
-	bool own_crash = obs_code == 128 + SIGSEGV;
-	if (own_crash) {
-		ph_diag("OBS crashed in its own SIGTERM close path (SIGSEGV; see the comment)");
+	int obs_code = ph_wait(&obs, 30000);
+	ph_ok(stopped && alive && close_code == 0 && obs_code == 0, "OBS ran through the "
+		"recording and StopRecord, then quit when its main window was closed (wlrctl exit "
+		"%d %s; OBS exit %d)", close_code, close_out, obs_code);
+	if (obs_code != 0) {
+		ph_dump_tail("OBS log", ph_scratch("obs.log"), 3000);
+		ph_kill(&obs);
 	}
-	ph_ok(stopped && alive && (obs_code == 0 || own_crash), "OBS ran through the recording "
-		"and StopRecord, then quit on SIGTERM (exit %d%s)", obs_code,
-		own_crash ? ", its own shutdown crash" : "");
 	ph_ok(xdpw_alive, "xdg-desktop-portal-wlr still running once the recording was done");
 	ok = recording_path[0] != '\0' || find_recording(recording_path, sizeof(recording_path));
 	ph_ok(ok, "recording written: %s", recording_path);
