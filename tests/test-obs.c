@@ -33,8 +33,9 @@
  * between xdpw 0.8.4's PipeWire stream and OBS's source. A real window keeps
  * changing, and so do W and S here until OBS is up: both paint a new grey
  * until both sources show it (the count is in the TAP line). That phase is not
- * recorded and not a check of delivery; what pinhole owes in it is checked
- * on xdpw's trace: its first capture of W answered ready with full damage.
+ * recorded and not a check of delivery; what pinhole owes there is checked
+ * on xdpw's trace before it starts: its first capture of W answered, ready
+ * with full damage, while nothing changed.
  * Then OBS records (StartRecord), and for each colour the test paints W and
  * S once and waits until GetSourceScreenshot shows the colour in both
  * sources. Nothing is painted again: a colour that does not reach OBS fails.
@@ -727,15 +728,25 @@ int main(int argc, char *argv[]) {
 		strncmp(line, "connected ", 10) == 0;
 	ph_ok(ok, "obs-websocket: %s", line);
 
-	/* Start-up: see the header comment. */
-	struct ph_process *clients[2] = {&scr, &win};
+	/*
+	 * Start-up: see the header comment. Before anything changes, pinhole
+	 * must have answered xdpw's first capture of W (a session's first frame
+	 * does not wait for a change).
+	 */
 	char why[300] = "OBS is not up";
+	bool first = false;
+	for (int64_t deadline = ph_now_ms() + 30000; ok && !first && ph_now_ms() < deadline;) {
+		first = xdpw_got_first_window_frame(why, sizeof(why));
+		if (!first) {
+			ph_sleep_ms(100);
+		}
+	}
+	ph_ok(first, "pinhole answered xdpw's first capture of the window in full, with nothing "
+		"painted (xdpw's trace: %s)", why);
+	struct ph_process *clients[2] = {&scr, &win};
 	int warmup = ok ? warm_up(&control, clients, why, sizeof(why)) : 0;
 	ph_ok(warmup > 0, "start-up: both OBS sources show their window after %d picture(s): %s",
 		warmup, why);
-	bool first = xdpw_got_first_window_frame(why, sizeof(why));
-	ph_ok(first, "pinhole answered xdpw's first capture of the window in full (xdpw's "
-		"trace: %s)", why);
 	bool colors_ok = warmup > 0;
 	bool recording = false;
 	line[0] = '\0';
