@@ -14,9 +14,6 @@ from stdin, one a line, answering each with one line on stdout:
                                 PNG in FILE (GetSourceScreenshot, source size)
   start-record               -> "started" once OBS says the recording output
                                 started (StartRecord, RecordStateChanged)
-  stats                      -> "stats RENDERED OUTPUT": frames OBS has really
-                                rendered (not repeated for lag) and really
-                                handed to the outputs (not skipped), GetStats
   stop-record                -> "stopped PATH" once OBS says the recording
                                 output stopped (RecordStateChanged)
   quit                       -> exits
@@ -221,10 +218,6 @@ def main():
                 with open(words[2], "wb") as f:
                     f.write(data)
                 say("screenshot %dx%d" % png_size(data))
-            elif command == "stats":
-                stats = obs.request("GetStats")
-                say("stats %d %d" % (stats["renderTotalFrames"] - stats["renderSkippedFrames"],
-                                     stats["outputTotalFrames"] - stats["outputSkippedFrames"]))
             elif command == "start-record":
                 obs.request("StartRecord")
                 obs.wait_event(lambda e: e.get("eventType") == "RecordStateChanged" and
