@@ -51,8 +51,8 @@
  * a use-after-free of its own); it is ended like the portals.
  *
  * Never skipped: a missing dependency fails. Needs obs-studio, obs-plugins (the
- * PipeWire sources), libgl1 (OBS loads libGL.so.1 even on EGL), ffmpeg and
- * wlrctl; OpenGL comes from Mesa's llvmpipe (LIBGL_ALWAYS_SOFTWARE=1).
+ * PipeWire sources), libgl1 (OBS loads libGL.so.1 even on EGL) and ffmpeg;
+ * OpenGL comes from Mesa's llvmpipe (LIBGL_ALWAYS_SOFTWARE=1).
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -809,7 +809,7 @@ int main(int argc, char *argv[]) {
 	 * which removes each scene from inside obs_canvas_enum_scenes; that drops
 	 * the scene's last reference, OBS's destruction thread frees it, and
 	 * obs_canvas_enum_scenes then reads the next pointer out of it. That
-	 * use-after-free killed OBS with SIGSEGV in 2 of 11 window closes here
+	 * use-after-free killed OBS with SIGSEGV in 2 of 14 window closes here
 	 * and about 1 SIGTERM in 3. The recording is closed already
 	 * (RecordStateChanged STOPPED comes after the file's trailer is
 	 * written), so OBS is ended like the portals below.
