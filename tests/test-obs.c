@@ -492,16 +492,14 @@ static bool source_shows_color(struct ph_process *control, enum source_index sou
 }
 
 /*
- * Polls GetSourceScreenshot until every source in `sources` (bit per
- * enum source_index) shows its window in colour `index` (S at (S_X,S_Y) in
- * the screen, W as the whole window source), then, when `recorded`, until
- * the picture is in the recording whatever the machine's speed. Nothing is
- * painted again: a picture that does not come is a failure.
+ * Polls GetSourceScreenshot until both sources show their window in colour
+ * `index` (S at (S_X,S_Y) in the screen, W as the whole window source), then
+ * until the picture is in the recording file whatever the machine's speed.
+ * Nothing is painted again: a picture that does not come is a failure.
  */
-static bool reached_obs(struct ph_process *control, unsigned sources, int index, bool recorded,
-		char *why, size_t size) {
+static bool reached_obs(struct ph_process *control, int index, char *why, size_t size) {
 	char last[2][256] = {"none", "none"};
-	bool shown[2] = {!(sources & 1u << SOURCE_SCREEN), !(sources & 1u << SOURCE_WINDOW)};
+	bool shown[2] = {false, false};
 	int64_t deadline = ph_now_ms() + 30000;
 	int rounds = 0;
 	while (!(shown[0] && shown[1]) && ph_now_ms() < deadline) {
@@ -532,16 +530,12 @@ static bool reached_obs(struct ph_process *control, unsigned sources, int index,
 			i == 0 ? "screen" : "window", index, last[i]);
 		return false;
 	}
-	if (!recorded) {
-		snprintf(why, size, "%d screenshot rounds", rounds);
-		return true;
-	}
 	/*
 	 * The picture is in OBS; it must be in the recording file before the
 	 * next change: StopRecord drops what its output has not written yet, and
 	 * on a loaded machine OBS encodes and writes seconds late. The file
-	 * being written is read (ffmpeg reads an AVI without its index) until
-	 * its last frame shows the colour in both sources.
+	 * being written is read (see recording_ends_with) until its last frame
+	 * shows the colour in both sources.
 	 */
 	int reads = 0;
 	char what[200] = "no recording file yet";
@@ -784,8 +778,7 @@ int main(int argc, char *argv[]) {
 			colors_ok = ph_expect_line(&win, "ok", line, sizeof(line), 5000) &&
 				ph_expect_line(&scr, "ok", line, sizeof(line), 5000);
 			snprintf(why, sizeof(why), "a client did not repaint");
-			colors_ok = colors_ok && reached_obs(&control, 1u << SOURCE_SCREEN |
-				1u << SOURCE_WINDOW, i, true, why, sizeof(why));
+			colors_ok = colors_ok && reached_obs(&control, i, why, sizeof(why));
 		}
 		ph_ok(colors_ok, "colour %d (0x%08x) reached both OBS sources: %s", i, colors[i],
 			why);
