@@ -1,10 +1,11 @@
 /*
  * OBS Studio itself as the client: OBS (32.x) runs as a Wayland client of a
  * headless pinhole and records, through xdg-desktop-portal,
- * xdg-desktop-portal-wlr and PipeWire, one scene with two sources side by
- * side: "Screen Capture (PipeWire)" of HEADLESS-1 and "Window Capture
+ * xdg-desktop-portal-wlr (xdpw) and PipeWire, one scene with two sources side
+ * by side: "Screen Capture (PipeWire)" of HEADLESS-1 and "Window Capture
  * (PipeWire)" of a test window. The recording is lossless (utvideo in AVI,
- * OBS colour format BGRA), decoded by ffmpeg and checked frame by frame.
+ * OBS colour format BGRA, 10 fps), decoded by ffmpeg and checked frame by
+ * frame.
  *
  * The screen (640x480):       the OBS canvas (1000x480):
  *   (0,0)   window W 320x240    (0,0)   Screen source, 640x480
@@ -13,20 +14,41 @@
  * pinhole cascades new windows by 32 px, newest on top. W must exist before
  * OBS starts (OBS opens its portal sessions at start-up, and the window
  * chooser needs W listed); S is mapped once OBS's window is, so that it is
- * on top of it. The screen capture shows OBS's own window too (with its
- * preview: the infinite mirror); only S's rectangle is checked there.
+ * on top of it. The screen capture shows OBS's own window too (its preview
+ * is off: less work for llvmpipe, no infinite mirror); only S's rectangle is
+ * checked there.
  *
  * Both portal sessions go through xdpw's dmenu chooser: an awk command that
  * answers the output line when one is offered (OBS's screen source asks for
  * monitors and windows) and W's line otherwise.
  *
- * The test drives OBS through obs-websocket (tests/scripts/obs-control.py):
- * for each colour it paints W and S, waits until GetSourceScreenshot shows
- * the colour in both sources and then until OBS has written 200 ms more
- * video, so every colour is in the recording whatever the machine's speed.
- * StopRecord ends the recording cleanly (SIGINT while recording would open
- * OBS's "active outputs" dialog instead); then SIGTERM quits OBS (see the
- * note on its shutdown crash below).
+ * Start-up. OBS's sources do not show the first pictures of their streams:
+ * with W still, its source stays empty (GetSourceScreenshot: 320x240, all
+ * transparent) for 30 s and more, in 3 runs of 5 even when the sources are
+ * created long after OBS started (by switching scene collections). pinhole
+ * is not where it gets lost: a temporary probe in pinhole's copy path showed
+ * W's pixels in xdpw's buffer, and xdpw's own trace (WAYLAND_DEBUG) shows the
+ * frame ready with full damage and the buffer queued to PipeWire, unflagged,
+ * with its full size, and its PipeWire process callback run. It is lost
+ * between xdpw 0.8.4's PipeWire stream and OBS's source. A real window keeps
+ * changing, and so do W and S here until OBS is up: both paint a new grey
+ * until both sources show it (the count is in the TAP line). That phase is not
+ * recorded and not a check of delivery; what pinhole owes there is checked
+ * on xdpw's trace before it starts: its first capture of W answered, ready
+ * with full damage, while nothing changed.
+ * Then OBS records (StartRecord), and for each colour the test paints W and
+ * S once and waits until GetSourceScreenshot shows the colour in both
+ * sources. Nothing is painted again: a colour that does not reach OBS fails.
+ * Then it reads the recording file OBS is writing (ffmpeg reads an AVI
+ * without its index) until its last frame shows the colour in both sources:
+ * on two shared cores OBS encodes and writes seconds late, and StopRecord
+ * drops what it has not written.
+ *
+ * The end. StopRecord ends the recording (SIGINT while recording would open
+ * OBS's "active outputs" dialog instead). OBS must have run through it all:
+ * a crash at any point until then fails. It is not asked to quit then (see
+ * the comment at the end of main: every way of quitting OBS 32.2.2 runs into
+ * a use-after-free of its own); it is ended like the portals.
  *
  * Never skipped: a missing dependency fails. Needs obs-studio, obs-plugins (the
  * PipeWire sources), libgl1 (OBS loads libGL.so.1 even on EGL) and ffmpeg;
@@ -36,7 +58,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -55,7 +76,8 @@
 #define CANVAS_W 1000
 #define CANVAS_H 480
 #define WINDOW_SOURCE_X 660
-#define MIN_FRAMES 30
+#define MIN_FRAMES 20
+#define FPS 10
 #define WINDOW_TITLE "obs-window"
 #define SCREEN_TITLE "obs-screen"
 
@@ -92,19 +114,19 @@ static void write_obs_config(int port) {
 	snprintf(text, sizeof(text), "%s[Video]\nRenderer=OpenGL\n", general);
 	ph_write_file(ph_scratch("config/obs-studio/global.ini"), text);
 	snprintf(text, sizeof(text), "%s[BasicWindow]\nWarnBeforeStartingStream=false\n"
-		"WarnBeforeStoppingRecord=false\nSysTrayEnabled=false\n", general);
+		"WarnBeforeStoppingRecord=false\nSysTrayEnabled=false\nPreviewEnabled=false\n", general);
 	ph_write_file(ph_scratch("config/obs-studio/user.ini"), text);
 	/*
 	 * Simple output, "Lossless" quality: utvideo video and PCM audio in AVI.
 	 * Colour format BGRA: no RGB->YUV conversion, so pixels stay exact.
 	 */
 	snprintf(text, sizeof(text), "[General]\nName=pinhole\n\n"
-		"[Video]\nBaseCX=%d\nBaseCY=%d\nOutputCX=%d\nOutputCY=%d\nFPSType=0\nFPSCommon=30\n"
+		"[Video]\nBaseCX=%d\nBaseCY=%d\nOutputCX=%d\nOutputCY=%d\nFPSType=0\nFPSCommon=%d\n"
 		"ColorFormat=BGRA\nColorSpace=709\nColorRange=Full\nScaleType=point\n\n"
 		"[Audio]\nSampleRate=48000\nChannelSetup=Stereo\n\n"
 		"[Output]\nMode=Simple\n\n"
 		"[SimpleOutput]\nFilePath=%s\nRecFormat2=avi\nRecQuality=Lossless\nRecEncoder=x264\n"
-		"FileNameWithoutSpace=true\n", CANVAS_W, CANVAS_H, CANVAS_W, CANVAS_H,
+		"FileNameWithoutSpace=true\n", CANVAS_W, CANVAS_H, CANVAS_W, CANVAS_H, FPS,
 		ph_scratch("recordings"));
 	ph_write_file(ph_scratch("config/obs-studio/basic/profiles/pinhole/basic.ini"), text);
 
@@ -122,25 +144,29 @@ static void write_obs_config(int port) {
 		"\"blend_type\": \"normal\", \"private_settings\": {}}";
 	const char *screen_uuid = "22222222-2222-4222-8222-222222222222";
 	const char *window_uuid = "33333333-3333-4333-8333-333333333333";
-	char screen[600], window[600], screen_item[700], window_item[700];
-	snprintf(screen, sizeof(screen), source, "Screen", screen_uuid,
+	char sources[1300], items[1500];
+	int len = snprintf(sources, sizeof(sources), source, "Screen", screen_uuid,
 		"pipewire-screen-capture-source", "pipewire-screen-capture-source");
-	snprintf(window, sizeof(window), source, "Window", window_uuid,
+	snprintf(sources + len, sizeof(sources) - (size_t)len, ", ");
+	len += 2;
+	snprintf(sources + len, sizeof(sources) - (size_t)len, source, "Window", window_uuid,
 		"pipewire-window-capture-source", "pipewire-window-capture-source");
-	snprintf(screen_item, sizeof(screen_item), item, "Screen", screen_uuid, 1, 0);
-	snprintf(window_item, sizeof(window_item), item, "Window", window_uuid, 2,
+	len = snprintf(items, sizeof(items), item, "Screen", screen_uuid, 1, 0);
+	snprintf(items + len, sizeof(items) - (size_t)len, ", ");
+	len += 2;
+	snprintf(items + len, sizeof(items) - (size_t)len, item, "Window", window_uuid, 2,
 		WINDOW_SOURCE_X);
-	snprintf(text, sizeof(text), "{\"name\": \"pinhole\", \"sources\": [%s, %s, "
+	snprintf(text, sizeof(text), "{\"name\": \"pinhole\", \"sources\": [%s, "
 		"{\"name\": \"Scene\", \"uuid\": \"11111111-1111-4111-8111-111111111111\", "
 		"\"id\": \"scene\", \"versioned_id\": \"scene\", \"settings\": {\"id_counter\": 2, "
-		"\"custom_size\": false, \"items\": [%s, %s]}, \"enabled\": true, \"mixers\": 0, "
+		"\"custom_size\": false, \"items\": [%s]}, \"enabled\": true, \"mixers\": 0, "
 		"\"flags\": 0, \"private_settings\": {}}], "
 		"\"groups\": [], \"scene_order\": [{\"name\": \"Scene\"}], \"current_scene\": \"Scene\", "
 		"\"current_program_scene\": \"Scene\", \"current_transition\": \"Fade\", "
 		"\"transition_duration\": 300, \"transitions\": [], \"quick_transitions\": [], "
 		"\"saved_projectors\": [], \"modules\": {}, "
-		"\"resolution\": {\"x\": %d, \"y\": %d}, \"version\": 2}\n",
-		screen, window, screen_item, window_item, CANVAS_W, CANVAS_H);
+		"\"resolution\": {\"x\": %d, \"y\": %d}, \"version\": 2}\n", sources, items,
+		CANVAS_W, CANVAS_H);
 	ph_write_file(ph_scratch("config/obs-studio/basic/scenes/pinhole.json"), text);
 
 	/* obs-websocket 5: on, no password; the port is also given on the command line. */
@@ -370,110 +396,6 @@ static void check_recording(const char *path) {
 	track_report(&window);
 }
 
-/*
- * Waits until both sources show the colour in OBS, then until 200 ms more
- * video is written. clients[0] is S (Screen source), clients[1] W (Window).
- *
- * OBS loses a stream's first frame now and then (its source stays black,
- * GetSourceScreenshot fails with 702, while xdpw's log shows the frame
- * captured and queued). A static window sends nothing more, so the picture
- * would never come: after 5 screenshot rounds without it, the client paints
- * the same colour again (a new commit, a new frame) and the test reports how
- * often it had to.
- */
-/*
- * repaints[i] counts the times client i painted its colour again because
- * OBS had not shown it after 5 screenshot rounds. OBS 32.2.2 loses a stream's
- * first frame now and then (3 runs in 4 on this machine with the recording
- * check as strict as it is now): its source stays black and
- * GetSourceScreenshot fails with 702 while xdpw's log shows the frame captured
- * and queued to PipeWire. pinhole sends a new frame only when the window
- * changes, so nothing more would come; a repaint is a new frame. The count is
- * reported; the frame-by-frame checks of the recording below still hold.
- */
-static bool color_reached_obs(struct ph_process *control, struct ph_process *clients[2],
-		int index, int repaints[2], char *why, size_t size) {
-	uint32_t color = colors[index];
-	char line[1024], shot_s[64], shot_w[64];
-	snprintf(shot_s, sizeof(shot_s), "shot-screen-%d.png", index);
-	snprintf(shot_w, sizeof(shot_w), "shot-window-%d.png", index);
-	const char *sources[] = {"Screen", "Window"};
-	const char *files[] = {shot_s, shot_w};
-	int64_t deadline = ph_now_ms() + 30000;
-	bool shown[2] = {false, false};
-	int rounds = 0, missing[2] = {0, 0};
-	char last_error[256] = "none";
-	while (!(shown[0] && shown[1]) && ph_now_ms() < deadline) {
-		rounds++;
-		for (int i = 0; i < 2; i++) {
-			if (shown[i]) {
-				continue;
-			}
-			ph_write_line(control, "screenshot %s %s", sources[i], ph_scratch(files[i]));
-			if (!ph_read_line(control, line, sizeof(line), 20000)) {
-				snprintf(why, size, "obs-control.py gave no answer to a screenshot");
-				return false;
-			}
-			struct ph_image image;
-			if (strncmp(line, "screenshot ", 11) != 0) {
-				/* A source with no picture yet cannot be rendered (code 702). */
-				snprintf(last_error, sizeof(last_error), "%s: %.200s", sources[i], line);
-			} else if (!ph_image_load(ph_scratch(files[i]), &image)) {
-				snprintf(why, size, "screenshot of %s unreadable", sources[i]);
-				return false;
-			} else {
-				shown[i] = i == 0 ? image.width == OUT_W && image.height == OUT_H &&
-						image_rect_rgb(&image, S_X, S_Y, WIN_W, WIN_H, color) :
-					image.width == WIN_W && image.height == WIN_H &&
-						image_rect_rgb(&image, 0, 0, WIN_W, WIN_H, color);
-				ph_image_finish(&image);
-			}
-			if (!shown[i] && ++missing[i] % 5 == 0) {
-				ph_write_line(clients[i], "color 0x%08x", color);
-				if (!ph_expect_line(clients[i], "ok", line, sizeof(line), 5000)) {
-					snprintf(why, size, "%s's client did not repaint", sources[i]);
-					return false;
-				}
-				repaints[i]++;
-			}
-		}
-		if (!(shown[0] && shown[1])) {
-			ph_sleep_ms(100);
-		}
-	}
-	if (!(shown[0] && shown[1])) {
-		snprintf(why, size, "%s did not show colour %d within 30 s (%d screenshot rounds, "
-			"the last ones in shot-*-%d.png; last error: %s)",
-			shown[0] ? "Window" : "Screen", index, rounds, index, last_error);
-		return false;
-	}
-	int polls = rounds;
-	long start = -1, now = -1;
-	while (ph_now_ms() < deadline) {
-		int active = 0;
-		long bytes;
-		ph_write_line(control, "record-status");
-		if (!ph_read_line(control, line, sizeof(line), 20000) ||
-				sscanf(line, "record-status %d %ld %ld", &active, &now, &bytes) != 3 ||
-				!active) {
-			snprintf(why, size, "record-status: %s", line);
-			return false;
-		}
-		if (start < 0) {
-			start = now;
-		}
-		if (now >= start + 200) {
-			snprintf(why, size, "%d screenshot rounds, then recording %ld -> %ld ms", polls,
-				start, now);
-			return true;
-		}
-		ph_sleep_ms(50);
-	}
-	snprintf(why, size, "the recording did not advance 200 ms in 30 s (%ld -> %ld ms)", start,
-		now);
-	return false;
-}
-
 static bool find_recording(char *path, size_t size) {
 	DIR *dir = opendir(ph_scratch("recordings"));
 	struct dirent *entry;
@@ -491,9 +413,245 @@ static bool find_recording(char *path, size_t size) {
 	return found;
 }
 
+/*
+ * Whether the last complete frame in the recording file OBS is writing shows
+ * colour `index` in both sources.
+ */
+static bool recording_ends_with(int index, char *what, size_t size) {
+	char path[600], cmd[3000];
+	if (!find_recording(path, sizeof(path))) {
+		snprintf(what, size, "no recording file yet");
+		return false;
+	}
+	/*
+	 * The file being written has no index: copied as it is (no decoding)
+	 * into one that has, of which only the last second is decoded; every
+	 * frame of it goes to the same file, so the last complete one stays (the
+	 * one being written is incomplete: ffmpeg leaves it out).
+	 */
+	char copy[600], last[600];
+	snprintf(copy, sizeof(copy), "%s", ph_scratch("recording-so-far.avi"));
+	snprintf(last, sizeof(last), "%s", ph_scratch("last-frame.rgb"));
+	unlink(last);
+	snprintf(cmd, sizeof(cmd), "ffmpeg -v quiet -nostdin -i '%s' -map 0:v:0 -c copy -y '%s' && "
+		"exec ffmpeg -v quiet -nostdin -sseof -1 -i '%s' -map 0:v:0 -c:v rawvideo "
+		"-pix_fmt rgb24 -f image2 -update 1 -y '%s'", path, copy, copy, last);
+	char out[256];
+	ph_run(NULL, (const char *[]){"sh", "-c", cmd, NULL}, 30000, out, sizeof(out));
+	size_t frame_size = (size_t)CANVAS_W * CANVAS_H * 3;
+	int screen = FRAME_OTHER, window = FRAME_OTHER;
+	size_t got = 0;
+	uint8_t *rgb = malloc(frame_size);
+	FILE *f = fopen(last, "rb");
+	if (f != NULL) {
+		got = fread(rgb, 1, frame_size, f);
+		fclose(f);
+	}
+	bool frame = got == frame_size;
+	if (frame) {
+		screen = classify_screen(rgb);
+		window = classify_window(rgb);
+	}
+	free(rgb);
+	snprintf(what, size, "%s: screen %d, window %d", frame ? "its last frame" : "no frame",
+		screen, window);
+	return frame && screen == index && window == index;
+}
+
+enum source_index { SOURCE_SCREEN, SOURCE_WINDOW };
+static const char *const source_names[] = {"Screen", "Window"};
+
+/* Whether OBS's current picture of the source shows its window all in `color`. */
+static bool source_shows_color(struct ph_process *control, enum source_index source,
+		uint32_t color, const char *file, char *answer, size_t size, bool *failed) {
+	char line[1024];
+	ph_write_line(control, "screenshot %s %s", source_names[source], ph_scratch(file));
+	if (!ph_read_line(control, line, sizeof(line), 20000)) {
+		snprintf(answer, size, "obs-control.py gave no answer to a screenshot");
+		*failed = true;
+		return false;
+	}
+	snprintf(answer, size, "%.200s", line);
+	struct ph_image image;
+	if (strncmp(line, "screenshot ", 11) != 0) {
+		/* A source with no picture yet has no size and cannot be rendered (code 702). */
+		return false;
+	}
+	if (!ph_image_load(ph_scratch(file), &image)) {
+		snprintf(answer, size, "screenshot of %s unreadable", source_names[source]);
+		*failed = true;
+		return false;
+	}
+	bool shown = source == SOURCE_SCREEN ?
+		image.width == OUT_W && image.height == OUT_H &&
+			image_rect_rgb(&image, S_X, S_Y, WIN_W, WIN_H, color) :
+		image.width == WIN_W && image.height == WIN_H &&
+			image_rect_rgb(&image, 0, 0, WIN_W, WIN_H, color);
+	ph_image_finish(&image);
+	return shown;
+}
+
+/*
+ * Polls GetSourceScreenshot until both sources show their window in colour
+ * `index` (S at (S_X,S_Y) in the screen, W as the whole window source), then
+ * until the picture is in the recording file whatever the machine's speed.
+ * Nothing is painted again: a picture that does not come is a failure.
+ */
+static bool reached_obs(struct ph_process *control, int index, char *why, size_t size) {
+	char last[2][256] = {"none", "none"};
+	bool shown[2] = {false, false};
+	int64_t deadline = ph_now_ms() + 30000;
+	int rounds = 0;
+	while (!(shown[0] && shown[1]) && ph_now_ms() < deadline) {
+		rounds++;
+		for (int i = 0; i < 2; i++) {
+			if (shown[i]) {
+				continue;
+			}
+			char file[64];
+			snprintf(file, sizeof(file), "shot-%s-%d.png", i == 0 ? "screen" : "window",
+				index);
+			bool failed = false;
+			shown[i] = source_shows_color(control, (enum source_index)i, colors[index],
+				file, last[i], sizeof(last[i]), &failed);
+			if (failed) {
+				snprintf(why, size, "%s", last[i]);
+				return false;
+			}
+		}
+		if (!(shown[0] && shown[1])) {
+			ph_sleep_ms(100);
+		}
+	}
+	if (!(shown[0] && shown[1])) {
+		int i = shown[0] ? 1 : 0;
+		snprintf(why, size, "the %s source did not show it within 30 s (%d screenshot "
+			"rounds, the last in shot-%s-%d.png: %s)", source_names[i], rounds,
+			i == 0 ? "screen" : "window", index, last[i]);
+		return false;
+	}
+	/*
+	 * The picture is in OBS; it must be in the recording file before the
+	 * next change: StopRecord drops what its output has not written yet, and
+	 * on a loaded machine OBS encodes and writes seconds late. The file
+	 * being written is read (see recording_ends_with) until its last frame
+	 * shows the colour in both sources.
+	 */
+	int reads = 0;
+	char what[200] = "no recording file yet";
+	/* OBS wrote 25 s and more behind with a load average of 22 here. */
+	deadline = ph_now_ms() + 90000;
+	while (ph_now_ms() < deadline) {
+		reads++;
+		if (recording_ends_with(index, what, sizeof(what))) {
+			snprintf(why, size, "%d screenshot rounds; in the recording file after %d "
+				"reads (%s)", rounds, reads, what);
+			return true;
+		}
+		ph_sleep_ms(200);
+	}
+	snprintf(why, size, "the recording file did not show it within 90 s (%d reads; %s)",
+		reads, what);
+	return false;
+}
+
+/*
+ * Start-up (see the header comment): both windows change, a new grey each
+ * time, until both OBS sources show the current one. Returns the number of
+ * pictures painted; 0 if OBS never showed one within 60 s.
+ */
+static const uint32_t warmup_colors[] = {0xff606060, 0xffa0a0a0};
+
+static int warm_up(struct ph_process *control, struct ph_process *clients[2], char *why,
+		size_t size) {
+	char line[256];
+	int64_t deadline = ph_now_ms() + 60000;
+	for (int painted = 1; ph_now_ms() < deadline; painted++) {
+		uint32_t color = warmup_colors[painted % 2];
+		for (int i = 0; i < 2; i++) {
+			ph_write_line(clients[i], "color 0x%08x", color);
+			if (!ph_expect_line(clients[i], "ok", line, sizeof(line), 5000)) {
+				snprintf(why, size, "%s's window did not repaint", source_names[i]);
+				return 0;
+			}
+		}
+		/* 5 screenshot rounds (about a second) for each picture. */
+		bool shown[2] = {false, false};
+		for (int round = 0; round < 5 && !(shown[0] && shown[1]); round++) {
+			for (int i = 0; i < 2; i++) {
+				bool failed = false;
+				if (!shown[i]) {
+					shown[i] = source_shows_color(control, (enum source_index)i, color,
+						"shot-warmup.png", line, sizeof(line), &failed);
+				}
+				if (failed) {
+					snprintf(why, size, "%s", line);
+					return 0;
+				}
+			}
+			if (!(shown[0] && shown[1])) {
+				ph_sleep_ms(100);
+			}
+		}
+		if (shown[0] && shown[1]) {
+			snprintf(why, size, "grey 0x%08x", color);
+			return painted;
+		}
+	}
+	snprintf(why, size, "OBS showed none of them in 60 s");
+	return 0;
+}
+
+/*
+ * pinhole's part of the window's first picture, from xdpw's own trace (its
+ * WAYLAND_DEBUG): the first frame of the window's session (the 320x240 one)
+ * came back ready with full damage.
+ */
+static bool xdpw_got_first_window_frame(char *why, size_t size) {
+	char *log = ph_read_file(ph_scratch("xdpw.log"));
+	char session[64] = "", frame[64] = "";
+	bool damaged = false, ready = false;
+	for (char *line = log; line != NULL && *line != '\0' && !ready;) {
+		char *end = strchr(line, '\n');
+		if (end != NULL) {
+			*end = '\0';
+		}
+		char *p;
+		unsigned id;
+		char buf[160];
+		if (session[0] == '\0' && (p = strstr(line, "ext_image_copy_capture_session_v1#")) &&
+				strstr(line, ".buffer_size(320, 240)") != NULL &&
+				sscanf(p, "ext_image_copy_capture_session_v1#%u", &id) == 1) {
+			snprintf(session, sizeof(session), "ext_image_copy_capture_session_v1#%u", id);
+		} else if (session[0] != '\0' && frame[0] == '\0' &&
+				(p = strstr(line, "-> ext_image_copy_capture_session_v1#")) != NULL &&
+				strncmp(p + 3, session, strlen(session)) == 0 &&
+				p[3 + strlen(session)] == '.' &&
+				(p = strstr(line, "new id ext_image_copy_capture_frame_v1#")) != NULL &&
+				sscanf(p, "new id ext_image_copy_capture_frame_v1#%u", &id) == 1) {
+			snprintf(frame, sizeof(frame), "} ext_image_copy_capture_frame_v1#%u.", id);
+		} else if (frame[0] != '\0') {
+			snprintf(buf, sizeof(buf), "%sdamage(0, 0, %d, %d)", frame, WIN_W, WIN_H);
+			damaged = damaged || strstr(line, buf) != NULL;
+			snprintf(buf, sizeof(buf), "%sready()", frame);
+			ready = strstr(line, buf) != NULL;
+			snprintf(buf, sizeof(buf), "%sfailed(", frame);
+			if (strstr(line, buf) != NULL) {
+				break;
+			}
+		}
+		line = end != NULL ? end + 1 : NULL;
+	}
+	free(log);
+	snprintf(why, size, "session %s, first frame %s: %s%s", session[0] ? session : "none",
+		frame[0] ? frame + 2 : "none", damaged ? "full damage, " : "no full damage, ",
+		ready ? "ready" : "not ready");
+	return damaged && ready;
+}
+
 int main(int argc, char *argv[]) {
-	ph_init(argc, argv, 200);
-	ph_plan(31);
+	ph_init(argc, argv, 420);
+	ph_plan(33);
 	/* Declared dependencies (tools/dev's root has them all): a missing one fails the test. */
 	char xdpw_path[600], xdp_path[600];
 	bool have = ph_find_dbus_service("org.freedesktop.impl.portal.desktop.wlr", xdpw_path,
@@ -544,7 +702,7 @@ int main(int argc, char *argv[]) {
 	struct ph_process xdpw, xdp, obs, control;
 	/* xdpw first: xdg-desktop-portal asks its backends for their properties at start-up. */
 	char portal_cmd[700];
-	snprintf(portal_cmd, sizeof(portal_cmd), "'%s' -l DEBUG", xdpw_path);
+	snprintf(portal_cmd, sizeof(portal_cmd), "env WAYLAND_DEBUG=1 '%s' -l TRACE", xdpw_path);
 	ph_spawn_logged(&c, &xdpw, "xdpw.log", portal_cmd);
 	ok = ok && ph_media_wait_name(&c, &media, "org.freedesktop.impl.portal.desktop.wlr");
 	snprintf(portal_cmd, sizeof(portal_cmd), "'%s' -v", xdp_path);
@@ -562,7 +720,7 @@ int main(int argc, char *argv[]) {
 	 * --disable-shutdown-check: no safe-mode question if an earlier OBS was killed.
 	 */
 	snprintf(obs_cmd, sizeof(obs_cmd), "env QT_QPA_PLATFORM=wayland LIBGL_ALWAYS_SOFTWARE=1 "
-		"obs --startrecording --multi --disable-shutdown-check --disable-missing-files-check "
+		"obs --multi --disable-shutdown-check --disable-missing-files-check "
 		"--profile pinhole --collection pinhole --scene Scene --websocket_port %s", port_arg);
 	int64_t obs_start = ph_now_ms();
 	ph_spawn_logged(&c, &obs, "obs.log", obs_cmd);
@@ -583,35 +741,48 @@ int main(int argc, char *argv[]) {
 		strncmp(line, "connected ", 10) == 0;
 	ph_ok(ok, "obs-websocket: %s", line);
 
-	bool recording = false;
-	for (int64_t deadline = ph_now_ms() + 30000; ok && !recording && ph_now_ms() < deadline;) {
-		int active = 0;
-		ph_write_line(&control, "record-status");
-		ok = ph_read_line(&control, line, sizeof(line), 20000) &&
-			sscanf(line, "record-status %d", &active) == 1;
-		recording = active == 1;
-		if (!recording) {
+	/*
+	 * Start-up: see the header comment. Before anything changes, pinhole
+	 * must have answered xdpw's first capture of W (a session's first frame
+	 * does not wait for a change).
+	 */
+	char why[300] = "OBS is not up";
+	bool first = false;
+	for (int64_t deadline = ph_now_ms() + 30000; ok && !first && ph_now_ms() < deadline;) {
+		first = xdpw_got_first_window_frame(why, sizeof(why));
+		if (!first) {
 			ph_sleep_ms(100);
 		}
 	}
-	ph_ok(recording, "OBS is recording (--startrecording): %s", line);
-
-	bool colors_ok = recording;
-	int repaints[2] = {0, 0};
+	ph_ok(first, "pinhole answered xdpw's first capture of the window in full, with nothing "
+		"painted (xdpw's trace: %s)", why);
 	struct ph_process *clients[2] = {&scr, &win};
-	for (int i = 0; i < NCOLORS && colors_ok; i++) {
-		ph_write_line(&win, "color 0x%08x", colors[i]);
-		ph_write_line(&scr, "color 0x%08x", colors[i]);
-		colors_ok = ph_expect_line(&win, "ok", line, sizeof(line), 5000) &&
-			ph_expect_line(&scr, "ok", line, sizeof(line), 5000);
-		char why[300] = "a client did not repaint";
-		colors_ok = colors_ok && color_reached_obs(&control, clients, i, repaints, why,
-			sizeof(why));
+	int warmup = ok ? warm_up(&control, clients, why, sizeof(why)) : 0;
+	ph_ok(warmup > 0, "start-up: both OBS sources show their window after %d picture(s): %s",
+		warmup, why);
+	bool colors_ok = warmup > 0;
+	bool recording = false;
+	line[0] = '\0';
+	if (colors_ok) {
+		ph_write_line(&control, "start-record");
+		recording = ph_read_line(&control, line, sizeof(line), 30000) &&
+			strcmp(line, "started") == 0;
+	}
+	ph_ok(recording, "OBS is recording (StartRecord): %s", line);
+	colors_ok = colors_ok && recording;
+	for (int i = 0; i < NCOLORS; i++) {
+		snprintf(why, sizeof(why), "not tried after an earlier failure");
+		if (colors_ok) {
+			ph_write_line(&win, "color 0x%08x", colors[i]);
+			ph_write_line(&scr, "color 0x%08x", colors[i]);
+			colors_ok = ph_expect_line(&win, "ok", line, sizeof(line), 5000) &&
+				ph_expect_line(&scr, "ok", line, sizeof(line), 5000);
+			snprintf(why, sizeof(why), "a client did not repaint");
+			colors_ok = colors_ok && reached_obs(&control, i, why, sizeof(why));
+		}
 		ph_ok(colors_ok, "colour %d (0x%08x) reached both OBS sources: %s", i, colors[i],
 			why);
 	}
-	ph_diag("repaints needed because OBS had not shown a colour after 5 screenshot rounds: "
-		"Screen %d, Window %d", repaints[0], repaints[1]);
 	if (!colors_ok && ph_file_contains(ph_scratch("xdpw.log"), "a frame already exists")) {
 		ph_diag("xdg-desktop-portal-wlr sent create_frame twice (its own race, upstream "
 			"PRs #340/#380; see test-portal.c) and was disconnected");
@@ -631,29 +802,27 @@ int main(int argc, char *argv[]) {
 	ph_write_line(&control, "quit");
 	ph_wait(&control, 5000);
 	/*
-	 * OBS 32.2.2 dies of SIGSEGV in its own SIGTERM/SIGINT path about 1 run
-	 * in 3 (QApplication::closeAllWindows -> the main window's close event ->
-	 * obs_canvas_enum_scenes -> obs_source_get_ref, from a core dump), at
-	 * times before its log says "Shutting down". The recording is finalized
-	 * by then (RecordStateChanged said stopped), and the checks of the
-	 * recording below see every frame of it, so a crash that lost anything
-	 * fails them. That SIGSEGV is accepted and reported; any other ending
-	 * fails. (SIGKILL instead would lose the encoder's last frames.)
+	 * OBS must have lived through it all: a crash at any point until now
+	 * fails. It is not then asked to quit: every way of quitting OBS 32.2.2
+	 * (closing its window, SIGTERM, SIGINT) runs OBSBasic::ClearSceneData,
+	 * which removes each scene from inside obs_canvas_enum_scenes; that drops
+	 * the scene's last reference, OBS's destruction thread frees it, and
+	 * obs_canvas_enum_scenes then reads the next pointer out of it. That
+	 * use-after-free killed OBS with SIGSEGV in 2 of 14 window closes here
+	 * and about 1 SIGTERM in 3. The recording is closed already
+	 * (RecordStateChanged STOPPED comes after the file's trailer is
+	 * written), so OBS is ended like the portals below.
 	 */
 	/* Before OBS goes: its streams closing are xdpw's business, not the capture's. */
 	bool xdpw_alive = !ph_exited(&xdpw);
+	char ending[128];
+	ph_exit_describe(&obs, ending, sizeof(ending));
 	bool alive = !ph_exited(&obs);
-	if (alive) {
-		kill(obs.pid, SIGTERM);
+	ph_ok(stopped && alive, "OBS ran through the recording and StopRecord (OBS: %s)", ending);
+	if (!alive) {
+		ph_dump_tail("OBS log", ph_scratch("obs.log"), 3000);
 	}
-	int obs_code = ph_wait(&obs, 20000);
-	bool own_crash = obs_code == 128 + SIGSEGV;
-	if (own_crash) {
-		ph_diag("OBS crashed in its own SIGTERM close path (SIGSEGV; see the comment)");
-	}
-	ph_ok(stopped && alive && (obs_code == 0 || own_crash), "OBS ran through the recording "
-		"and StopRecord, then quit on SIGTERM (exit %d%s)", obs_code,
-		own_crash ? ", its own shutdown crash" : "");
+	ph_kill(&obs);
 	ph_ok(xdpw_alive, "xdg-desktop-portal-wlr still running once the recording was done");
 	ok = recording_path[0] != '\0' || find_recording(recording_path, sizeof(recording_path));
 	ph_ok(ok, "recording written: %s", recording_path);

@@ -12,6 +12,8 @@ from stdin, one a line, answering each with one line on stdout:
                                 the frames it has written)
   screenshot SOURCE FILE     -> "screenshot WxH": SOURCE's current picture as
                                 PNG in FILE (GetSourceScreenshot, source size)
+  start-record               -> "started" once OBS says the recording output
+                                started (StartRecord, RecordStateChanged)
   stop-record                -> "stopped PATH" once OBS says the recording
                                 output stopped (RecordStateChanged)
   quit                       -> exits
@@ -216,6 +218,12 @@ def main():
                 with open(words[2], "wb") as f:
                     f.write(data)
                 say("screenshot %dx%d" % png_size(data))
+            elif command == "start-record":
+                obs.request("StartRecord")
+                obs.wait_event(lambda e: e.get("eventType") == "RecordStateChanged" and
+                               e["eventData"].get("outputState") ==
+                               "OBS_WEBSOCKET_OUTPUT_STARTED")
+                say("started")
             elif command == "stop-record":
                 obs.request("StopRecord")
                 event = obs.wait_event(lambda e: e.get("eventType") == "RecordStateChanged" and
