@@ -2,6 +2,7 @@
 #define PINHOLE_VIEW_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <wayland-server-core.h>
 #include <wlr/util/box.h>
 
@@ -65,6 +66,8 @@ void view_map(struct view *view, struct wlr_scene_tree *tree);
 void view_unmap(struct view *view);
 void view_focus(struct view *view);
 void view_move(struct view *view, int x, int y);
+/* Moves a floating view's surface origin and asks the client for a geometry size. */
+void view_move_resize(struct view *view, int x, int y, int width, int height);
 void view_set_fullscreen(struct view *view, bool fullscreen);
 /* Fills the usable area of the view's output (see output_usable_area()). */
 void view_set_maximized(struct view *view, bool maximized);
@@ -82,6 +85,23 @@ void view_set_urgent(struct view *view, bool urgent);
 /* Maximized (not fullscreen) windows fill their output's usable area again. */
 void view_arrange_maximized(struct server *server);
 void view_arrange_states(struct server *server, bool orphans_only);
+/* An output of the layout moved or changed size (scale, mode): its box before and now. */
+struct view_output_move {
+	struct wlr_box old_box, new_box;
+};
+/*
+ * Windows on outputs that moved go with them, to the same place relative to
+ * the output's size (the first move whose old box has their middle).
+ */
+void view_follow_outputs(struct server *server, const struct view_output_move *moves,
+	size_t moves_len);
+/*
+ * After the layout changed: maximized and fullscreen windows take their
+ * output's current box, and windows on no output (theirs was removed, turned
+ * off or moved away) are centred on the nearest remaining output; maximized
+ * and fullscreen ones take its box and their floating place moves there too.
+ */
+void view_rescue_orphans(struct server *server);
 /* The client committed: maximized and fullscreen views keep their geometry in place. */
 void view_committed(struct view *view);
 /* The shell reported a new parent window. */
