@@ -240,6 +240,8 @@ static void handle_request_configure(struct wl_listener *listener, void *data) {
 /* _NET_WM_MOVERESIZE: the same interactive move and resize as xdg-shell windows. */
 static void handle_request_move(struct wl_listener *listener, void *data) {
 	struct xwayland_view *xwl = wl_container_of(listener, xwl, request_move);
+	wlr_log(WLR_DEBUG, "X11 window 0x%x asks for an interactive move",
+		xwl->xsurface->window_id);
 	if (xwl->base.mapped) {
 		seat_begin_interactive(xwl->base.server->seat, &xwl->base, SEAT_GRAB_MOVE, 0);
 	}
@@ -248,6 +250,8 @@ static void handle_request_move(struct wl_listener *listener, void *data) {
 static void handle_request_resize(struct wl_listener *listener, void *data) {
 	struct xwayland_view *xwl = wl_container_of(listener, xwl, request_resize);
 	struct wlr_xwayland_resize_event *event = data;
+	wlr_log(WLR_DEBUG, "X11 window 0x%x asks for an interactive resize (edges 0x%x)",
+		xwl->xsurface->window_id, event->edges);
 	if (xwl->base.mapped) {
 		seat_begin_interactive(xwl->base.server->seat, &xwl->base, SEAT_GRAB_RESIZE,
 			event->edges);

@@ -190,9 +190,106 @@ static void test_override_redirect(struct ph_compositor *c) {
 	ph_ok(ph_wait(&menu, WM_WAIT_MS) == 0, "the override-redirect ph-x11 exits cleanly");
 }
 
+/* The X server's word on a window: its upper-left corner, -1 if xwininfo has none. */
+static bool xwininfo_corner(struct ph_compositor *c, const char *name, int *x, int *y) {
+	char out[8192];
+	*x = *y = -1;
+	ph_run(c, (const char *[]){"xwininfo", "-name", name, NULL}, 5000, out, sizeof(out));
+	const char *ax = strstr(out, "Absolute upper-left X:");
+	const char *ay = strstr(out, "Absolute upper-left Y:");
+	return ax != NULL && ay != NULL && sscanf(ax, "Absolute upper-left X: %d", x) == 1 &&
+		sscanf(ay, "Absolute upper-left Y: %d", y) == 1;
+}
+
+/*
+ * GTK 3 on X11 (gtk3-demo with GDK_BACKEND=x11): a drag on its header bar.
+ * GTK starts the window manager's move once the pointer has gone past its
+ * drag threshold; from the moment the window follows the pointer, it must
+ * follow it exactly. xwininfo is the X server's word on where it is.
+ */
+static void test_gtk_drag(void) {
+	if (access("/usr/bin/gtk3-demo", X_OK) != 0) {
+		ph_ok(false, "gtk3-demo (gtk-3-examples) is installed");
+		return;
+	}
+	struct ph_compositor c;
+	if (!ph_compositor_start(&c, (const char *[]){"--mode", "1280x720", "--placement",
+			"center", NULL})) {
+		ph_ok(false, "compositor for GTK started");
+		return;
+	}
+	const char *name = "Application Class"; /* gtk3-demo's main window */
+	struct ph_process gtk;
+	ph_spawn(&c, &gtk, (const char *[]){"env", "GDK_BACKEND=x11", "NO_AT_BRIDGE=1",
+		"GTK_USE_PORTAL=0", "dbus-run-session", "--", "gtk3-demo", NULL}, 0);
+	char out[8192];
+	bool centred = wm_wait_output(&c, (const char *[]){"xwininfo", "-name", name, NULL}, out,
+		sizeof(out), (const char *[]){"Width: 810\n", "Height: 656\n",
+		"Absolute upper-left X:  235\n", "Absolute upper-left Y:  32\n", NULL});
+	ph_ok(centred, "gtk3-demo on X11 maps its 810x656 window centred on the 1280x720 output "
+		"(xwininfo 235,32)");
+
+	struct probe probe;
+	bool ok = probe_start(&c, &probe) && probe_cmd(&probe, "pointer 640 50 1280 720", "moved") &&
+		probe_cmd(&probe, "press", "pressed");
+	/* Past GTK's threshold, a pixel at a time until the window follows. */
+	int px = 640, wx = 235, wy = 32;
+	bool following = false;
+	char cmd[64];
+	for (int step = 0; ok && !following && step < 60; step++) {
+		px += 2;
+		snprintf(cmd, sizeof(cmd), "pointer %d 50 1280 720", px);
+		ok = probe_cmd(&probe, cmd, "moved");
+		int64_t deadline = ph_now_ms() + 300;
+		while (ok && !following && ph_now_ms() < deadline) {
+			following = xwininfo_corner(&c, name, &wx, &wy) && wx != 235;
+		}
+	}
+	/* The window now follows: a further (100, 60) moves it by exactly that. */
+	snprintf(cmd, sizeof(cmd), "pointer %d 110 1280 720", px + 100);
+	ok = ok && probe_cmd(&probe, cmd, "moved");
+	int want_x = wx + 100, want_y = wy + 60, x = -1, y = -1;
+	bool moved = false;
+	int64_t deadline = ph_now_ms() + WM_WAIT_MS;
+	while (ok && following && !moved && ph_now_ms() < deadline) {
+		moved = xwininfo_corner(&c, name, &x, &y) && x == want_x && y == want_y;
+		if (!moved) {
+			ph_sleep_ms(50);
+		}
+	}
+	ok = probe_cmd(&probe, "release", "released") && ok;
+	bool asked = ph_compositor_log_contains(&c, "asks for an interactive move");
+	ph_ok(ok && following && moved, "a drag on GTK's header bar moves the X11 window with the "
+		"pointer: it follows from %d,%d, and 100,60 more of the pointer puts it at %d,%d "
+		"(xwininfo %d,%d; GTK %s _NET_WM_MOVERESIZE)", wx, wy, want_x, want_y, x, y,
+		asked ? "asked with" : "did not use");
+	/* The picture: GTK's window at its new place, black where its corner was. */
+	bool shown = false;
+	deadline = ph_now_ms() + WM_WAIT_MS;
+	while (moved && !shown && ph_now_ms() < deadline) {
+		struct ph_image image;
+		if (wm_screenshot(&c, NULL, &image)) {
+			char why[128];
+			shown = ph_image_rect_is(&image, 236, 33, 8, 8, 0xff000000u, why, sizeof(why)) &&
+				!ph_image_rect_is(&image, x + 1, y + 1, 8, 8, 0xff000000u, why, sizeof(why)) &&
+				!ph_image_rect_is(&image, x + 800, y + 640, 8, 8, 0xff000000u, why, sizeof(why));
+			ph_image_finish(&image);
+		}
+		if (!shown) {
+			ph_sleep_ms(100);
+		}
+	}
+	ph_ok(shown, "grim: black where the window's corner was, GTK's pixels at both corners of "
+		"its new place");
+	probe_cmd(&probe, "quit", NULL);
+	ph_wait(&probe.process, 5000);
+	ph_kill(&gtk);
+	ph_compositor_finish(&c);
+}
+
 int main(int argc, char *argv[]) {
 	ph_init(argc, argv, 140);
-	ph_plan(14);
+	ph_plan(19);
 	if (!ph_require_programs("Xwayland, xdotool, xwininfo, xlogo, grim",
 			(const char *[]){"Xwayland", "xdotool", "xwininfo", "xlogo", "grim", NULL})) {
 		return ph_finish();
@@ -215,5 +312,6 @@ int main(int argc, char *argv[]) {
 	probe_cmd(&probe, "quit", NULL);
 	ph_wait(&probe.process, 5000);
 	ph_compositor_finish(&c);
+	test_gtk_drag();
 	return ph_finish();
 }
