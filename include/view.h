@@ -85,19 +85,18 @@ void view_set_urgent(struct view *view, bool urgent);
 /* Maximized (not fullscreen) windows fill their output's usable area again. */
 void view_arrange_maximized(struct server *server);
 void view_arrange_states(struct server *server, bool orphans_only);
-/* An output of the layout moved or changed size (scale, mode): its box before and now. */
+/* An output of the layout: its box at the last layout change and now. */
 struct view_output_move {
 	struct wlr_box old_box, new_box;
 };
 /*
- * Windows on outputs that moved go with them, to the same place relative to
- * the output's size (the first move whose old box has their middle).
+ * Windows go with the output they overlapped most if it moved, keeping
+ * their offset from its top-left corner.
  */
 void view_follow_outputs(struct server *server, const struct view_output_move *moves,
 	size_t moves_len);
 /*
- * After the layout changed: maximized and fullscreen windows take their
- * output's current box, and windows on no output (theirs was removed, turned
+ * After the layout changed: windows on no output (theirs was removed, turned
  * off or moved away) are centred on the nearest remaining output; maximized
  * and fullscreen ones take its box and their floating place moves there too.
  */

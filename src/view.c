@@ -402,12 +402,13 @@ void view_arrange_states(struct server *server, bool orphans_only) {
 	}
 }
 
-/* A point of the old box at the same fraction of the new one. */
-static int follow_coord(int coord, int old_start, int old_size, int new_start, int new_size) {
-	if (old_size <= 0) {
-		return coord - old_start + new_start;
+/* How many pixels two boxes share. */
+static int64_t overlap_area(const struct wlr_box *a, const struct wlr_box *b) {
+	struct wlr_box overlap;
+	if (!wlr_box_intersection(&overlap, a, b)) {
+		return 0;
 	}
-	return new_start + (int)((int64_t)(coord - old_start) * new_size / old_size);
+	return (int64_t)overlap.width * overlap.height;
 }
 
 void view_follow_outputs(struct server *server, const struct view_output_move *moves,
@@ -420,39 +421,54 @@ void view_follow_outputs(struct server *server, const struct view_output_move *m
 		struct wlr_box geo;
 		view->impl->get_geometry(view, &geo);
 		bool in_state = view->fullscreen || view->maximized;
-		/* A window in a state belongs to the output its state box is on. */
-		double cx = in_state ? view->state_box.x + view->state_box.width / 2.0 :
-			view->x + geo.x + geo.width / 2.0;
-		double cy = in_state ? view->state_box.y + view->state_box.height / 2.0 :
-			view->y + geo.y + geo.height / 2.0;
+		struct wlr_box box = {view->x + geo.x, view->y + geo.y, geo.width, geo.height};
+		const struct view_output_move *home = NULL;
+		int64_t most = 0;
 		for (size_t i = 0; i < moves_len; i++) {
-			const struct wlr_box *from = &moves[i].old_box, *to = &moves[i].new_box;
-			if (!wlr_box_contains_point(from, cx, cy)) {
+			const struct wlr_box *old_box = &moves[i].old_box;
+			if (in_state) {
+				/*
+				 * Its state box starts at its output's corner (or where
+				 * panels leave room on it); it may be larger than the
+				 * output now (a new scale does not refit it yet).
+				 */
+				if (wlr_box_contains_point(old_box, view->state_box.x,
+						view->state_box.y)) {
+					home = &moves[i];
+					break;
+				}
 				continue;
 			}
-			if (in_state) {
-				/* Its floating place follows; the state box is refitted after. */
-				view->saved_box.x = follow_coord(view->saved_box.x, from->x, from->width,
-					to->x, to->width);
-				view->saved_box.y = follow_coord(view->saved_box.y, from->y, from->height,
-					to->y, to->height);
-				view->state_box.x += to->x - from->x;
-				view->state_box.y += to->y - from->y;
-				place_in_state_box(view);
-			} else {
-				int x = follow_coord(view->x + geo.x, from->x, from->width, to->x, to->width);
-				int y = follow_coord(view->y + geo.y, from->y, from->height, to->y,
-					to->height);
-				view_move(view, x - geo.x, y - geo.y);
+			/* A floating window's output is the one it overlapped most. */
+			int64_t area = overlap_area(&box, old_box);
+			if (area > most) {
+				most = area;
+				home = &moves[i];
 			}
-			break;
+		}
+		if (home == NULL) {
+			continue;
+		}
+		int dx = home->new_box.x - home->old_box.x, dy = home->new_box.y - home->old_box.y;
+		if (dx == 0 && dy == 0) {
+			continue;
+		}
+		if (in_state) {
+			/* Its floating place follows; the state box is refitted after. */
+			view->saved_box.x += dx;
+			view->saved_box.y += dy;
+			view->state_box.x += dx;
+			view->state_box.y += dy;
+			place_in_state_box(view);
+		} else {
+			view_move(view, view->x + dx, view->y + dy);
 		}
 	}
 }
 
 void view_rescue_orphans(struct server *server) {
-	/* Maximized and fullscreen windows take their output's box as it is now. */
-	view_arrange_states(server, false);
+	/* Maximized and fullscreen windows whose box is on no output take the nearest one's. */
+	view_arrange_states(server, true);
 	struct view *view;
 	wl_list_for_each(view, &server->views, link) {
 		if (!view->mapped) {
@@ -479,9 +495,10 @@ void view_rescue_orphans(struct server *server) {
 		const char *app_id = view->impl->get_app_id(view);
 		wlr_log(WLR_DEBUG, "view %s was on no output: moved to %s at %d,%d",
 			app_id != NULL ? app_id : "(no app id)", output->wlr_output->name, x, y);
+		/* saved_box keeps the surface origin, like view->x and view->y. */
 		if (in_state) {
-			view->saved_box.x = x;
-			view->saved_box.y = y;
+			view->saved_box.x = x - geo.x;
+			view->saved_box.y = y - geo.y;
 		} else {
 			view_move(view, x - geo.x, y - geo.y);
 		}
