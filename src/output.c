@@ -326,51 +326,29 @@ static void handle_layout_change(struct wl_listener *listener, void *data) {
 	view_rescue_orphans(server);
 }
 
-/*
- * Commits one head of a configuration and places its output. An output that
- * stays on moves in the layout first, at its old size, so that its windows
- * go with it before a new scale or mode changes its size.
- */
-static bool apply_head(struct server *server, struct wlr_output_configuration_head_v1 *head,
-		const struct wlr_output_state *state) {
-	struct wlr_output *wlr_output = head->state.output;
-	/* Outputs pinhole cannot render to are never in the layout. */
-	struct output *output = output_from_wlr_output(server, wlr_output);
-	struct wlr_output_layout_output *placed = output != NULL ?
-		wlr_output_layout_get(server->output_layout, wlr_output) : NULL;
-	int old_x = placed != NULL ? placed->x : 0, old_y = placed != NULL ? placed->y : 0;
-	bool stays_on = placed != NULL && head->state.enabled;
-	if (stays_on) {
-		output_layout_add(output, true, head->state.x, head->state.y);
-	}
-	if (!wlr_output_commit_state(wlr_output, state)) {
-		wlr_log(WLR_ERROR, "output management: output %s refused its new state",
-			wlr_output->name);
-		if (stays_on) {
-			output_layout_add(output, true, old_x, old_y);
-		}
-		return false;
-	}
-	if (output != NULL && wlr_output->enabled) {
-		output_layout_add(output, true, head->state.x, head->state.y);
-	} else if (output != NULL) {
-		output_layout_remove(output);
-	}
-	return true;
-}
-
 static bool apply_config(struct server *server, struct wlr_output_configuration_v1 *config,
 		bool test_only) {
 	bool ok = true;
 	struct wlr_output_configuration_head_v1 *head;
 	wl_list_for_each(head, &config->heads, link) {
+		struct wlr_output *wlr_output = head->state.output;
 		struct wlr_output_state state;
 		wlr_output_state_init(&state);
 		wlr_output_head_v1_state_apply(&head->state, &state);
 		if (test_only) {
-			ok = ok && wlr_output_test_state(head->state.output, &state);
+			ok = ok && wlr_output_test_state(wlr_output, &state);
+		} else if (ok && wlr_output_commit_state(wlr_output, &state)) {
+			/* Outputs pinhole cannot render to are never in the layout. */
+			struct output *output = output_from_wlr_output(server, wlr_output);
+			if (output != NULL && wlr_output->enabled) {
+				output_layout_add(output, true, head->state.x, head->state.y);
+			} else if (output != NULL) {
+				output_layout_remove(output);
+			}
 		} else {
-			ok = ok && apply_head(server, head, &state);
+			wlr_log(WLR_ERROR, "output management: output %s refused its new state",
+				wlr_output->name);
+			ok = false;
 		}
 		wlr_output_state_finish(&state);
 	}
