@@ -17,6 +17,11 @@ enum clock_choice {
 	CLOCK_STEP, /* time moves one refresh period per capture (docs/stepping.md) */
 };
 
+enum placement_choice {
+	PLACEMENT_CENTER, /* centred on the output under the pointer */
+	PLACEMENT_CASCADE, /* down and right from the first output's corner, 32 px a window */
+};
+
 struct mode_request {
 	int width, height;
 	int refresh_mhz; /* 0: backend default */
@@ -54,6 +59,7 @@ struct options {
 	bool no_ext_capture; /* hide the ext capture globals (legacy screencopy only) */
 	enum clock_choice clock; /* --clock */
 	int step_timeout_ms; /* --step-timeout: how long a step waits for its clients */
+	enum placement_choice placement; /* --placement: where new windows go */
 	struct policy_arg policy_args[OPTIONS_MAX_POLICY_ARGS];
 	size_t policy_args_len;
 };

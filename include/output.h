@@ -23,6 +23,12 @@ struct output {
 	 * for windows; kept by layer_shell.c, empty until the output is arranged.
 	 */
 	struct wlr_box usable_area;
+	/*
+	 * Its last place in the layout, kept while it is off: output management
+	 * clients are shown it and it comes back there when turned on again.
+	 */
+	bool has_position;
+	struct wlr_box box;
 	/* Outputs without a refresh cycle of their own may render on demand. */
 	bool render_on_demand;
 	struct wl_event_source *render_idle;

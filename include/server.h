@@ -40,7 +40,6 @@ struct server {
 	struct wlr_compositor *compositor;
 
 	struct wlr_scene *scene;
-	struct wlr_scene_output_layout *scene_layout;
 	/* Bottom to top: the order of these trees in the scene is the stacking order. */
 	struct wlr_scene_tree *layer_trees[4]; /* layer-shell, by zwlr_layer_shell_v1 layer */
 	struct wlr_scene_tree *view_tree; /* toplevel windows, between bottom and top */

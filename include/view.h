@@ -2,6 +2,7 @@
 #define PINHOLE_VIEW_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <wayland-server-core.h>
 #include <wlr/util/box.h>
 
@@ -65,6 +66,8 @@ void view_map(struct view *view, struct wlr_scene_tree *tree);
 void view_unmap(struct view *view);
 void view_focus(struct view *view);
 void view_move(struct view *view, int x, int y);
+/* Moves a floating view's surface origin and asks the client for a geometry size. */
+void view_move_resize(struct view *view, int x, int y, int width, int height);
 void view_set_fullscreen(struct view *view, bool fullscreen);
 /* Fills the usable area of the view's output (see output_usable_area()). */
 void view_set_maximized(struct view *view, bool maximized);
@@ -82,6 +85,22 @@ void view_set_urgent(struct view *view, bool urgent);
 /* Maximized (not fullscreen) windows fill their output's usable area again. */
 void view_arrange_maximized(struct server *server);
 void view_arrange_states(struct server *server, bool orphans_only);
+/* An output of the layout: its box at the last layout change and now. */
+struct view_output_move {
+	struct wlr_box old_box, new_box;
+};
+/*
+ * Windows go with the output they overlapped most if it moved, keeping
+ * their offset from its top-left corner.
+ */
+void view_follow_outputs(struct server *server, const struct view_output_move *moves,
+	size_t moves_len);
+/*
+ * After the layout changed: windows on no output (theirs was removed, turned
+ * off or moved away) are centred on the nearest remaining output; maximized
+ * and fullscreen ones take its box and their floating place moves there too.
+ */
+void view_rescue_orphans(struct server *server);
 /* The client committed: maximized and fullscreen views keep their geometry in place. */
 void view_committed(struct view *view);
 /* The shell reported a new parent window. */

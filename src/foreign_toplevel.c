@@ -137,6 +137,20 @@ static void update_outputs(struct foreign_toplevel *toplevel) {
 	}
 }
 
+void foreign_toplevel_leave_output(struct foreign_toplevel *toplevel,
+		struct wlr_output *output) {
+	if (toplevel == NULL) {
+		return;
+	}
+	struct wlr_foreign_toplevel_handle_v1_output *entered;
+	wl_list_for_each(entered, &toplevel->handle->outputs, link) {
+		if (entered->output == output) {
+			wlr_foreign_toplevel_handle_v1_output_leave(toplevel->handle, output);
+			return;
+		}
+	}
+}
+
 static bool string_changed(const char *old, const char *new) {
 	return strcmp(old != NULL ? old : "", new != NULL ? new : "") != 0;
 }

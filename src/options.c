@@ -99,7 +99,7 @@ void options_print_usage(FILE *out, const char *prog) {
 		"usage: %s [-h] [-V] [-v] [-d] [-c FILE] [-s CMD] [--backend auto|drm|wayland|x11|headless]\n"
 		"       %*s [--session] [--mode WxH[@Hz]] [--outputs N] [--no-ext-capture]\n"
 		"       %*s [--capture-policy FILE] [--allow-capture M] [--deny-capture M]\n"
-		"       %*s [--clock real|step] [--step-timeout MS]\n"
+		"       %*s [--clock real|step] [--step-timeout MS] [--placement center|cascade]\n"
 		"\n"
 		"  -h, --help          show this help and exit\n"
 		"  -V, --version       print the version and exit\n"
@@ -119,6 +119,8 @@ void options_print_usage(FILE *out, const char *prog) {
 		"      --clock C       real (default), or step: output time starts at 0 and moves one\n"
 		"                      refresh period per output capture (see pinhole(1), STEPPING)\n"
 		"      --step-timeout MS  how long a step waits for clients to draw (default 1000)\n"
+		"      --placement P   center (default): new windows centred on the output under the\n"
+		"                      pointer; cascade: from the first output's top-left corner\n"
 		"      --capture-policy FILE  capture permission rules: an INI file of allow, deny\n"
 		"                      and default entries (see pinhole(1))\n"
 		"      --allow-capture M  clients matching M may capture\n"
@@ -134,6 +136,7 @@ enum options_result options_parse(struct options *opts, int argc, char *argv[],
 	enum {
 		OPT_BACKEND = 256, OPT_MODE, OPT_OUTPUTS, OPT_NO_EXT_CAPTURE,
 		OPT_CAPTURE_POLICY, OPT_ALLOW_CAPTURE, OPT_DENY_CAPTURE, OPT_CLOCK, OPT_STEP_TIMEOUT, OPT_SESSION,
+		OPT_PLACEMENT,
 	};
 	static const struct option long_options[] = {
 		{"help", no_argument, NULL, 'h'},
@@ -152,6 +155,7 @@ enum options_result options_parse(struct options *opts, int argc, char *argv[],
 		{"deny-capture", required_argument, NULL, OPT_DENY_CAPTURE},
 		{"clock", required_argument, NULL, OPT_CLOCK},
 		{"step-timeout", required_argument, NULL, OPT_STEP_TIMEOUT},
+		{"placement", required_argument, NULL, OPT_PLACEMENT},
 		{0},
 	};
 
@@ -229,6 +233,17 @@ enum options_result options_parse(struct options *opts, int argc, char *argv[],
 			if (!parse_int(optarg, 1, 3600 * 1000, &opts->step_timeout_ms)) {
 				snprintf(err, err_size, "invalid --step-timeout '%s' "
 					"(expected milliseconds, 1 to 3600000)", optarg);
+				return OPTIONS_ERROR;
+			}
+			break;
+		case OPT_PLACEMENT:
+			if (strcmp(optarg, "center") == 0) {
+				opts->placement = PLACEMENT_CENTER;
+			} else if (strcmp(optarg, "cascade") == 0) {
+				opts->placement = PLACEMENT_CASCADE;
+			} else {
+				snprintf(err, err_size, "invalid --placement '%s' (expected center or cascade)",
+					optarg);
 				return OPTIONS_ERROR;
 			}
 			break;

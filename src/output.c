@@ -10,6 +10,7 @@
 #include "capture/capture.h"
 #include "idle.h"
 #include "config_file.h"
+#include "foreign_toplevel.h"
 #include "output.h"
 #include "server.h"
 #include "step_clock.h"
@@ -182,26 +183,38 @@ void output_handle_new(struct wl_listener *listener, void *data) {
 		wlr_output->width, wlr_output->height, wlr_output->scale);
 }
 
+/* Takes a turned-off output out of the layout (and wlroots takes its wl_output global). */
+static void output_layout_remove(struct output *output) {
+	struct server *server = output->server;
+	struct view *view;
+	wl_list_for_each(view, &server->views, link) {
+		foreign_toplevel_leave_output(view->foreign_management, output->wlr_output);
+	}
+	wlr_output_layout_remove(server->output_layout, output->wlr_output);
+}
+
+/* Adds the output to the layout at x, y, or where wlroots' auto layout puts it. */
+static void output_layout_add(struct output *output, bool fixed, int x, int y) {
+	struct wlr_output_layout *layout = output->server->output_layout;
+	if (fixed) {
+		wlr_output_layout_add(layout, output->wlr_output, x, y);
+	} else {
+		wlr_output_layout_add_auto(layout, output->wlr_output);
+	}
+}
+
 void output_place(struct output *output, const struct config_output *settings) {
 	struct server *server = output->server;
 	struct wlr_output *wlr_output = output->wlr_output;
 	if (!wlr_output->enabled) {
-		wlr_output_layout_remove(server->output_layout, wlr_output);
+		output_layout_remove(output);
 		return;
 	}
-	bool placed = wlr_output_layout_get(server->output_layout, wlr_output) != NULL;
-	struct wlr_output_layout_output *layout_output;
 	if (settings != NULL && settings->has_position) {
-		layout_output = wlr_output_layout_add(server->output_layout, wlr_output,
-			settings->x, settings->y);
-	} else if (!placed) {
-		layout_output = wlr_output_layout_add_auto(server->output_layout, wlr_output);
-	} else {
-		return;
-	}
-	if (!placed) {
-		wlr_scene_output_layout_add_output(server->scene_layout, layout_output,
-			output->scene_output);
+		output_layout_add(output, true, settings->x, settings->y);
+	} else if (wlr_output_layout_get(server->output_layout, wlr_output) == NULL) {
+		/* Turned on again: back where it was, so the desktop keeps its shape. */
+		output_layout_add(output, output->has_position, output->box.x, output->box.y);
 	}
 }
 
@@ -270,23 +283,47 @@ static void send_output_config(struct server *server) {
 		if (head == NULL) {
 			continue;
 		}
-		struct wlr_box box;
-		wlr_output_layout_get_box(server->output_layout, output->wlr_output, &box);
-		head->state.x = box.x;
-		head->state.y = box.y;
+		/* An output that is off shows where it was, and returns there when turned on. */
+		head->state.x = output->box.x;
+		head->state.y = output->box.y;
 	}
 	wlr_output_manager_v1_set_configuration(server->output_manager, config);
 }
 
 static void handle_layout_change(struct wl_listener *listener, void *data) {
 	struct server *server = wl_container_of(listener, server, output_layout_change);
+	/*
+	 * pinhole places the scene outputs itself rather than through
+	 * wlr_scene_output_layout, which destroys a scene output when its output
+	 * leaves the layout: an output turned off keeps its scene output (and
+	 * the capture state built on it) for when it is turned on again.
+	 */
+	struct view_output_move moves[16];
+	size_t moves_len = 0;
+	struct output *output;
+	wl_list_for_each(output, &server->outputs, link) {
+		struct wlr_box box;
+		wlr_output_layout_get_box(server->output_layout, output->wlr_output, &box);
+		if (wlr_box_empty(&box)) {
+			continue; /* off or gone: it keeps its last box */
+		}
+		if (moves_len < sizeof(moves) / sizeof(moves[0])) {
+			/* Moved (kanshi, wlr-randr --pos): its windows go with it. */
+			moves[moves_len++] = (struct view_output_move){
+				output->has_position ? output->box : box, box};
+		}
+		output->has_position = true;
+		output->box = box;
+		wlr_scene_output_set_position(output->scene_output, box.x, box.y);
+	}
+	view_follow_outputs(server, moves, moves_len);
 	send_output_config(server);
 	/*
-	 * Windows of an output that went away move to another; refitting them
-	 * when an output changes mode, scale or transform is left to the
-	 * output-configuration work.
+	 * Windows of an output that went away or was turned off move to
+	 * another. Refitting maximized and fullscreen windows when their output
+	 * changes mode, scale or transform is not done yet.
 	 */
-	view_arrange_states(server, true);
+	view_rescue_orphans(server);
 }
 
 static bool apply_config(struct server *server, struct wlr_output_configuration_v1 *config,
@@ -300,14 +337,18 @@ static bool apply_config(struct server *server, struct wlr_output_configuration_
 		wlr_output_head_v1_state_apply(&head->state, &state);
 		if (test_only) {
 			ok = ok && wlr_output_test_state(wlr_output, &state);
-		} else {
-			ok = ok && wlr_output_commit_state(wlr_output, &state);
-			if (head->state.enabled) {
-				wlr_output_layout_add(server->output_layout, wlr_output,
-					head->state.x, head->state.y);
-			} else {
-				wlr_output_layout_remove(server->output_layout, wlr_output);
+		} else if (ok && wlr_output_commit_state(wlr_output, &state)) {
+			/* Outputs pinhole cannot render to are never in the layout. */
+			struct output *output = output_from_wlr_output(server, wlr_output);
+			if (output != NULL && wlr_output->enabled) {
+				output_layout_add(output, true, head->state.x, head->state.y);
+			} else if (output != NULL) {
+				output_layout_remove(output);
 			}
+		} else {
+			wlr_log(WLR_ERROR, "output management: output %s refused its new state",
+				wlr_output->name);
+			ok = false;
 		}
 		wlr_output_state_finish(&state);
 	}

@@ -434,7 +434,6 @@ bool server_init(struct server *server, const struct options *options) {
 
 	server->output_layout = wlr_output_layout_create(server->display);
 	server->scene = wlr_scene_create();
-	server->scene_layout = wlr_scene_attach_output_layout(server->scene, server->output_layout);
 	struct wlr_scene_tree *root = &server->scene->tree;
 	server->layer_trees[ZWLR_LAYER_SHELL_V1_LAYER_BACKGROUND] = wlr_scene_tree_create(root);
 	server->layer_trees[ZWLR_LAYER_SHELL_V1_LAYER_BOTTOM] = wlr_scene_tree_create(root);

@@ -1,6 +1,8 @@
 #include <assert.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <wlr/types/wlr_compositor.h>
+#include <wlr/types/wlr_cursor.h>
 #include <wlr/types/wlr_ext_foreign_toplevel_list_v1.h>
 #include <wlr/types/wlr_output_layout.h>
 #include <wlr/types/wlr_scene.h>
@@ -14,7 +16,7 @@
 #include "server.h"
 #include "view.h"
 
-/* New windows cascade from the top-left corner of the layout. */
+/* With --placement cascade, new windows step down and right from the first output's corner. */
 #define VIEW_CASCADE_STEP 32
 
 static void place_in_state_box(struct view *view);
@@ -52,31 +54,58 @@ static int mapped_view_count(struct server *server) {
 	return count;
 }
 
+/* The corner of a width x height box centred in area, kept inside it when it is larger. */
+static void centre_in(const struct wlr_box *area, int width, int height, int *x, int *y) {
+	*x = area->x + (width < area->width ? (area->width - width) / 2 : 0);
+	*y = area->y + (height < area->height ? (area->height - height) / 2 : 0);
+}
+
+/*
+ * Where a new window's surface origin goes: its geometry (not its shadow)
+ * centred in the usable area of the output under the pointer, or, with
+ * --placement cascade, at the next cascade step from the first output's corner.
+ */
+static void placement_point(struct view *view, const struct wlr_box *geo, int *x, int *y) {
+	struct server *server = view->server;
+	struct output *output;
+	if (server->options->placement == PLACEMENT_CASCADE) {
+		struct wlr_box layout;
+		wlr_output_layout_get_box(server->output_layout, NULL, &layout);
+		output = output_at(server, layout.x, layout.y);
+	} else {
+		struct wlr_cursor *cursor = seat_cursor(server->seat);
+		output = output_at(server, cursor->x, cursor->y);
+	}
+	struct wlr_box area = {0};
+	if (output != NULL) {
+		output_usable_area(server, output->wlr_output, &area);
+	}
+	if (server->options->placement == PLACEMENT_CASCADE) {
+		int step = VIEW_CASCADE_STEP * (mapped_view_count(server) % 8);
+		*x = area.x + step - geo->x;
+		*y = area.y + step - geo->y;
+		return;
+	}
+	centre_in(&area, geo->width, geo->height, x, y);
+	*x -= geo->x;
+	*y -= geo->y;
+}
+
 void view_map(struct view *view, struct wlr_scene_tree *tree) {
 	struct server *server = view->server;
 	view->scene_tree = tree;
 	tree->node.data = view;
 
-	/* The cascade starts in the first output's area that panels leave free. */
-	struct wlr_box layout, area;
-	wlr_output_layout_get_box(server->output_layout, NULL, &layout);
-	struct output *first = output_at(server, layout.x, layout.y);
-	if (first != NULL) {
-		output_usable_area(server, first->wlr_output, &area);
-	} else {
-		area = layout;
-	}
-	int step = VIEW_CASCADE_STEP * (mapped_view_count(server) % 8);
 	struct wlr_box geo;
 	view->impl->get_geometry(view, &geo);
-	/* Place the window's geometry (not its shadow) at the cascade point. */
-	int x = area.x + step - geo.x, y = area.y + step - geo.y;
+	int x, y;
+	placement_point(view, &geo, &x, &y);
 	if (view->fullscreen) {
 		/* Over panels (top layer), under notifications (overlay). */
 		wlr_scene_node_reparent(&tree->node, server->fullscreen_tree);
 	}
 	if (view->fullscreen || view->maximized) {
-		/* Mapped in a state: the cascade point is where it goes when it leaves it. */
+		/* Mapped in a state: the placement point is where it goes when it leaves it. */
 		view->saved_box.x = x;
 		view->saved_box.y = y;
 		place_in_state_box(view);
@@ -375,6 +404,122 @@ void view_arrange_states(struct server *server, bool orphans_only) {
 			continue;
 		}
 		apply_states(view, false);
+	}
+}
+
+/* How many pixels two boxes share. */
+static int64_t overlap_area(const struct wlr_box *a, const struct wlr_box *b) {
+	struct wlr_box overlap;
+	if (!wlr_box_intersection(&overlap, a, b)) {
+		return 0;
+	}
+	return (int64_t)overlap.width * overlap.height;
+}
+
+void view_follow_outputs(struct server *server, const struct view_output_move *moves,
+		size_t moves_len) {
+	struct view *view;
+	wl_list_for_each(view, &server->views, link) {
+		if (!view->mapped) {
+			continue;
+		}
+		struct wlr_box geo;
+		view->impl->get_geometry(view, &geo);
+		bool in_state = view->fullscreen || view->maximized;
+		struct wlr_box box = {view->x + geo.x, view->y + geo.y, geo.width, geo.height};
+		const struct view_output_move *home = NULL;
+		int64_t most = 0;
+		for (size_t i = 0; i < moves_len; i++) {
+			const struct wlr_box *old_box = &moves[i].old_box;
+			if (in_state) {
+				/*
+				 * Its state box starts at its output's corner (or where
+				 * panels leave room on it); it may be larger than the
+				 * output now (a new scale does not refit it yet).
+				 */
+				if (wlr_box_contains_point(old_box, view->state_box.x,
+						view->state_box.y)) {
+					home = &moves[i];
+					break;
+				}
+				continue;
+			}
+			/* A floating window's output is the one it overlapped most. */
+			int64_t area = overlap_area(&box, old_box);
+			if (area > most) {
+				most = area;
+				home = &moves[i];
+			}
+		}
+		if (home == NULL) {
+			continue;
+		}
+		int dx = home->new_box.x - home->old_box.x, dy = home->new_box.y - home->old_box.y;
+		if (dx == 0 && dy == 0) {
+			continue;
+		}
+		if (in_state) {
+			/* Its floating place follows; the state box is refitted after. */
+			view->saved_box.x += dx;
+			view->saved_box.y += dy;
+			view->state_box.x += dx;
+			view->state_box.y += dy;
+			place_in_state_box(view);
+		} else {
+			view_move(view, view->x + dx, view->y + dy);
+		}
+	}
+}
+
+void view_rescue_orphans(struct server *server) {
+	/* Maximized and fullscreen windows whose box is on no output take the nearest one's. */
+	view_arrange_states(server, true);
+	struct view *view;
+	wl_list_for_each(view, &server->views, link) {
+		if (!view->mapped) {
+			continue;
+		}
+		struct wlr_box geo;
+		view->impl->get_geometry(view, &geo);
+		bool in_state = view->fullscreen || view->maximized;
+		/* A window in a state keeps where it goes when it leaves it in saved_box. */
+		struct wlr_box box = in_state ? view->saved_box :
+			(struct wlr_box){view->x + geo.x, view->y + geo.y, geo.width, geo.height};
+		if (wlr_box_empty(&box) || box_on_an_output(server, &box)) {
+			continue;
+		}
+		struct output *output = output_at(server, box.x + box.width / 2.0,
+			box.y + box.height / 2.0);
+		if (output == NULL) {
+			return; /* no output left: windows wait where they are */
+		}
+		struct wlr_box area;
+		output_usable_area(server, output->wlr_output, &area);
+		int x, y;
+		centre_in(&area, box.width, box.height, &x, &y);
+		const char *app_id = view->impl->get_app_id(view);
+		wlr_log(WLR_DEBUG, "view %s was on no output: moved to %s at %d,%d",
+			app_id != NULL ? app_id : "(no app id)", output->wlr_output->name, x, y);
+		/* saved_box keeps the surface origin, like view->x and view->y. */
+		if (in_state) {
+			view->saved_box.x = x - geo.x;
+			view->saved_box.y = y - geo.y;
+		} else {
+			view_move(view, x - geo.x, y - geo.y);
+		}
+	}
+}
+
+void view_move_resize(struct view *view, int x, int y, int width, int height) {
+	view->x = x;
+	view->y = y;
+	if (view->scene_tree != NULL) {
+		wlr_scene_node_set_position(&view->scene_tree->node, x, y);
+	}
+	view->impl->configure(view, x, y, width, height);
+	foreign_toplevel_update(view->foreign_management);
+	if (view->mapped) {
+		seat_pointer_rebase(view->server->seat);
 	}
 }
 

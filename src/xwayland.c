@@ -31,6 +31,8 @@ struct xwayland_view {
 	struct wl_listener unmap;
 	struct wl_listener commit;
 	struct wl_listener request_configure;
+	struct wl_listener request_move;
+	struct wl_listener request_resize;
 	struct wl_listener request_activate;
 	struct wl_listener request_fullscreen;
 	struct wl_listener request_maximize;
@@ -211,21 +213,49 @@ static void handle_request_configure(struct wl_listener *listener, void *data) {
 	struct xwayland_view *xwl = wl_container_of(listener, xwl, request_configure);
 	struct wlr_xwayland_surface_configure_event *event = data;
 	if (!xwl->base.mapped) {
-		/* Before mapping, X11 clients may size and place themselves. */
+		/*
+		 * Before mapping, and for windows pinhole does not manage (override-
+		 * redirect ones place themselves), the X11 client decides.
+		 */
 		wlr_xwayland_surface_configure(xwl->xsurface, event->x, event->y,
 			event->width, event->height);
 		return;
 	}
 	if (xwl->base.fullscreen || xwl->base.maximized) {
-		/* The state decides the size: repeat it. */
+		/* The state decides the box: tell the client the one it has. */
 		struct wlr_box *box = &xwl->base.state_box;
 		wlr_xwayland_surface_configure(xwl->xsurface, box->x, box->y, box->width,
 			box->height);
 		return;
 	}
-	/* Keep the place pinhole gave the window; grant the size. */
-	wlr_xwayland_surface_configure(xwl->xsurface, xwl->base.x, xwl->base.y,
-		event->width, event->height);
+	/*
+	 * A floating window goes where it asks (xdotool windowmove, a toolkit
+	 * restoring its place) at the size it asks; the ConfigureNotify that
+	 * answers tells it the box it got. wlroots fills in the current values
+	 * for what the request leaves out.
+	 */
+	view_move_resize(&xwl->base, event->x, event->y, event->width, event->height);
+}
+
+/* _NET_WM_MOVERESIZE: the same interactive move and resize as xdg-shell windows. */
+static void handle_request_move(struct wl_listener *listener, void *data) {
+	struct xwayland_view *xwl = wl_container_of(listener, xwl, request_move);
+	wlr_log(WLR_DEBUG, "X11 window 0x%x asks for an interactive move",
+		xwl->xsurface->window_id);
+	if (xwl->base.mapped) {
+		seat_begin_interactive(xwl->base.server->seat, &xwl->base, SEAT_GRAB_MOVE, 0);
+	}
+}
+
+static void handle_request_resize(struct wl_listener *listener, void *data) {
+	struct xwayland_view *xwl = wl_container_of(listener, xwl, request_resize);
+	struct wlr_xwayland_resize_event *event = data;
+	wlr_log(WLR_DEBUG, "X11 window 0x%x asks for an interactive resize (edges 0x%x)",
+		xwl->xsurface->window_id, event->edges);
+	if (xwl->base.mapped) {
+		seat_begin_interactive(xwl->base.server->seat, &xwl->base, SEAT_GRAB_RESIZE,
+			event->edges);
+	}
 }
 
 static void handle_request_activate(struct wl_listener *listener, void *data) {
@@ -301,6 +331,8 @@ static void handle_destroy(struct wl_listener *listener, void *data) {
 	wl_list_remove(&xwl->associate.link);
 	wl_list_remove(&xwl->dissociate.link);
 	wl_list_remove(&xwl->request_configure.link);
+	wl_list_remove(&xwl->request_move.link);
+	wl_list_remove(&xwl->request_resize.link);
 	wl_list_remove(&xwl->request_activate.link);
 	wl_list_remove(&xwl->request_fullscreen.link);
 	wl_list_remove(&xwl->request_maximize.link);
@@ -336,6 +368,10 @@ static void handle_new_surface(struct wl_listener *listener, void *data) {
 	wl_signal_add(&xsurface->events.dissociate, &xwl->dissociate);
 	xwl->request_configure.notify = handle_request_configure;
 	wl_signal_add(&xsurface->events.request_configure, &xwl->request_configure);
+	xwl->request_move.notify = handle_request_move;
+	wl_signal_add(&xsurface->events.request_move, &xwl->request_move);
+	xwl->request_resize.notify = handle_request_resize;
+	wl_signal_add(&xsurface->events.request_resize, &xwl->request_resize);
 	xwl->request_activate.notify = handle_request_activate;
 	wl_signal_add(&xsurface->events.request_activate, &xwl->request_activate);
 	xwl->request_fullscreen.notify = handle_request_fullscreen;

@@ -481,8 +481,13 @@ bool ph_compositor_start_env(struct ph_compositor *c, const char *const *args,
 	mkdir(c->runtime_dir, 0700);
 	snprintf(c->log_path, sizeof(c->log_path), "%s/pinhole.log", c->runtime_dir);
 
-	const char *argv[32] = {ph_path("pinhole"), "--backend", "headless", "-d"};
-	int argc = 4;
+	/*
+	 * Tests written before windows were centred expect them in a cascade from
+	 * the top-left corner; tests of placement pass --placement center.
+	 */
+	const char *argv[32] = {ph_path("pinhole"), "--backend", "headless", "-d", "--placement",
+		"cascade"};
+	int argc = 6;
 	for (int i = 0; args != NULL && args[i] != NULL && argc < 31; i++) {
 		argv[argc++] = args[i];
 	}
