@@ -8,7 +8,7 @@
 #define H 3
 
 int main(int argc, char *argv[]) {
-	ph_init(argc, argv, 10);
+	ph_init(argc, argv, 12);
 	/* XRGB8888 words 0xXXRRGGBB with a junk X byte that must never leak as alpha. */
 	uint32_t src[H][W];
 	for (int y = 0; y < H; y++) {
@@ -57,6 +57,16 @@ int main(int argc, char *argv[]) {
 	ph_ok(out == argb, "ARGB→ARGB keeps alpha");
 	capture_copy_rect(&out, 4, DRM_FORMAT_ABGR8888, &argb, 4, DRM_FORMAT_ARGB8888, 0, 0, 1, 1);
 	ph_ok(out == 0x80102040u, "ARGB→ABGR keeps alpha, swaps (0x%08x)", out);
+
+	/* Tight strides, whole rows: only those rows are written. */
+	uint32_t tight[H][W];
+	memset(tight, 0x5a, sizeof(tight));
+	capture_copy_rect(tight, W * 4, DRM_FORMAT_XRGB8888, src, W * 4, DRM_FORMAT_XRGB8888,
+		0, 1, W, 2);
+	ph_ok(memcmp(tight[1], src[1], sizeof(tight[1])) == 0 &&
+		memcmp(tight[2], src[2], sizeof(tight[2])) == 0, "full rows 1-2 copied");
+	ph_ok(tight[0][0] == 0x5a5a5a5au && tight[0][W - 1] == 0x5a5a5a5au,
+		"row 0 untouched by a copy of rows 1-2");
 
 	ph_ok(capture_shm_format_to_drm(WL_SHM_FORMAT_ARGB8888) == DRM_FORMAT_ARGB8888 &&
 		capture_shm_format_to_drm(WL_SHM_FORMAT_XRGB8888) == DRM_FORMAT_XRGB8888 &&
