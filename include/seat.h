@@ -29,6 +29,8 @@ void seat_rebase_pointer(struct seat *seat);
 void seat_apply_config(struct seat *seat);
 /* Gives the pointer focus to the surface under the cursor again (after a grab). */
 void seat_pointer_refocus(struct seat *seat);
+/* Cancels the drag in progress, if any (dnd_cancel). */
+void seat_cancel_drag(struct seat *seat);
 void seat_view_unmapped(struct seat *seat, struct view *view);
 /*
  * A window moved under a still pointer (view_move): gives pointer focus to

@@ -596,6 +596,10 @@ void seat_pointer_refocus(struct seat *seat) {
 	process_motion(seat, (uint32_t)(now.tv_sec * 1000 + now.tv_nsec / 1000000));
 }
 
+void seat_cancel_drag(struct seat *seat) {
+	dnd_cancel(seat->dnd);
+}
+
 struct wlr_seat *seat_wlr_seat(struct seat *seat) {
 	return seat->wlr_seat;
 }
