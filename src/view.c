@@ -436,9 +436,18 @@ void view_cycle_focus(struct server *server) {
 		return;
 	}
 	/*
-	 * Focus the least recently focused window, as Alt+Tab cycling does;
-	 * minimized windows wait at the end of the list and come back this way.
+	 * A window that asked for attention comes first (the least recently
+	 * focused of them); otherwise the least recently focused window, as Alt+Tab
+	 * cycling does. Minimized windows wait at the end of the list and come
+	 * back this way.
 	 */
+	struct view *view;
+	wl_list_for_each_reverse(view, &server->views, link) {
+		if (view->urgent) {
+			view_focus(view);
+			return;
+		}
+	}
 	struct view *last = wl_container_of(server->views.prev, last, link);
 	view_focus(last);
 }
