@@ -205,10 +205,17 @@ void view_activate(struct view *view) {
 }
 
 void view_set_urgent(struct view *view, bool urgent) {
+	struct wlr_seat *wlr_seat = seat_wlr_seat(view->server->seat);
+	if (urgent && wlr_seat->keyboard_state.focused_surface == view->surface) {
+		return;
+	}
 	if (view->urgent == urgent) {
 		return;
 	}
 	view->urgent = urgent;
+	if (view->impl->set_urgent != NULL) {
+		view->impl->set_urgent(view, urgent);
+	}
 	const char *app_id = view->impl->get_app_id(view);
 	wlr_log(WLR_DEBUG, "view %s: %s", app_id != NULL ? app_id : "(no app id)",
 		urgent ? "urgent" : "no longer urgent");

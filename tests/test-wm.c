@@ -15,9 +15,12 @@
  * removed under a maximized window), and 1280x720 for gtk3-demo.
  */
 #define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "harness.h"
 #include "probe.h"
@@ -545,6 +548,73 @@ static void test_activation(struct ph_compositor *c, struct ph_process *toplevel
 	ph_kill(&b);
 }
 
+/* Opens a FIFO for writing once its reader is there (a shell in a terminal starting up). */
+static int open_fifo_writer(const char *path) {
+	int64_t deadline = ph_now_ms() + WAIT_MS;
+	for (;;) {
+		int fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+		if (fd >= 0 || errno != ENXIO || ph_now_ms() >= deadline) {
+			return fd;
+		}
+		ph_sleep_ms(20);
+	}
+}
+
+/*
+ * A real client asking for attention: foot with bell.urgent=yes rings its
+ * bell while another window has the keyboard, and signals urgency through
+ * xdg-activation (its own token). Focus stays where it is; Alt+Tab goes to
+ * foot rather than to the least recently focused window.
+ */
+static void test_foot_bell(struct ph_compositor *c, struct ph_process *toplevels) {
+	char line[1024], cmd[512];
+	const char *fifo = ph_scratch("bell.fifo");
+	unlink(fifo);
+	bool made = mkfifo(fifo, 0600) == 0;
+	struct ph_process a, foot, cw;
+	spawn_window(c, &a, "bell-a", WIN_A, false);
+	bool ready = made && EXPECT(&a, line, "keyboard-enter");
+	/* The bell rings once the test writes a line into the FIFO. */
+	snprintf(cmd, sizeof(cmd), "printf '\\033[?25l'; read x < '%s'; printf '\\a'; exec cat",
+		fifo);
+	ph_spawn(c, &foot, (const char *[]){"foot", "-o", "bell.urgent=yes", "-o",
+		"main.pad=0x0", "-o", "csd.preferred=none", "--app-id", "foot-bell", "-W", "20x5",
+		"sh", "-c", cmd, NULL}, 0);
+	ready = ready && EXPECT(toplevels, line, "app_id=foot-bell ", "states=activated ");
+	spawn_window(c, &cw, "bell-c", WIN_C, false);
+	ready = ready && EXPECT(&cw, line, "keyboard-enter") &&
+		EXPECT(toplevels, line, "app_id=bell-c ", "states=activated ");
+	int fd = ready ? open_fifo_writer(fifo) : -1;
+	ph_ok(ready && fd >= 0, "bell-a, foot 1.28 (bell.urgent=yes) and bell-c mapped in turn; "
+		"bell-c has the keyboard, foot's shell waits on the FIFO");
+	bool rang = fd >= 0 && write(fd, "ring\n", 5) == 5;
+	if (fd >= 0) {
+		close(fd);
+	}
+	/* pinhole's log is only the moment to look; the checks are the clients' own events. */
+	int64_t deadline = ph_now_ms() + WAIT_MS;
+	while (rang && !ph_compositor_log_contains(c, "foot-bell demands attention") &&
+			ph_now_ms() < deadline) {
+		ph_sleep_ms(20);
+	}
+	bool asked = rang && ph_compositor_log_contains(c, "foot-bell demands attention");
+	bool synced;
+	bool c_left = saw_before_sync(&cw, "keyboard-leave", &synced);
+	ph_ok(asked && synced && !c_left, "foot rang its bell and asked for attention; bell-c "
+		"keeps the keyboard (no leave)");
+	wlrctl(c, (const char *[]){"wlrctl", "keyboard", "type", "\t", "modifiers", "ALT", NULL});
+	bool foot_active = EXPECT(toplevels, line, "app_id=foot-bell ", "states=activated ");
+	bool a_entered = saw_before_sync(&a, "keyboard-enter", &synced);
+	c_left = EXPECT(&cw, line, "keyboard-leave");
+	ph_ok(foot_active && c_left && !a_entered, "foot is urgent: Alt+Tab activates it, not the "
+		"least recently focused bell-a");
+	ph_write_line(&a, "quit");
+	ph_write_line(&cw, "quit");
+	ph_ok(ph_wait(&a, WAIT_MS) == 0 && ph_wait(&cw, WAIT_MS) == 0, "bell-a and bell-c exit");
+	ph_kill(&foot);
+	unlink(fifo);
+}
+
 /* An X11 window through the same view layer: the X server's own view of it. */
 static void test_xwayland(struct ph_compositor *c, struct ph_process *toplevels) {
 	if (access("/usr/bin/Xwayland", X_OK) != 0 || access("/usr/bin/xlogo", X_OK) != 0) {
@@ -606,6 +676,54 @@ static void test_xwayland(struct ph_compositor *c, struct ph_process *toplevels)
 		}
 	}
 	ph_ok(restored && normal, "activate restores it: WM_STATE Normal, activated");
+
+	/*
+	 * Urgency: xlogo between two windows in focus order (x-b least recently
+	 * focused, x-c focused), then the urgency hint set in its WM_HINTS.
+	 */
+	struct ph_process xb, xc;
+	spawn_window(c, &xb, "x-b", WIN_B, false);
+	bool ready = EXPECT(&xb, line, "keyboard-enter");
+	ph_write_line(toplevels, "activate %d", id);
+	ready = ready && EXPECT(toplevels, line, "app_id=XLogo ", "states=maximized,activated ") &&
+		EXPECT(&xb, line, "keyboard-leave");
+	spawn_window(c, &xc, "x-c", WIN_C, false);
+	ready = ready && EXPECT(&xc, line, "keyboard-enter");
+	int code = ph_run(c, (const char *[]){"xdotool", "search", "--name", "^xlogo$",
+		"set_window", "--urgency", "1", NULL}, 5000, out, sizeof(out));
+	bool attention = false;
+	deadline = ph_now_ms() + WAIT_MS;
+	while (!attention && ph_now_ms() < deadline) {
+		ph_run(c, (const char *[]){"xprop", "-name", "xlogo", "_NET_WM_STATE", NULL}, 5000,
+			out, sizeof(out));
+		attention = strstr(out, "_NET_WM_STATE_DEMANDS_ATTENTION") != NULL;
+		if (!attention) {
+			ph_sleep_ms(100);
+		}
+	}
+	bool synced;
+	bool c_left = saw_before_sync(&xc, "keyboard-leave", &synced);
+	ph_ok(ready && code == 0 && attention && synced && !c_left, "xdotool sets xlogo's urgency "
+		"hint: the X server shows _NET_WM_STATE_DEMANDS_ATTENTION (what X11 taskbars read), "
+		"x-c keeps the keyboard");
+	wlrctl(c, (const char *[]){"wlrctl", "keyboard", "type", "\t", "modifiers", "ALT", NULL});
+	bool activated = EXPECT(toplevels, line, "app_id=XLogo ", "states=maximized,activated ");
+	bool b_entered = saw_before_sync(&xb, "keyboard-enter", &synced);
+	bool cleared = false;
+	deadline = ph_now_ms() + WAIT_MS;
+	while (!cleared && ph_now_ms() < deadline) {
+		ph_run(c, (const char *[]){"xprop", "-name", "xlogo", "_NET_WM_STATE", NULL}, 5000,
+			out, sizeof(out));
+		cleared = strstr(out, "_NET_WM_STATE_DEMANDS_ATTENTION") == NULL;
+		if (!cleared) {
+			ph_sleep_ms(100);
+		}
+	}
+	ph_ok(activated && synced && !b_entered && cleared, "Alt+Tab goes to the urgent xlogo, "
+		"not the least recently focused x-b; focused, it no longer demands attention");
+	ph_write_line(&xb, "quit");
+	ph_write_line(&xc, "quit");
+	ph_ok(ph_wait(&xb, WAIT_MS) == 0 && ph_wait(&xc, WAIT_MS) == 0, "x-b and x-c exit");
 	ph_kill(&xlogo);
 	EXPECT(toplevels, line, "closed ", "app_id=XLogo");
 }
@@ -809,6 +927,7 @@ int main(int argc, char *argv[]) {
 		test_foot(&c, &toplevels);
 		test_client_states(&c, &toplevels);
 		test_activation(&c, &toplevels);
+		test_foot_bell(&c, &toplevels);
 		test_xwayland(&c, &toplevels);
 		test_misuse(&c);
 	}
