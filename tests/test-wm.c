@@ -8,7 +8,8 @@
  * pixels in grim's screenshots, the bytes a terminal received from the keys
  * typed (foot runs `cat` into a file), the configure events and keyboard
  * focus ph-window prints, the handles' events ph-toplevels prints, what the
- * X server says of an X11 window (xwininfo, xprop), GTK's own WAYLAND_DEBUG
+ * X server says of an X11 window (xwininfo, xprop; xdotool sets its urgency
+ * hint), which window Alt+Tab picks (urgent ones first), GTK's own WAYLAND_DEBUG
  * log, and client exits. ph-keyboard keeps a keyboard plugged into the
  * headless seat. Three compositors: one output (foot, ph-window, activation,
  * xlogo, misuse), two outputs (fullscreen on the other output, an output
