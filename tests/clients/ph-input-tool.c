@@ -19,8 +19,6 @@
  *   im-destroy            destroys the input method ("im-destroyed")
  *   gamma N               gamma control for the N-th wl_output ("gamma-requested")
  *   gamma-set             a linear ramp of the announced size ("gamma-set")
- *   gamma-set-scaled R G B  linear ramps scaled to R, G and B percent of full
- *                         output (a tint, as night-light tools set; "gamma-set")
  *   gamma-set-bad         a ramp one entry short: invalid_gamma
  *   roundtrip             "roundtrip-done"
  * Events: "im-activate", "im-deactivate", "im-surrounding TEXT C A",
@@ -458,17 +456,15 @@ static const struct {
 	gamma_handle_failed,
 };
 
-static void set_gamma(uint32_t entries, const int percent[3]) {
+static void set_gamma(uint32_t entries) {
 	size_t size = (size_t)entries * 3 * sizeof(uint16_t);
 	uint16_t *ramps = calloc(1, size + 1);
 	if (ramps == NULL) {
 		exit(1);
 	}
 	for (uint32_t i = 0; i < entries; i++) {
-		uint32_t value = entries > 1 ? i * 0xffffu / (tool.gamma_size - 1) : 0;
-		for (int c = 0; c < 3; c++) {
-			ramps[c * entries + i] = (uint16_t)(value * (uint32_t)percent[c] / 100);
-		}
+		uint16_t value = entries > 1 ? (uint16_t)(i * 0xffffu / (tool.gamma_size - 1)) : 0;
+		ramps[i] = ramps[entries + i] = ramps[2 * entries + i] = value;
 	}
 	int fd = memfd_with(ramps, size);
 	free(ramps);
@@ -625,17 +621,10 @@ static void handle_command(char *line) {
 			reply("gamma-requested");
 		}
 	} else if (strcmp(line, "gamma-set") == 0) {
-		set_gamma(tool.gamma_size, (const int[3]){100, 100, 100});
+		set_gamma(tool.gamma_size);
 		reply("gamma-set");
-	} else if (sscanf(line, "gamma-set-scaled %d %d %d", &x, &y, &n) == 3) {
-		if (x >= 0 && x <= 100 && y >= 0 && y <= 100 && n >= 0 && n <= 100) {
-			set_gamma(tool.gamma_size, (const int[3]){x, y, n});
-			reply("gamma-set");
-		} else {
-			reply("gamma-set-scaled: percentages 0-100");
-		}
 	} else if (strcmp(line, "gamma-set-bad") == 0) {
-		set_gamma(tool.gamma_size - 1, (const int[3]){100, 100, 100});
+		set_gamma(tool.gamma_size - 1);
 		reply("gamma-set-bad-done");
 	} else if (strcmp(line, "roundtrip") == 0) {
 		wl_display_roundtrip(tool.display);
