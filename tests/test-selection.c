@@ -269,6 +269,44 @@ static void check_drag_across_lock(struct ph_compositor *c, struct ph_process *s
 	ph_ok(unlocked && ph_wait(&locker, 5000) == 0, "ph-locker unlocks");
 }
 
+/* The same with a drag inside one client (no data source): only its grab can be ended. */
+static void check_local_drag_across_lock(struct ph_compositor *c, struct ph_process *source,
+		struct ph_process *tool) {
+	char line[512], log[8192], why[256];
+	command(tool, "warp 10 10 640 480", "warped");
+	command(tool, "press", "pressed");
+	drain(source, log, sizeof(log));
+	bool started = command(source, "drag-local 0xFFFF00FF", "drag-started");
+	command(tool, "warp 150 150 640 480", "warped");
+	struct ph_image shot = {0};
+	bool grabbed = grab_screen(c, "local-drag.png", &shot);
+	ph_ok(started && grabbed &&
+		ph_image_rect_is(&shot, 150, 150, 32, 32, 0xFFFF00FF, why, sizeof(why)),
+		"a drag without a data source shows its icon at the cursor (%s)",
+		grabbed ? why : "no screenshot");
+	ph_image_finish(&shot);
+
+	struct ph_process locker;
+	ph_spawn(c, &locker, (const char *[]){ph_path("ph-locker"), "--input", "--color",
+		"0x00ffff", NULL}, PH_PIPE_STDIN | PH_PIPE_STDOUT);
+	bool locked = ph_expect_line(&locker, "locked", line, sizeof(line), 10000);
+	grabbed = grab_screen(c, "local-drag-locked.png", &shot);
+	ph_ok(locked && grabbed && ph_image_rect_is(&shot, 0, 0, W, H, 0xFF00FFFF, why, sizeof(why)),
+		"locked: every pixel is the locker's, no icon pixel (%s)",
+		grabbed ? why : "no screenshot");
+	ph_image_finish(&shot);
+	command(tool, "keys 30", "keyed");
+	bool key = ph_expect_line(&locker, "key 30 pressed", line, sizeof(line), 5000);
+	command(tool, "release", "released");
+	drain(source, log, sizeof(log));
+	ph_ok(key && strstr(log, "key ") == NULL && strstr(log, "pointer-") == NULL,
+		"the lock ended the drag's grab: a key reaches the locker, not the window ('%s')",
+		log);
+	ph_write_line(&locker, "unlock");
+	bool unlocked = ph_expect_line(&locker, "unlocked", line, sizeof(line), 5000);
+	ph_ok(unlocked && ph_wait(&locker, 5000) == 0, "ph-locker unlocks");
+}
+
 static void check_drag_and_drop(struct ph_compositor *c) {
 	char line[512], log[8192], log2[8192], why[256];
 	/* The source at (0,0), the target cascaded to (32,32) and on top. */
@@ -357,6 +395,7 @@ static void check_drag_and_drop(struct ph_compositor *c) {
 	ph_image_finish(&after);
 
 	check_drag_across_lock(c, &source, &target, &tool);
+	check_local_drag_across_lock(c, &source, &tool);
 
 	/* A drag with the serial of a press that is over is refused. */
 	command(&tool, "warp 10 10 640 480", "warped");
