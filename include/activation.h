@@ -2,9 +2,10 @@
 #define PINHOLE_ACTIVATION_H
 
 /*
- * xdg-activation-v1: a window is focused only with a token that wlroots
- * validated against an input serial of the focused surface; any other
- * activation request marks the window urgent instead.
+ * xdg-activation-v1: a window is focused only with a token that the client
+ * with keyboard focus committed with one of its input serials; any other
+ * activation request (also one wlroots drops for an unknown token) marks the
+ * window urgent instead.
  */
 
 struct server;

@@ -25,6 +25,8 @@ void seat_update_capabilities(struct seat *seat);
 void seat_focus_surface(struct seat *seat, struct wlr_surface *surface);
 /* Applies the configuration again to every keyboard and pointer (after a reload). */
 void seat_apply_config(struct seat *seat);
+/* Cancels the drag in progress, if any (dnd_cancel). */
+void seat_cancel_drag(struct seat *seat);
 void seat_view_unmapped(struct seat *seat, struct view *view);
 /*
  * The scene changed under a still pointer (a window moved, mapped, was raised

@@ -10,8 +10,9 @@ struct wlr_surface;
 /*
  * ext-session-lock-v1. While the session is locked, a scene tree above
  * everything else covers every output with a solid colour and the lock
- * client's surface for that output; input goes only to lock surfaces and the
- * capture module shows no window. The session stays locked when the locker
+ * client's surface for that output; input goes only to lock surfaces (a drag
+ * in progress is cancelled when the lock engages) and the capture module
+ * shows no window. The session stays locked when the locker
  * dies (another locker may take over) and is unlocked only by
  * unlock_and_destroy after `locked`.
  */

@@ -31,6 +31,8 @@ struct view_impl {
 	void (*set_minimized)(struct view *view, bool minimized);
 	/* The view this one is a dialog or child window of, or NULL. */
 	struct view *(*get_parent)(struct view *view);
+	/* NULL when the shell has no urgency state to tell (xdg-shell has none). */
+	void (*set_urgent)(struct view *view, bool urgent);
 	/* The window's geometry relative to its surface origin (excludes shadows). */
 	void (*get_geometry)(struct view *view, struct wlr_box *box);
 	void (*close)(struct view *view);
@@ -75,7 +77,10 @@ void view_set_maximized(struct view *view, bool maximized);
 void view_set_minimized(struct view *view, bool minimized);
 /* Restores a minimized view, raises and focuses it: taskbars, activation, cycling. */
 void view_activate(struct view *view);
-/* Marks a view that asked for attention it may not take (focus clears it). */
+/*
+ * Marks a view that asked for attention it may not take (focus clears it;
+ * the focused view is never marked). Alt+Tab goes to urgent views first.
+ */
 void view_set_urgent(struct view *view, bool urgent);
 /*
  * Maximized and fullscreen views take their output's current box (the

@@ -7,6 +7,7 @@
 #include "dnd.h"
 #include "seat.h"
 #include "server.h"
+#include "session_lock.h"
 
 struct dnd {
 	struct server *server;
@@ -23,12 +24,17 @@ struct dnd {
 static void handle_request_start_drag(struct wl_listener *listener, void *data) {
 	struct dnd *dnd = wl_container_of(listener, dnd, request_start_drag);
 	struct wlr_seat_request_start_drag_event *event = data;
-	/* Only a client that was just clicked may drag; the serial proves the press. */
-	if (wlr_seat_validate_pointer_grab_serial(dnd->wlr_seat, event->origin, event->serial)) {
+	/*
+	 * Only a client that was just clicked may drag; the serial proves the
+	 * press. While locked only the locker may (its pointer focus says so too).
+	 */
+	if (session_lock_accepts_input(dnd->server->session_lock, event->origin) &&
+			wlr_seat_validate_pointer_grab_serial(dnd->wlr_seat, event->origin, event->serial)) {
 		wlr_seat_start_pointer_drag(dnd->wlr_seat, event->drag, event->serial);
 		return;
 	}
-	wlr_log(WLR_DEBUG, "dnd: refusing start_drag with serial %u: no matching button press",
+	wlr_log(WLR_DEBUG, "dnd: refusing start_drag with serial %u: no matching button press "
+		"(or the session is locked and the origin is no lock surface)",
 		event->serial);
 	/* The drag dies with its source; a drag without a source dies with its client. */
 	if (event->drag->source != NULL) {
@@ -60,6 +66,31 @@ static void handle_start_drag(struct wl_listener *listener, void *data) {
 	wlr_scene_node_raise_to_top(&dnd->icons->node);
 	/* The surface under the cursor is the first target, before any motion. */
 	seat_pointer_rebase(dnd->seat);
+}
+
+void dnd_cancel(struct dnd *dnd) {
+	struct wlr_drag *drag = dnd != NULL ? dnd->wlr_seat->drag : NULL;
+	if (drag == NULL) {
+		return;
+	}
+	wlr_log(WLR_INFO, "dnd: cancelling the drag in progress");
+	if (drag->source != NULL) {
+		/* Sends `cancelled`; the drag ends with its source. */
+		wlr_data_source_destroy(drag->source);
+		return;
+	}
+	/* A drag inside one client has no source to cancel: ending its grab ends it. */
+	switch (drag->grab_type) {
+	case WLR_DRAG_GRAB_KEYBOARD_POINTER:
+		wlr_seat_pointer_end_grab(dnd->wlr_seat);
+		break;
+	case WLR_DRAG_GRAB_KEYBOARD_TOUCH:
+		wlr_seat_touch_end_grab(dnd->wlr_seat);
+		break;
+	case WLR_DRAG_GRAB_KEYBOARD:
+		wlr_seat_keyboard_end_grab(dnd->wlr_seat);
+		break;
+	}
 }
 
 void dnd_cursor_moved(struct dnd *dnd, double lx, double ly) {

@@ -382,9 +382,10 @@ static void handle_manager_test(struct wl_listener *listener, void *data) {
 /*
  * wlr-gamma-control (night-light tools): the scene applies a client's ramps at
  * the next frame of its output and restores the output's own when the client
- * goes away. Outputs without a gamma LUT (headless, nested) take ramps only
- * if the renderer can apply them as a color transform (GLES, Vulkan);
- * otherwise (pixman) the client gets `failed`.
+ * goes away. Outputs without a gamma LUT (headless, nested, DRM drivers
+ * without one such as virtio-gpu) take ramps only if the renderer can apply
+ * them as an output color transform (in wlroots 0.20 only Vulkan can, not
+ * GLES or pixman); otherwise the client gets `failed`.
  */
 #define GAMMA_FALLBACK_RAMP_SIZE 256
 

@@ -731,6 +731,10 @@ void seat_focus_surface(struct seat *seat, struct wlr_surface *surface) {
 	}
 }
 
+void seat_cancel_drag(struct seat *seat) {
+	dnd_cancel(seat->dnd);
+}
+
 struct wlr_seat *seat_wlr_seat(struct seat *seat) {
 	return seat->wlr_seat;
 }

@@ -362,6 +362,11 @@ static void engage(struct session_lock *lock) {
 		output->awaiting_frame = output->output->enabled;
 		output->frame_committed = false;
 	}
+	/*
+	 * A drag would go on delivering to windows behind the lock, and it holds
+	 * the keyboard: focus changes (to the lock surface) would not happen.
+	 */
+	seat_cancel_drag(server->seat);
 	struct wlr_seat *wlr_seat = seat_wlr_seat(server->seat);
 	wlr_seat_keyboard_notify_clear_focus(wlr_seat);
 	wlr_seat_pointer_notify_clear_focus(wlr_seat);

@@ -238,10 +238,17 @@ void view_activate(struct view *view) {
 }
 
 void view_set_urgent(struct view *view, bool urgent) {
+	struct wlr_seat *wlr_seat = seat_wlr_seat(view->server->seat);
+	if (urgent && wlr_seat->keyboard_state.focused_surface == view->surface) {
+		return;
+	}
 	if (view->urgent == urgent) {
 		return;
 	}
 	view->urgent = urgent;
+	if (view->impl->set_urgent != NULL) {
+		view->impl->set_urgent(view, urgent);
+	}
 	const char *app_id = view->impl->get_app_id(view);
 	wlr_log(WLR_DEBUG, "view %s: %s", app_id != NULL ? app_id : "(no app id)",
 		urgent ? "urgent" : "no longer urgent");
@@ -586,9 +593,18 @@ void view_cycle_focus(struct server *server) {
 		return;
 	}
 	/*
-	 * Focus the least recently focused window, as Alt+Tab cycling does;
-	 * minimized windows wait at the end of the list and come back this way.
+	 * A window that asked for attention comes first (the least recently
+	 * focused of them); otherwise the least recently focused window, as Alt+Tab
+	 * cycling does. Minimized windows wait at the end of the list and come
+	 * back this way.
 	 */
+	struct view *view;
+	wl_list_for_each_reverse(view, &server->views, link) {
+		if (view->urgent) {
+			view_focus(view);
+			return;
+		}
+	}
 	struct view *last = wl_container_of(server->views.prev, last, link);
 	view_focus(last);
 }

@@ -37,6 +37,9 @@ struct xwayland_view {
 	struct wl_listener request_fullscreen;
 	struct wl_listener request_maximize;
 	struct wl_listener request_minimize;
+	struct wl_listener request_demands_attention;
+	struct wl_listener set_hints;
+	bool urgency_hint; /* WM_HINTS had the urgency flag at the last look */
 	struct wl_listener set_parent;
 	struct wl_listener set_title;
 	struct wl_listener set_class;
@@ -86,6 +89,11 @@ static void xwl_set_minimized(struct view *view, bool minimized) {
 	wlr_xwayland_surface_set_minimized(xwayland_view_from_view(view)->xsurface, minimized);
 }
 
+/* _NET_WM_STATE_DEMANDS_ATTENTION: what X11 taskbars and pagers read. */
+static void xwl_set_urgent(struct view *view, bool urgent) {
+	wlr_xwayland_surface_set_demands_attention(xwayland_view_from_view(view)->xsurface, urgent);
+}
+
 static struct view *xwl_get_parent(struct view *view) {
 	struct wlr_xwayland_surface *parent = xwayland_view_from_view(view)->xsurface->parent;
 	return parent != NULL ? parent->data : NULL;
@@ -108,6 +116,7 @@ static const struct view_impl xwayland_view_impl = {
 	.set_fullscreen = xwl_set_fullscreen,
 	.set_maximized = xwl_set_maximized,
 	.set_minimized = xwl_set_minimized,
+	.set_urgent = xwl_set_urgent,
 	.get_parent = xwl_get_parent,
 	.get_geometry = xwl_get_geometry,
 	.close = xwl_close,
@@ -265,6 +274,32 @@ static void handle_request_activate(struct wl_listener *listener, void *data) {
 	}
 }
 
+/* An X11 client asking for attention: urgent like an xdg-activation without the right to focus. */
+static void handle_request_demands_attention(struct wl_listener *listener, void *data) {
+	struct xwayland_view *xwl = wl_container_of(listener, xwl, request_demands_attention);
+	if (xwl->base.mapped) {
+		view_set_urgent(&xwl->base, xwl->xsurface->demands_attention);
+	}
+	/* wlroots took the client's word; the state says what pinhole decided. */
+	wlr_xwayland_surface_set_demands_attention(xwl->xsurface, xwl->base.urgent);
+}
+
+static void handle_set_hints(struct wl_listener *listener, void *data) {
+	struct xwayland_view *xwl = wl_container_of(listener, xwl, set_hints);
+	xcb_icccm_wm_hints_t *hints = xwl->xsurface->hints;
+	bool urgency = hints != NULL && (hints->flags & XCB_ICCCM_WM_HINT_X_URGENCY);
+	/* Only a change of the flag counts: focus clears the urgency, the client's flag may stay. */
+	if (urgency != xwl->urgency_hint) {
+		xwl->urgency_hint = urgency;
+		if (xwl->base.mapped) {
+			const char *class = xwl->xsurface->class;
+			wlr_log(WLR_INFO, "xwayland: %s %s its urgency hint", class ? class : "(no class)",
+				urgency ? "sets" : "clears");
+			view_set_urgent(&xwl->base, urgency);
+		}
+	}
+}
+
 static void handle_request_fullscreen(struct wl_listener *listener, void *data) {
 	struct xwayland_view *xwl = wl_container_of(listener, xwl, request_fullscreen);
 	if (xwl->base.mapped) {
@@ -337,6 +372,8 @@ static void handle_destroy(struct wl_listener *listener, void *data) {
 	wl_list_remove(&xwl->request_fullscreen.link);
 	wl_list_remove(&xwl->request_maximize.link);
 	wl_list_remove(&xwl->request_minimize.link);
+	wl_list_remove(&xwl->request_demands_attention.link);
+	wl_list_remove(&xwl->set_hints.link);
 	wl_list_remove(&xwl->set_parent.link);
 	wl_list_remove(&xwl->set_title.link);
 	wl_list_remove(&xwl->set_class.link);
@@ -380,6 +417,10 @@ static void handle_new_surface(struct wl_listener *listener, void *data) {
 	wl_signal_add(&xsurface->events.request_maximize, &xwl->request_maximize);
 	xwl->request_minimize.notify = handle_request_minimize;
 	wl_signal_add(&xsurface->events.request_minimize, &xwl->request_minimize);
+	xwl->request_demands_attention.notify = handle_request_demands_attention;
+	wl_signal_add(&xsurface->events.request_demands_attention, &xwl->request_demands_attention);
+	xwl->set_hints.notify = handle_set_hints;
+	wl_signal_add(&xsurface->events.set_hints, &xwl->set_hints);
 	xwl->set_parent.notify = handle_set_parent;
 	wl_signal_add(&xsurface->events.set_parent, &xwl->set_parent);
 	xwl->set_title.notify = handle_set_title;

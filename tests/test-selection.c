@@ -12,7 +12,10 @@
  * clients' own event logs, that enter/motion/leave go to the surface under the
  * pointer with surface-local coordinates, that the drop reaches the target,
  * which reads the source's bytes, and, from grim's picture, that the icon is
- * drawn at the cursor during the drag and gone after it. A stale serial gets
+ * drawn at the cursor during the drag and gone after it. A drag in progress
+ * when ph-locker locks the session is cancelled: no icon pixel over the lock,
+ * no dnd, pointer or key event to either window while locked, and the keys go
+ * to the locker. A stale serial gets
  * no drag (the source is cancelled) and an icon that has a role already gets
  * the role error (wl_data_device.error.role, which wlroots posts on the icon's
  * wl_surface).
@@ -194,6 +197,116 @@ static bool grab_screen(struct ph_compositor *c, const char *name, struct ph_ima
 	return code == 0 && ph_image_load(ph_scratch(name), image);
 }
 
+/*
+ * A drag in progress when the session locks: the lock cancels it (the source
+ * gets `cancelled`, the target `leave`), no icon pixel shows over the lock,
+ * nothing the pointer does behind the lock reaches the drag's clients, and the
+ * keyboard, which a drag holds, goes to the locker.
+ */
+static void check_drag_across_lock(struct ph_compositor *c, struct ph_process *source,
+		struct ph_process *target, struct ph_process *tool) {
+	char line[512], log[8192], log2[8192], why[256];
+	/* The virtual keyboard exists before the lock: the locker's wl_keyboard is there in time. */
+	command(tool, "keys 42", "keyed");
+	command(tool, "warp 10 10 640 480", "warped");
+	command(tool, "press", "pressed");
+	drain(source, log, sizeof(log));
+	bool started = command(source, "drag text/plain behind-the-lock 0xFFFF00FF",
+		"drag-started");
+	command(tool, "warp 150 150 640 480", "warped");
+	command(tool, "move 5 5", "moved");
+	drain(target, log2, sizeof(log2));
+	drain(source, log, sizeof(log));
+	ph_ok(started && strstr(log2, "dnd-enter 118 118 text/plain|") != NULL &&
+		strstr(log2, "dnd-motion 123 123|") != NULL,
+		"a second drag is over the target before the lock: %s", log2);
+
+	struct ph_process locker;
+	ph_spawn(c, &locker, (const char *[]){ph_path("ph-locker"), "--input", "--color",
+		"0x00ffff", NULL}, PH_PIPE_STDIN | PH_PIPE_STDOUT);
+	bool locked = ph_expect_line(&locker, "locked", line, sizeof(line), 10000);
+	drain(source, log, sizeof(log));
+	drain(target, log2, sizeof(log2));
+	ph_ok(locked && strstr(log, "source-cancelled|") != NULL &&
+		strstr(log, "source-send") == NULL && strstr(log, "source-drop-performed") == NULL,
+		"the lock cancels the drag: the source gets cancelled and sends nothing: %s", log);
+	ph_ok(locked && strstr(log2, "dnd-leave|") != NULL && strstr(log2, "dnd-drop") == NULL,
+		"the target gets leave and no drop: %s", log2);
+
+	/* The cursor (and the icon, if it were still there) over the target's old place. */
+	struct ph_image shot = {0};
+	bool grabbed = grab_screen(c, "locked-drag.png", &shot);
+	ph_ok(grabbed && ph_image_rect_is(&shot, 0, 0, W, H, 0xFF00FFFF, why, sizeof(why)),
+		"grim while locked: every pixel is the locker's, no icon pixel (%s)",
+		grabbed ? why : "no screenshot");
+	ph_image_finish(&shot);
+
+	/* Behind the lock the pointer moves over the target, leaves, comes back and releases. */
+	command(tool, "move 3 3", "moved");
+	command(tool, "warp 400 400 640 480", "warped");
+	command(tool, "warp 150 150 640 480", "warped");
+	command(tool, "release", "released");
+	command(tool, "keys 30", "keyed");
+	char locker_log[1024] = "";
+	bool key = false;
+	while (!key && ph_read_line(&locker, line, sizeof(line), 5000)) {
+		key = strcmp(line, "key 30 pressed") == 0;
+		strncat(locker_log, line, sizeof(locker_log) - strlen(locker_log) - 2);
+		strcat(locker_log, "|");
+	}
+	drain(source, log, sizeof(log));
+	drain(target, log2, sizeof(log2));
+	ph_ok(key, "a key typed after the drag reaches the locker: %s", locker_log);
+	ph_ok(strstr(log2, "dnd-") == NULL && strstr(log2, "pointer-") == NULL &&
+		strstr(log2, "key ") == NULL,
+		"the target gets no dnd, pointer or key event while locked: '%s'", log2);
+	ph_ok(strstr(log, "dnd-") == NULL && strstr(log, "source-") == NULL &&
+		strstr(log, "pointer-") == NULL && strstr(log, "key ") == NULL,
+		"nor does the source: '%s'", log);
+
+	ph_write_line(&locker, "unlock");
+	bool unlocked = ph_expect_line(&locker, "unlocked", line, sizeof(line), 5000);
+	ph_ok(unlocked && ph_wait(&locker, 5000) == 0, "ph-locker unlocks");
+}
+
+/* The same with a drag inside one client (no data source): only its grab can be ended. */
+static void check_local_drag_across_lock(struct ph_compositor *c, struct ph_process *source,
+		struct ph_process *tool) {
+	char line[512], log[8192], why[256];
+	command(tool, "warp 10 10 640 480", "warped");
+	command(tool, "press", "pressed");
+	drain(source, log, sizeof(log));
+	bool started = command(source, "drag-local 0xFFFF00FF", "drag-started");
+	command(tool, "warp 150 150 640 480", "warped");
+	struct ph_image shot = {0};
+	bool grabbed = grab_screen(c, "local-drag.png", &shot);
+	ph_ok(started && grabbed &&
+		ph_image_rect_is(&shot, 150, 150, 32, 32, 0xFFFF00FF, why, sizeof(why)),
+		"a drag without a data source shows its icon at the cursor (%s)",
+		grabbed ? why : "no screenshot");
+	ph_image_finish(&shot);
+
+	struct ph_process locker;
+	ph_spawn(c, &locker, (const char *[]){ph_path("ph-locker"), "--input", "--color",
+		"0x00ffff", NULL}, PH_PIPE_STDIN | PH_PIPE_STDOUT);
+	bool locked = ph_expect_line(&locker, "locked", line, sizeof(line), 10000);
+	grabbed = grab_screen(c, "local-drag-locked.png", &shot);
+	ph_ok(locked && grabbed && ph_image_rect_is(&shot, 0, 0, W, H, 0xFF00FFFF, why, sizeof(why)),
+		"locked: every pixel is the locker's, no icon pixel (%s)",
+		grabbed ? why : "no screenshot");
+	ph_image_finish(&shot);
+	command(tool, "keys 30", "keyed");
+	bool key = ph_expect_line(&locker, "key 30 pressed", line, sizeof(line), 5000);
+	command(tool, "release", "released");
+	drain(source, log, sizeof(log));
+	ph_ok(key && strstr(log, "key ") == NULL && strstr(log, "pointer-") == NULL,
+		"the lock ended the drag's grab: a key reaches the locker, not the window ('%s')",
+		log);
+	ph_write_line(&locker, "unlock");
+	bool unlocked = ph_expect_line(&locker, "unlocked", line, sizeof(line), 5000);
+	ph_ok(unlocked && ph_wait(&locker, 5000) == 0, "ph-locker unlocks");
+}
+
 static void check_drag_and_drop(struct ph_compositor *c) {
 	char line[512], log[8192], log2[8192], why[256];
 	/* The source at (0,0), the target cascaded to (32,32) and on top. */
@@ -280,6 +393,9 @@ static void check_drag_and_drop(struct ph_compositor *c) {
 	ph_ok(shot && ph_image_rect_is(&after, 150, 150, 32, 32, 0xFF00FF00, why, sizeof(why)),
 		"after the drop the icon is gone (%s)", shot ? why : "no screenshot");
 	ph_image_finish(&after);
+
+	check_drag_across_lock(c, &source, &target, &tool);
+	check_local_drag_across_lock(c, &source, &tool);
 
 	/* A drag with the serial of a press that is over is refused. */
 	command(&tool, "warp 10 10 640 480", "warped");

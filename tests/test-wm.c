@@ -8,16 +8,20 @@
  * pixels in grim's screenshots, the bytes a terminal received from the keys
  * typed (foot runs `cat` into a file), the configure events and keyboard
  * focus ph-window prints, the handles' events ph-toplevels prints, what the
- * X server says of an X11 window (xwininfo, xprop), GTK's own WAYLAND_DEBUG
+ * X server says of an X11 window (xwininfo, xprop; xdotool sets its urgency
+ * hint), which window Alt+Tab picks (urgent ones first), GTK's own WAYLAND_DEBUG
  * log, and client exits. ph-keyboard keeps a keyboard plugged into the
  * headless seat. Three compositors: one output (foot, ph-window, activation,
  * xlogo, misuse), two outputs (fullscreen on the other output, an output
  * removed under a maximized window), and 1280x720 for gtk3-demo.
  */
 #define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "harness.h"
 #include "probe.h"
@@ -28,6 +32,7 @@
 #define FOOT_B 0xff80a020u
 #define WIN_A 0xffc02020u
 #define WIN_B 0xff20c0c0u
+#define WIN_C 0xff8040c0u
 #define WAIT_MS 8000
 
 struct box {
@@ -393,61 +398,141 @@ static bool read_token(struct ph_process *p, char *token, size_t size) {
 	return token[0] != '\0';
 }
 
+/* Which of the windows got the keyboard since the last look (NULL: none did). */
+static struct ph_process *who_entered(struct ph_process *const *wins, int n, bool *synced) {
+	struct ph_process *entered = NULL;
+	*synced = true;
+	for (int i = 0; i < n; i++) {
+		bool ok;
+		if (saw_before_sync(wins[i], "keyboard-enter", &ok) && entered == NULL) {
+			entered = wins[i];
+		}
+		*synced = *synced && ok;
+	}
+	return entered;
+}
+
+/* Alt+Tab through a virtual keyboard: the window that asked for attention comes first. */
+static struct ph_process *alt_tab(struct ph_compositor *c, struct ph_process *const *wins,
+		int n) {
+	bool synced;
+	wlrctl(c, (const char *[]){"wlrctl", "keyboard", "type", "\t", "modifiers", "ALT", NULL});
+	struct ph_process *entered = who_entered(wins, n, &synced);
+	return synced ? entered : NULL;
+}
+
+/* `from` (focused) hands focus to `to` with a valid token; the token is left in `token`. */
+static bool hand_focus(struct ph_process *from, struct ph_process *to, char *token,
+		size_t size) {
+	char line[256];
+	ph_write_line(from, "token");
+	if (!read_token(from, token, size)) {
+		return false;
+	}
+	ph_write_line(to, "activate %s", token);
+	return EXPECT(to, line, "keyboard-enter") && EXPECT(from, line, "keyboard-leave");
+}
+
+/*
+ * b asks for activation with what `request` produced while c has the
+ * keyboard: focus stays on c (b sees no enter, c no leave), and b is marked
+ * urgent, which Alt+Tab shows by going to b rather than to the least recently
+ * focused a. Then c gets the keyboard back.
+ */
+static void check_attention_only(struct ph_compositor *c, struct ph_process *a,
+		struct ph_process *b, struct ph_process *cw, const char *token, const char *what) {
+	struct ph_process *wins[] = {a, b, cw};
+	char back[256];
+	ph_write_line(b, "activate %s", token);
+	bool synced_b, synced_c;
+	bool b_entered = saw_before_sync(b, "keyboard-enter", &synced_b);
+	bool c_left = saw_before_sync(cw, "keyboard-leave", &synced_c);
+	ph_ok(synced_b && synced_c && !b_entered && !c_left,
+		"%s: focus does not move (act-b saw no enter, act-c no leave)", what);
+	struct ph_process *next = alt_tab(c, wins, 3);
+	ph_ok(next == b, "%s: act-b is urgent: Alt+Tab goes to it, not to the least recently "
+		"focused act-a (went to %s)", what, next == a ? "act-a" : next == cw ? "act-c" :
+		next == b ? "act-b" : "none");
+	ph_ok(hand_focus(b, cw, back, sizeof(back)), "%s: act-b hands the keyboard back to act-c",
+		what);
+}
+
+/* The point of a window's colour box that no other window covers, from grim. */
+static bool visible_point(struct ph_compositor *c, uint32_t argb, int *x, int *y) {
+	struct ph_image image;
+	if (!screenshot(c, &image)) {
+		return false;
+	}
+	struct box b = colour_box(&image, argb);
+	bool ok = b.count > 0 && ph_image_at(&image, b.x1 + 2, b.y1 + 2) == argb;
+	*x = b.x1 + 2;
+	*y = b.y1 + 2;
+	ph_image_finish(&image);
+	return ok;
+}
+
 /* xdg-activation: who may take focus, who only gets marked urgent. */
 static void test_activation(struct ph_compositor *c, struct ph_process *toplevels) {
-	char line[1024], token[256];
-	struct ph_process a, b;
+	char line[1024], token[256], used[256];
+	struct ph_process a, b, cw, tool;
 	spawn_window(c, &a, "act-a", WIN_A, false);
 	bool a_focus = EXPECT(&a, line, "keyboard-enter");
 	spawn_window(c, &b, "act-b", WIN_B, false);
 	bool b_focus = EXPECT(&b, line, "keyboard-enter");
 	bool a_left = EXPECT(&a, line, "keyboard-leave");
-	ph_ok(a_focus && b_focus && a_left, "act-a then act-b mapped; act-b has the keyboard");
+	spawn_window(c, &cw, "act-c", WIN_C, false);
+	bool c_focus = EXPECT(&cw, line, "keyboard-enter");
+	bool b_left = EXPECT(&b, line, "keyboard-leave");
+	ph_ok(a_focus && b_focus && a_left && c_focus && b_left,
+		"act-a, act-b, act-c mapped in turn; act-c has the keyboard");
 
 	/* The focused client hands focus on. */
-	ph_write_line(&b, "token");
-	bool got = read_token(&b, token, sizeof(token));
-	ph_write_line(&a, "activate %s", token);
-	bool entered = EXPECT(&a, line, "keyboard-enter");
-	bool left = EXPECT(&b, line, "keyboard-leave");
-	bool listed = EXPECT(toplevels, line, "app_id=act-a ", "states=activated ");
-	ph_ok(got && entered && left && listed, "a token from the focused client (its serial and "
-		"surface) activates another window: act-a gets the keyboard, act-b loses it");
-
-	/* A token without an input serial: attention only. */
-	ph_write_line(&b, "token-bare");
-	got = read_token(&b, token, sizeof(token));
+	ph_write_line(&cw, "token");
+	bool got = read_token(&cw, token, sizeof(token));
 	ph_write_line(&b, "activate %s", token);
-	bool synced_b, synced_a;
-	bool b_entered = saw_before_sync(&b, "keyboard-enter", &synced_b);
-	bool a_lost = saw_before_sync(&a, "keyboard-leave", &synced_a);
-	bool urgent = ph_compositor_log_contains(c, "act-b demands attention");
-	ph_ok(got && synced_a && synced_b && !b_entered && !a_lost && urgent,
-		"a token without an input serial does not move focus (act-b saw no enter, act-a no "
-		"leave) and marks act-b urgent");
+	bool entered = EXPECT(&b, line, "keyboard-enter");
+	bool left = EXPECT(&cw, line, "keyboard-leave");
+	bool listed = EXPECT(toplevels, line, "app_id=act-b ", "states=activated ");
+	ph_ok(got && entered && left && listed, "a token from the focused client (its serial and "
+		"surface) activates another window: act-b gets the keyboard, act-c loses it");
+	ph_ok(hand_focus(&b, &cw, used, sizeof(used)), "and act-b hands it back the same way");
+
+	check_attention_only(c, &a, &b, &cw, "not-a-token", "an invalid token");
+	/* `used` activated act-c already: wlroots forgot it, as it forgets expired ones. */
+	check_attention_only(c, &a, &b, &cw, used, "a token used once already");
 
 	/* A token asked for by a client without focus: wlroots refuses it at commit. */
 	ph_write_line(&b, "token");
 	got = read_token(&b, token, sizeof(token));
-	ph_write_line(&b, "activate %s", token);
-	b_entered = saw_before_sync(&b, "keyboard-enter", &synced_b);
-	a_lost = saw_before_sync(&a, "keyboard-leave", &synced_a);
-	ph_ok(got && synced_a && synced_b && !b_entered && !a_lost,
-		"a token from an unfocused client does not move focus");
+	check_attention_only(c, &a, &b, &cw, token, "a token from an unfocused client (keyboard "
+		"serial)");
 
-	ph_write_line(&b, "activate not-a-token");
-	b_entered = saw_before_sync(&b, "keyboard-enter", &synced_b);
-	a_lost = saw_before_sync(&a, "keyboard-leave", &synced_a);
-	ph_ok(synced_a && synced_b && !b_entered && !a_lost, "an invalid token does not move focus");
+	/* wlroots takes a serial of the pointer's enter; pinhole wants the keyboard's client. */
+	ph_spawn(c, &tool, (const char *[]){ph_path("ph-input-tool"), NULL},
+		PH_PIPE_STDIN | PH_PIPE_STDOUT);
+	int x = 0, y = 0;
+	bool visible = ph_expect_line(&tool, "hello", line, sizeof(line), WAIT_MS) &&
+		visible_point(c, WIN_B, &x, &y);
+	ph_write_line(&tool, "warp %d %d %d %d", x, y, OUT_W, OUT_H);
+	bool pointed = visible && ph_expect_line(&tool, "warped", line, sizeof(line), WAIT_MS) &&
+		EXPECT(&b, line, "pointer-enter");
+	ph_write_line(&b, "token-pointer");
+	got = pointed && read_token(&b, token, sizeof(token));
+	ph_ok(got, "the pointer over act-b (%d,%d) gives it an enter serial and a token", x, y);
+	check_attention_only(c, &a, &b, &cw, token, "a token with the pointer's serial of an "
+		"unfocused client");
+	ph_kill(&tool);
 
-	/* And the right token still works afterwards, clearing the urgency. */
-	ph_write_line(&a, "token");
-	got = read_token(&a, token, sizeof(token));
-	ph_write_line(&b, "activate %s", token);
-	entered = EXPECT(&b, line, "keyboard-enter");
-	left = EXPECT(&a, line, "keyboard-leave");
-	ph_ok(got && entered && left && ph_compositor_log_contains(c, "act-b: no longer urgent"),
-		"a token from the now focused act-a activates act-b, which is no longer urgent");
+	/* A token without an input serial: attention only. */
+	ph_write_line(&b, "token-bare");
+	got = read_token(&b, token, sizeof(token));
+	check_attention_only(c, &a, &b, &cw, got ? token : "-", "a token without an input serial");
+
+	/* Focus cleared the urgency: Alt+Tab goes back to plain least-recently-focused order. */
+	struct ph_process *wins[] = {&a, &b, &cw};
+	struct ph_process *next = alt_tab(c, wins, 3);
+	ph_ok(next == &a, "focus cleared the urgency: the next Alt+Tab goes to the least recently "
+		"focused act-a");
 
 	/* Misuse: committing a token twice is xdg_activation_token_v1.already_used. */
 	ph_write_line(&b, "token-commit-twice");
@@ -459,7 +544,76 @@ static void test_activation(struct ph_compositor *c, struct ph_process *toplevel
 	ph_ok(synced, "the compositor goes on serving the other client");
 	ph_write_line(&a, "quit");
 	ph_wait(&a, WAIT_MS);
+	ph_write_line(&cw, "quit");
+	ph_wait(&cw, WAIT_MS);
 	ph_kill(&b);
+}
+
+/* Opens a FIFO for writing once its reader is there (a shell in a terminal starting up). */
+static int open_fifo_writer(const char *path) {
+	int64_t deadline = ph_now_ms() + WAIT_MS;
+	for (;;) {
+		int fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+		if (fd >= 0 || errno != ENXIO || ph_now_ms() >= deadline) {
+			return fd;
+		}
+		ph_sleep_ms(20);
+	}
+}
+
+/*
+ * A real client asking for attention: foot with bell.urgent=yes rings its
+ * bell while another window has the keyboard, and signals urgency through
+ * xdg-activation (its own token). Focus stays where it is; Alt+Tab goes to
+ * foot rather than to the least recently focused window.
+ */
+static void test_foot_bell(struct ph_compositor *c, struct ph_process *toplevels) {
+	char line[1024], cmd[512];
+	const char *fifo = ph_scratch("bell.fifo");
+	unlink(fifo);
+	bool made = mkfifo(fifo, 0600) == 0;
+	struct ph_process a, foot, cw;
+	spawn_window(c, &a, "bell-a", WIN_A, false);
+	bool ready = made && EXPECT(&a, line, "keyboard-enter");
+	/* The bell rings once the test writes a line into the FIFO. */
+	snprintf(cmd, sizeof(cmd), "printf '\\033[?25l'; read x < '%s'; printf '\\a'; exec cat",
+		fifo);
+	ph_spawn(c, &foot, (const char *[]){"foot", "-o", "bell.urgent=yes", "-o",
+		"main.pad=0x0", "-o", "csd.preferred=none", "--app-id", "foot-bell", "-W", "20x5",
+		"sh", "-c", cmd, NULL}, 0);
+	ready = ready && EXPECT(toplevels, line, "app_id=foot-bell ", "states=activated ");
+	spawn_window(c, &cw, "bell-c", WIN_C, false);
+	ready = ready && EXPECT(&cw, line, "keyboard-enter") &&
+		EXPECT(toplevels, line, "app_id=bell-c ", "states=activated ");
+	int fd = ready ? open_fifo_writer(fifo) : -1;
+	ph_ok(ready && fd >= 0, "bell-a, foot 1.28 (bell.urgent=yes) and bell-c mapped in turn; "
+		"bell-c has the keyboard, foot's shell waits on the FIFO");
+	bool rang = fd >= 0 && write(fd, "ring\n", 5) == 5;
+	if (fd >= 0) {
+		close(fd);
+	}
+	/* pinhole's log is only the moment to look; the checks are the clients' own events. */
+	int64_t deadline = ph_now_ms() + WAIT_MS;
+	while (rang && !ph_compositor_log_contains(c, "foot-bell demands attention") &&
+			ph_now_ms() < deadline) {
+		ph_sleep_ms(20);
+	}
+	bool asked = rang && ph_compositor_log_contains(c, "foot-bell demands attention");
+	bool synced;
+	bool c_left = saw_before_sync(&cw, "keyboard-leave", &synced);
+	ph_ok(asked && synced && !c_left, "foot rang its bell and asked for attention; bell-c "
+		"keeps the keyboard (no leave)");
+	wlrctl(c, (const char *[]){"wlrctl", "keyboard", "type", "\t", "modifiers", "ALT", NULL});
+	bool foot_active = EXPECT(toplevels, line, "app_id=foot-bell ", "states=activated ");
+	bool a_entered = saw_before_sync(&a, "keyboard-enter", &synced);
+	c_left = EXPECT(&cw, line, "keyboard-leave");
+	ph_ok(foot_active && c_left && !a_entered, "foot is urgent: Alt+Tab activates it, not the "
+		"least recently focused bell-a");
+	ph_write_line(&a, "quit");
+	ph_write_line(&cw, "quit");
+	ph_ok(ph_wait(&a, WAIT_MS) == 0 && ph_wait(&cw, WAIT_MS) == 0, "bell-a and bell-c exit");
+	ph_kill(&foot);
+	unlink(fifo);
 }
 
 /* An X11 window through the same view layer: the X server's own view of it. */
@@ -523,6 +677,54 @@ static void test_xwayland(struct ph_compositor *c, struct ph_process *toplevels)
 		}
 	}
 	ph_ok(restored && normal, "activate restores it: WM_STATE Normal, activated");
+
+	/*
+	 * Urgency: xlogo between two windows in focus order (x-b least recently
+	 * focused, x-c focused), then the urgency hint set in its WM_HINTS.
+	 */
+	struct ph_process xb, xc;
+	spawn_window(c, &xb, "x-b", WIN_B, false);
+	bool ready = EXPECT(&xb, line, "keyboard-enter");
+	ph_write_line(toplevels, "activate %d", id);
+	ready = ready && EXPECT(toplevels, line, "app_id=XLogo ", "states=maximized,activated ") &&
+		EXPECT(&xb, line, "keyboard-leave");
+	spawn_window(c, &xc, "x-c", WIN_C, false);
+	ready = ready && EXPECT(&xc, line, "keyboard-enter");
+	int code = ph_run(c, (const char *[]){"xdotool", "search", "--name", "^xlogo$",
+		"set_window", "--urgency", "1", NULL}, 5000, out, sizeof(out));
+	bool attention = false;
+	deadline = ph_now_ms() + WAIT_MS;
+	while (!attention && ph_now_ms() < deadline) {
+		ph_run(c, (const char *[]){"xprop", "-name", "xlogo", "_NET_WM_STATE", NULL}, 5000,
+			out, sizeof(out));
+		attention = strstr(out, "_NET_WM_STATE_DEMANDS_ATTENTION") != NULL;
+		if (!attention) {
+			ph_sleep_ms(100);
+		}
+	}
+	bool synced;
+	bool c_left = saw_before_sync(&xc, "keyboard-leave", &synced);
+	ph_ok(ready && code == 0 && attention && synced && !c_left, "xdotool sets xlogo's urgency "
+		"hint: the X server shows _NET_WM_STATE_DEMANDS_ATTENTION (what X11 taskbars read), "
+		"x-c keeps the keyboard");
+	wlrctl(c, (const char *[]){"wlrctl", "keyboard", "type", "\t", "modifiers", "ALT", NULL});
+	bool activated = EXPECT(toplevels, line, "app_id=XLogo ", "states=maximized,activated ");
+	bool b_entered = saw_before_sync(&xb, "keyboard-enter", &synced);
+	bool cleared = false;
+	deadline = ph_now_ms() + WAIT_MS;
+	while (!cleared && ph_now_ms() < deadline) {
+		ph_run(c, (const char *[]){"xprop", "-name", "xlogo", "_NET_WM_STATE", NULL}, 5000,
+			out, sizeof(out));
+		cleared = strstr(out, "_NET_WM_STATE_DEMANDS_ATTENTION") == NULL;
+		if (!cleared) {
+			ph_sleep_ms(100);
+		}
+	}
+	ph_ok(activated && synced && !b_entered && cleared, "Alt+Tab goes to the urgent xlogo, "
+		"not the least recently focused x-b; focused, it no longer demands attention");
+	ph_write_line(&xb, "quit");
+	ph_write_line(&xc, "quit");
+	ph_ok(ph_wait(&xb, WAIT_MS) == 0 && ph_wait(&xc, WAIT_MS) == 0, "x-b and x-c exit");
 	ph_kill(&xlogo);
 	EXPECT(toplevels, line, "closed ", "app_id=XLogo");
 }
@@ -726,6 +928,7 @@ int main(int argc, char *argv[]) {
 		test_foot(&c, &toplevels);
 		test_client_states(&c, &toplevels);
 		test_activation(&c, &toplevels);
+		test_foot_bell(&c, &toplevels);
 		test_xwayland(&c, &toplevels);
 		test_misuse(&c);
 	}

@@ -17,6 +17,9 @@
  *   drag MIME DATA 0xCOLOR   start_drag with the last button press: a data
  *                            source offering MIME (DATA when asked) and a
  *                            32x32 icon of COLOR ("drag-started")
+ *   drag-local 0xCOLOR       start_drag with the last button press and no data
+ *                            source (a drag inside this client) with a 32x32
+ *                            icon of COLOR ("drag-started")
  *   drag-bad-icon            start_drag with the window's own surface as icon
  *   copy MIME DATA           wl_data_device.set_selection with the last serial
  *   roundtrip                "roundtrip-done" after a wl_display roundtrip
@@ -699,6 +702,17 @@ static void handle_command(char *line) {
 		wl_data_source_set_actions(app.source, WL_DATA_DEVICE_MANAGER_DND_ACTION_COPY);
 		app.icon = wl_compositor_create_surface(app.compositor);
 		wl_data_device_start_drag(app.data_device, app.source, app.surface, app.icon,
+			app.button_serial);
+		wl_surface_attach(app.icon, solid_buffer(32, 32, color), 0, 0);
+		wl_surface_commit(app.icon);
+		wl_display_roundtrip(app.display);
+		reply("drag-started");
+	} else if (sscanf(line, "drag-local 0x%x", &color) == 1) {
+		if (app.icon != NULL) {
+			wl_surface_destroy(app.icon);
+		}
+		app.icon = wl_compositor_create_surface(app.compositor);
+		wl_data_device_start_drag(app.data_device, NULL, app.surface, app.icon,
 			app.button_serial);
 		wl_surface_attach(app.icon, solid_buffer(32, 32, color), 0, 0);
 		wl_surface_commit(app.icon);

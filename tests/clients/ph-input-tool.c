@@ -693,6 +693,8 @@ int main(void) {
 			}
 		}
 	}
+	/* The other proxies stay reachable through `tool`; this one is the last local. */
+	wl_registry_destroy(registry);
 	wl_display_disconnect(tool.display);
 	return 0;
 }

@@ -7,8 +7,10 @@
  *   configure W H STATES     (STATES: comma-separated or '-')
  *   ready WxH                a buffer of that size was committed
  *   keyboard-enter / keyboard-leave / key CODE (pressed keys, evdev codes)
+ *   pointer-enter            the pointer entered the window
  *   token STRING             an xdg_activation_token_v1 was done
  * stdin: 'token' (serial of the last keyboard enter or key, and our surface),
+ * 'token-pointer' (serial of the last pointer enter, and our surface),
  * 'token-bare' (neither), 'token-commit-twice' (protocol misuse),
  * 'activate TOKEN', 'maximize', 'unmaximize', 'minimize', 'fullscreen',
  * 'unfullscreen', 'dialog' (a second toplevel, child of the first, app id
@@ -37,6 +39,7 @@ struct app {
 	struct wl_shm *shm;
 	struct wl_seat *seat;
 	struct wl_keyboard *keyboard;
+	struct wl_pointer *pointer;
 	struct xdg_wm_base *wm_base;
 	struct xdg_activation_v1 *activation;
 	struct wl_surface *surface;
@@ -49,6 +52,7 @@ struct app {
 	int configure_width, configure_height;
 	int drawn_width, drawn_height;
 	uint32_t input_serial; /* of the last keyboard enter or key */
+	uint32_t pointer_serial; /* of the last pointer enter */
 	struct wl_list buffers; /* struct buffer.link: not yet released */
 	struct xdg_activation_token_v1 *token; /* waiting for done */
 	struct xdg_surface *dialog_xdg_surface;
@@ -245,8 +249,47 @@ static const struct wl_keyboard_listener keyboard_listener = {
 	.repeat_info = keyboard_handle_repeat_info,
 };
 
+static void pointer_handle_enter(void *data, struct wl_pointer *pointer, uint32_t serial,
+		struct wl_surface *surface, wl_fixed_t x, wl_fixed_t y) {
+	struct app *app = data;
+	app->pointer_serial = serial;
+	say("pointer-enter");
+}
+
+static void pointer_handle_leave(void *data, struct wl_pointer *pointer, uint32_t serial,
+	struct wl_surface *surface) {}
+static void pointer_handle_motion(void *data, struct wl_pointer *pointer, uint32_t time,
+	wl_fixed_t x, wl_fixed_t y) {}
+static void pointer_handle_button(void *data, struct wl_pointer *pointer, uint32_t serial,
+	uint32_t time, uint32_t button, uint32_t state) {}
+static void pointer_handle_axis(void *data, struct wl_pointer *pointer, uint32_t time,
+	uint32_t axis, wl_fixed_t value) {}
+static void pointer_handle_frame(void *data, struct wl_pointer *pointer) {}
+static void pointer_handle_axis_source(void *data, struct wl_pointer *pointer,
+	uint32_t source) {}
+static void pointer_handle_axis_stop(void *data, struct wl_pointer *pointer, uint32_t time,
+	uint32_t axis) {}
+static void pointer_handle_axis_discrete(void *data, struct wl_pointer *pointer,
+	uint32_t axis, int32_t discrete) {}
+
+static const struct wl_pointer_listener pointer_listener = {
+	.enter = pointer_handle_enter,
+	.leave = pointer_handle_leave,
+	.motion = pointer_handle_motion,
+	.button = pointer_handle_button,
+	.axis = pointer_handle_axis,
+	.frame = pointer_handle_frame,
+	.axis_source = pointer_handle_axis_source,
+	.axis_stop = pointer_handle_axis_stop,
+	.axis_discrete = pointer_handle_axis_discrete,
+};
+
 static void seat_handle_capabilities(void *data, struct wl_seat *seat, uint32_t caps) {
 	struct app *app = data;
+	if ((caps & WL_SEAT_CAPABILITY_POINTER) && app->pointer == NULL) {
+		app->pointer = wl_seat_get_pointer(seat);
+		wl_pointer_add_listener(app->pointer, &pointer_listener, app);
+	}
 	if ((caps & WL_SEAT_CAPABILITY_KEYBOARD) && app->keyboard == NULL) {
 		app->keyboard = wl_seat_get_keyboard(seat);
 		wl_keyboard_add_listener(app->keyboard, &keyboard_listener, app);
@@ -345,11 +388,14 @@ static void run_command(struct app *app, char *line) {
 		wl_display_roundtrip(app->display);
 		say("synced");
 	} else if (strcmp(cmd, "token") == 0 || strcmp(cmd, "token-bare") == 0 ||
-			strcmp(cmd, "token-commit-twice") == 0) {
+			strcmp(cmd, "token-pointer") == 0 || strcmp(cmd, "token-commit-twice") == 0) {
 		struct xdg_activation_token_v1 *token =
 			xdg_activation_v1_get_activation_token(app->activation);
 		if (strcmp(cmd, "token") == 0) {
 			xdg_activation_token_v1_set_serial(token, app->input_serial, app->seat);
+			xdg_activation_token_v1_set_surface(token, app->surface);
+		} else if (strcmp(cmd, "token-pointer") == 0) {
+			xdg_activation_token_v1_set_serial(token, app->pointer_serial, app->seat);
 			xdg_activation_token_v1_set_surface(token, app->surface);
 		}
 		xdg_activation_token_v1_add_listener(token, &token_listener, app);
@@ -398,6 +444,9 @@ static void destroy_all(struct app *app) {
 		xdg_toplevel_destroy(app->toplevel);
 		xdg_surface_destroy(app->xdg_surface);
 		wl_surface_destroy(app->surface);
+	}
+	if (app->pointer != NULL) {
+		wl_pointer_destroy(app->pointer);
 	}
 	if (app->keyboard != NULL) {
 		wl_keyboard_destroy(app->keyboard);
