@@ -689,7 +689,9 @@ bool config_reload(struct server *server) {
 	config_destroy(old);
 	seat_apply_config(server->seat);
 	apply_outputs(server);
-	wlr_log(WLR_INFO, "configuration reloaded from %s", path != NULL ? path : "(defaults)");
+	/* path may have been the old configuration's, freed above. */
+	wlr_log(WLR_INFO, "configuration reloaded from %s",
+		config->path != NULL ? config->path : "(defaults)");
 	return true;
 }
 

@@ -365,8 +365,6 @@ static void handle_pad_button(struct wl_listener *listener, void *data) {
 	if (pad->focus == NULL) {
 		return;
 	}
-	wlr_tablet_v2_tablet_pad_notify_mode(pad->pad_v2, event->group, event->mode,
-		event->time_msec);
 	wlr_tablet_v2_tablet_pad_notify_button(pad->pad_v2, event->button, event->time_msec,
 		event->state == WLR_BUTTON_PRESSED ? ZWP_TABLET_PAD_V2_BUTTON_STATE_PRESSED :
 		ZWP_TABLET_PAD_V2_BUTTON_STATE_RELEASED);

@@ -15,13 +15,12 @@
  *   tap                     one finger down and up on the touchpad (60 ms)
  *   swipe                   three fingers moving right, 20 mm in 12 steps
  *   pinch                   two fingers moving apart, 20 mm each in 12 steps
- *   pen-in X Y              the pen in proximity at X Y (device units, 0..32000, 0..20000)
- *   pen-move X Y            the pen moves
- *   pen-down P              tip down with pressure P (0..4095)
- *   pen-pressure P          pressure changes
- *   pen-up                  tip up
- *   pen-button CODE         a pen button pressed and released
- *   pen-out                 the pen leaves proximity
+ *   pen X Y                 the pen in proximity at X Y (device units, 0..32000,
+ *                           0..20000), tip down with pressure 1500, then 3500
+ *                           (of 4095), tip up, BTN_STYLUS pressed and released,
+ *                           out of proximity: 10 ms apart, since libinput takes a
+ *                           pen that sends nothing for 50 ms without ever having
+ *                           left proximity for one that cannot say it left
  *   pad-button N            pad button N (0..3) pressed and released
  * Steps of a gesture are 12 ms apart, as a touchpad's frames would be; a
  * tap lasts 60 ms (libinput takes shorter or longer touches for other things).
@@ -134,7 +133,11 @@ static int create(int index) {
 		ioctl_or_die(fd, UI_SET_PROPBIT, INPUT_PROP_POINTER, "UI_SET_PROPBIT");
 		break;
 	case PAD:
-		/* As a Wacom pad: buttons BTN_0.., and the axes its kernel driver reports. */
+		/*
+		 * As the Wacom driver makes a pad: buttons BTN_0.., the axes it
+		 * reports, and BTN_STYLUS, by which udev's input_id takes it for
+		 * a tablet, and BTN_0 with BTN_1 for a tablet's pad.
+		 */
 		ioctl_or_die(fd, UI_SET_EVBIT, EV_KEY, "UI_SET_EVBIT");
 		for (int code = BTN_0; code <= BTN_3; code++) {
 			ioctl_or_die(fd, UI_SET_KEYBIT, code, "UI_SET_KEYBIT");
@@ -265,33 +268,30 @@ static void handle(const char *line) {
 		int x0[] = {1600, 2400}, y0[] = {1240, 1240};
 		int dx[] = {-800, 800}, dy[] = {0, 0};
 		touch_gesture(2, x0, y0, dx, dy, 12);
-	} else if (sscanf(line, "pen-in %d %d", &a, &b) == 2) {
+	} else if (sscanf(line, "pen %d %d", &a, &b) == 2) {
 		emit(TABLET, EV_ABS, ABS_X, a);
 		emit(TABLET, EV_ABS, ABS_Y, b);
 		emit(TABLET, EV_ABS, ABS_PRESSURE, 0);
 		emit(TABLET, EV_KEY, BTN_TOOL_PEN, 1);
 		syn(TABLET);
-	} else if (sscanf(line, "pen-move %d %d", &a, &b) == 2) {
-		emit(TABLET, EV_ABS, ABS_X, a);
-		emit(TABLET, EV_ABS, ABS_Y, b);
-		syn(TABLET);
-	} else if (sscanf(line, "pen-down %d", &a) == 1) {
-		emit(TABLET, EV_ABS, ABS_PRESSURE, a);
+		sleep_ms(10);
+		emit(TABLET, EV_ABS, ABS_PRESSURE, 1500);
 		emit(TABLET, EV_KEY, BTN_TOUCH, 1);
 		syn(TABLET);
-	} else if (sscanf(line, "pen-pressure %d", &a) == 1) {
-		emit(TABLET, EV_ABS, ABS_PRESSURE, a);
+		sleep_ms(10);
+		emit(TABLET, EV_ABS, ABS_PRESSURE, 3500);
 		syn(TABLET);
-	} else if (strcmp(line, "pen-up") == 0) {
+		sleep_ms(10);
 		emit(TABLET, EV_ABS, ABS_PRESSURE, 0);
 		emit(TABLET, EV_KEY, BTN_TOUCH, 0);
 		syn(TABLET);
-	} else if (sscanf(line, "pen-button %d", &a) == 1) {
-		emit(TABLET, EV_KEY, a, 1);
+		sleep_ms(10);
+		emit(TABLET, EV_KEY, BTN_STYLUS, 1);
 		syn(TABLET);
-		emit(TABLET, EV_KEY, a, 0);
+		sleep_ms(10);
+		emit(TABLET, EV_KEY, BTN_STYLUS, 0);
 		syn(TABLET);
-	} else if (strcmp(line, "pen-out") == 0) {
+		sleep_ms(10);
 		emit(TABLET, EV_KEY, BTN_TOOL_PEN, 0);
 		syn(TABLET);
 	} else if (sscanf(line, "pad-button %d", &a) == 1 && a >= 0 && a <= 3) {
