@@ -608,6 +608,28 @@ void config_apply_pointer(const struct config *config, struct wlr_input_device *
 	}
 	struct libinput_device *handle = wlr_libinput_get_device_handle(device);
 	bool touchpad = libinput_device_config_tap_get_finger_count(handle) > 0;
+	/*
+	 * libinput's defaults first: a setting removed from the file by a
+	 * reload goes back to what the device had before pinhole set it.
+	 */
+	if (touchpad) {
+		libinput_device_config_tap_set_enabled(handle,
+			libinput_device_config_tap_get_default_enabled(handle));
+	}
+	if (libinput_device_config_scroll_has_natural_scroll(handle)) {
+		libinput_device_config_scroll_set_natural_scroll_enabled(handle,
+			libinput_device_config_scroll_get_default_natural_scroll_enabled(handle));
+	}
+	if (libinput_device_config_left_handed_is_available(handle)) {
+		libinput_device_config_left_handed_set(handle,
+			libinput_device_config_left_handed_get_default(handle));
+	}
+	if (libinput_device_config_accel_is_available(handle)) {
+		libinput_device_config_accel_set_profile(handle,
+			libinput_device_config_accel_get_default_profile(handle));
+		libinput_device_config_accel_set_speed(handle,
+			libinput_device_config_accel_get_default_speed(handle));
+	}
 	/* General first, specific last: [pointer], [touchpad], [pointer:NAME]. */
 	enum config_pointer_match order[] = {CONFIG_POINTER_ANY, CONFIG_POINTER_TOUCHPAD,
 		CONFIG_POINTER_DEVICE};
@@ -667,7 +689,9 @@ bool config_reload(struct server *server) {
 	config_destroy(old);
 	seat_apply_config(server->seat);
 	apply_outputs(server);
-	wlr_log(WLR_INFO, "configuration reloaded from %s", path != NULL ? path : "(defaults)");
+	/* path may have been the old configuration's, freed above. */
+	wlr_log(WLR_INFO, "configuration reloaded from %s",
+		config->path != NULL ? config->path : "(defaults)");
 	return true;
 }
 

@@ -7,6 +7,7 @@
 #include <wlr/types/wlr_data_device.h>
 #include <wlr/types/wlr_input_device.h>
 #include <wlr/types/wlr_keyboard.h>
+#include <wlr/types/wlr_keyboard_group.h>
 #include <wlr/types/wlr_output_layout.h>
 #include <wlr/types/wlr_pointer.h>
 #include <wlr/types/wlr_primary_selection.h>
@@ -32,6 +33,7 @@
 #include "session_lock.h"
 #include "shortcuts_inhibit.h"
 #include "surface_commits.h"
+#include "tablet.h"
 #include "text_input.h"
 #include "touch.h"
 #include "view.h"
@@ -50,6 +52,14 @@ struct seat {
 	struct text_input_relay *text_input;
 	struct touch *touch;
 	struct surface_commits *surface_commits;
+	struct tablet *tablet;
+	/*
+	 * The physical keyboards, as one: they share the keymap, the modifiers
+	 * and the locks (Caps Lock, layout group), whichever keyboard set them.
+	 * Its keyboard is in keyboards while it has members.
+	 */
+	struct wlr_keyboard_group *keyboard_group;
+	struct wl_list group_members; /* struct keyboard_member.link */
 	/* Whether a pointer device has moved the cursor yet; until then it is nowhere. */
 	bool cursor_placed;
 	bool replaying_held; /* handing a frame's held events to their handlers */
@@ -90,6 +100,14 @@ struct keyboard {
 	struct wl_list link; /* seat.keyboards */
 	struct wl_listener modifiers;
 	struct wl_listener key;
+	struct wl_listener destroy;
+};
+
+/* A physical keyboard in seat.keyboard_group. */
+struct keyboard_member {
+	struct seat *seat;
+	struct wlr_keyboard *wlr_keyboard;
+	struct wl_list link; /* seat.group_members */
 	struct wl_listener destroy;
 };
 
@@ -196,8 +214,14 @@ static void handle_keyboard_key(struct wl_listener *listener, void *data) {
 	}
 }
 
+static void remove_keyboard(struct keyboard *keyboard);
+
 static void handle_keyboard_destroy(struct wl_listener *listener, void *data) {
 	struct keyboard *keyboard = wl_container_of(listener, keyboard, destroy);
+	remove_keyboard(keyboard);
+}
+
+static void remove_keyboard(struct keyboard *keyboard) {
 	struct seat *seat = keyboard->seat;
 	wl_list_remove(&keyboard->modifiers.link);
 	wl_list_remove(&keyboard->key.link);
@@ -217,19 +241,25 @@ static void handle_keyboard_destroy(struct wl_listener *listener, void *data) {
 	seat_update_capabilities(seat);
 }
 
-static void add_keyboard(struct seat *seat, struct wlr_keyboard *wlr_keyboard) {
+/*
+ * configured: the keymap and repeat are the configuration's (a keyboard of
+ * the backend outside the group); virtual keyboards bring their own keymap,
+ * the group's keyboard has its members'.
+ */
+static struct keyboard *add_keyboard(struct seat *seat, struct wlr_keyboard *wlr_keyboard,
+		bool configured) {
 	struct keyboard *keyboard = calloc(1, sizeof(*keyboard));
 	if (keyboard == NULL) {
-		return;
+		return NULL;
 	}
 	keyboard->seat = seat;
 	keyboard->wlr_keyboard = wlr_keyboard;
 
-	/* Virtual keyboards bring their own keymap; [keyboard] (or XKB_DEFAULT_*) picks ours. */
-	keyboard->configured = wlr_keyboard->keymap == NULL;
-	if (keyboard->configured) {
+	/* [keyboard] (or XKB_DEFAULT_*) picks the keymap of configured keyboards. */
+	keyboard->configured = configured;
+	if (configured) {
 		config_apply_keyboard(seat->server->config, wlr_keyboard);
-	} else {
+	} else if (wlr_keyboard != &seat->keyboard_group->keyboard) {
 		wlr_keyboard_set_repeat_info(wlr_keyboard, 25, 600);
 	}
 
@@ -243,6 +273,67 @@ static void add_keyboard(struct seat *seat, struct wlr_keyboard *wlr_keyboard) {
 	wlr_seat_set_keyboard(seat->wlr_seat, wlr_keyboard);
 	wl_list_insert(&seat->keyboards, &keyboard->link);
 	seat_update_capabilities(seat);
+	return keyboard;
+}
+
+static struct keyboard *group_keyboard(struct seat *seat) {
+	struct keyboard *keyboard;
+	wl_list_for_each(keyboard, &seat->keyboards, link) {
+		if (keyboard->wlr_keyboard == &seat->keyboard_group->keyboard) {
+			return keyboard;
+		}
+	}
+	return NULL;
+}
+
+static void handle_member_destroy(struct wl_listener *listener, void *data) {
+	struct keyboard_member *member = wl_container_of(listener, member, destroy);
+	struct seat *seat = member->seat;
+	wlr_keyboard_group_remove_keyboard(seat->keyboard_group, member->wlr_keyboard);
+	wl_list_remove(&member->destroy.link);
+	wl_list_remove(&member->link);
+	free(member);
+	/* No physical keyboard left: the seat has no keyboard through the group. */
+	struct keyboard *group = group_keyboard(seat);
+	if (wl_list_empty(&seat->group_members) && group != NULL) {
+		remove_keyboard(group);
+	}
+}
+
+/*
+ * A physical keyboard joins the group; the seat sees the group's keyboard,
+ * whose key and modifier events come from every member, and wlroots keeps
+ * the members' modifiers and LEDs the same.
+ */
+static void add_physical_keyboard(struct seat *seat, struct wlr_keyboard *wlr_keyboard) {
+	struct keyboard_member *member = calloc(1, sizeof(*member));
+	if (member == NULL) {
+		return;
+	}
+	/*
+	 * The group takes members whose keymap matches its own, and gives them
+	 * its repeat: both the configuration's.
+	 */
+	if (wl_list_empty(&seat->group_members)) {
+		config_apply_keyboard(seat->server->config, &seat->keyboard_group->keyboard);
+	}
+	config_apply_keyboard(seat->server->config, wlr_keyboard);
+	if (!wlr_keyboard_group_add_keyboard(seat->keyboard_group, wlr_keyboard)) {
+		wlr_log(WLR_ERROR, "keyboard %s: not added to the seat's keyboard group; on its own",
+			wlr_keyboard->base.name);
+		free(member);
+		add_keyboard(seat, wlr_keyboard, true);
+		return;
+	}
+	member->seat = seat;
+	member->wlr_keyboard = wlr_keyboard;
+	member->destroy.notify = handle_member_destroy;
+	wl_signal_add(&wlr_keyboard->base.events.destroy, &member->destroy);
+	wl_list_insert(&seat->group_members, &member->link);
+	wlr_log(WLR_DEBUG, "keyboard %s: in the seat's keyboard group", wlr_keyboard->base.name);
+	if (group_keyboard(seat) == NULL) {
+		add_keyboard(seat, &seat->keyboard_group->keyboard, false);
+	}
 }
 
 /* Pointer */
@@ -335,6 +426,17 @@ static bool hold_until_frame(struct seat *seat, struct wlr_pointer *wlr_pointer,
 }
 
 void seat_apply_config(struct seat *seat) {
+	/*
+	 * The group's keymap and repeat first: wlroots gives a member's new
+	 * keymap to the others and to the group only when the group's differs.
+	 */
+	if (!wl_list_empty(&seat->group_members)) {
+		config_apply_keyboard(seat->server->config, &seat->keyboard_group->keyboard);
+	}
+	struct keyboard_member *member;
+	wl_list_for_each(member, &seat->group_members, link) {
+		config_apply_keyboard(seat->server->config, member->wlr_keyboard);
+	}
 	struct keyboard *keyboard;
 	wl_list_for_each(keyboard, &seat->keyboards, link) {
 		if (keyboard->configured) {
@@ -352,7 +454,7 @@ static void handle_new_input(struct wl_listener *listener, void *data) {
 	struct wlr_input_device *device = data;
 	switch (device->type) {
 	case WLR_INPUT_DEVICE_KEYBOARD:
-		add_keyboard(seat, wlr_keyboard_from_input_device(device));
+		add_physical_keyboard(seat, wlr_keyboard_from_input_device(device));
 		break;
 	case WLR_INPUT_DEVICE_POINTER:
 		add_pointer(seat, device, false);
@@ -360,6 +462,10 @@ static void handle_new_input(struct wl_listener *listener, void *data) {
 	case WLR_INPUT_DEVICE_TOUCH:
 		touch_add_device(seat->touch, device);
 		seat_update_capabilities(seat);
+		break;
+	case WLR_INPUT_DEVICE_TABLET:
+	case WLR_INPUT_DEVICE_TABLET_PAD:
+		tablet_add_device(seat->tablet, device);
 		break;
 	default:
 		break;
@@ -369,7 +475,7 @@ static void handle_new_input(struct wl_listener *listener, void *data) {
 static void handle_new_virtual_keyboard(struct wl_listener *listener, void *data) {
 	struct seat *seat = wl_container_of(listener, seat, new_virtual_keyboard);
 	struct wlr_virtual_keyboard_v1 *keyboard = data;
-	add_keyboard(seat, &keyboard->keyboard);
+	add_keyboard(seat, &keyboard->keyboard, false);
 }
 
 static void handle_new_virtual_pointer(struct wl_listener *listener, void *data) {
@@ -757,6 +863,8 @@ struct seat *seat_create(struct server *server) {
 	seat->server = server;
 	wl_list_init(&seat->keyboards);
 	wl_list_init(&seat->pointers);
+	wl_list_init(&seat->group_members);
+	seat->keyboard_group = wlr_keyboard_group_create();
 	seat->wlr_seat = wlr_seat_create(server->display, "seat0");
 	seat->cursor = wlr_cursor_create();
 	wlr_cursor_attach_output_layout(seat->cursor, server->output_layout);
@@ -765,6 +873,7 @@ struct seat *seat_create(struct server *server) {
 	int size = size_env != NULL && atoi(size_env) > 0 ? atoi(size_env) : 24;
 	seat->xcursor_manager = wlr_xcursor_manager_create(getenv("XCURSOR_THEME"), size);
 	seat->touch = touch_create(server, seat);
+	seat->tablet = tablet_create(server, seat);
 
 	struct wlr_virtual_keyboard_manager_v1 *vkbd =
 		wlr_virtual_keyboard_manager_v1_create(server->display);
@@ -801,6 +910,7 @@ struct seat *seat_create(struct server *server) {
 	seat->surface_commits = surface_commits_create(wl_display_get_event_loop(server->display),
 		server->compositor, seat);
 	if (seat->dnd == NULL || seat->pointer_constraints == NULL || seat->gestures == NULL ||
+			seat->tablet == NULL || seat->keyboard_group == NULL ||
 			seat->shortcuts_inhibit == NULL || seat->text_input == NULL ||
 			seat->surface_commits == NULL) {
 		wlr_log(WLR_ERROR, "seat: out of memory for its input protocols");
@@ -832,8 +942,19 @@ void seat_destroy(struct seat *seat) {
 	dnd_destroy(seat->dnd);
 	struct keyboard *keyboard, *keyboard_tmp;
 	wl_list_for_each_safe(keyboard, keyboard_tmp, &seat->keyboards, link) {
-		handle_keyboard_destroy(&keyboard->destroy, NULL);
+		remove_keyboard(keyboard);
 	}
+	struct keyboard_member *member, *member_tmp;
+	wl_list_for_each_safe(member, member_tmp, &seat->group_members, link) {
+		wlr_keyboard_group_remove_keyboard(seat->keyboard_group, member->wlr_keyboard);
+		wl_list_remove(&member->destroy.link);
+		wl_list_remove(&member->link);
+		free(member);
+	}
+	if (seat->keyboard_group != NULL) {
+		wlr_keyboard_group_destroy(seat->keyboard_group);
+	}
+	tablet_destroy(seat->tablet);
 	struct pointer *pointer, *pointer_tmp;
 	wl_list_for_each_safe(pointer, pointer_tmp, &seat->pointers, link) {
 		handle_pointer_destroy(&pointer->destroy, NULL);

@@ -1,0 +1,687 @@
+/*
+ * ph-device-client: a window that prints, one line each, what real input
+ * devices deliver to it through the seat, pointer-gestures-v1 and tablet-v2
+ * (the VM tier drives uinput devices and compares these lines with what
+ * they sent). Keys are printed with the keysym the client's own xkbcommon
+ * state gives them, from the keymap and modifiers the compositor sent.
+ *
+ * Options: --size WxH (default 400x300).
+ * Commands (stdin): "roundtrip" answers "roundtrip-done" after a roundtrip.
+ * Lines: "ready", "pointer-enter X Y", "pointer-leave", "pointer-motion X Y"
+ * (surface coordinates, two decimals), "pointer-button B S", "pointer-axis A V",
+ * "keyboard-enter", "key K S SYM", "modifiers D L G", "swipe-begin F",
+ * "swipe-update DX DY", "swipe-end C", "pinch-begin F",
+ * "pinch-update DX DY SCALE ROTATION", "pinch-end C", "hold-begin F",
+ * "hold-end C", "tablet-added", "tablet-name NAME", "tool-added",
+ * "tool-type T", "tool-proximity-in", "tool-proximity-out", "tool-down",
+ * "tool-up", "tool-motion X Y", "tool-pressure P", "tool-button B S",
+ * "tool-frame", "pad-added", "pad-enter", "pad-leave", "pad-button B S".
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <wayland-client.h>
+#include <xkbcommon/xkbcommon.h>
+#include "pointer-gestures-unstable-v1-client-protocol.h"
+#include "tablet-v2-client-protocol.h"
+#include "xdg-shell-client-protocol.h"
+
+static struct {
+	struct wl_display *display;
+	struct wl_compositor *compositor;
+	struct wl_shm *shm;
+	struct wl_seat *seat;
+	struct wl_pointer *pointer;
+	struct wl_keyboard *keyboard;
+	struct xdg_wm_base *wm_base;
+	struct zwp_pointer_gestures_v1 *gestures;
+	uint32_t gestures_version;
+	struct zwp_tablet_manager_v2 *tablet_manager;
+
+	struct wl_surface *surface;
+	struct xdg_surface *xdg_surface;
+	struct xdg_toplevel *toplevel;
+	int width, height;
+	bool configured;
+
+	struct xkb_context *xkb_context;
+	struct xkb_keymap *keymap;
+	struct xkb_state *xkb_state;
+	bool running;
+} app = {.width = 400, .height = 300, .running = true};
+
+static void reply(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void reply(const char *fmt, ...) {
+	va_list args;
+	va_start(args, fmt);
+	vprintf(fmt, args);
+	va_end(args);
+	putchar('\n');
+	fflush(stdout);
+}
+
+static void buffer_handle_release(void *data, struct wl_buffer *buffer) {
+	wl_buffer_destroy(buffer);
+}
+
+static const struct wl_buffer_listener buffer_listener = {
+	.release = buffer_handle_release,
+};
+
+static struct wl_buffer *solid_buffer(int width, int height, uint32_t color) {
+	size_t size = (size_t)width * height * 4;
+	int fd = memfd_create("ph-device-client", MFD_CLOEXEC);
+	if (fd < 0 || ftruncate(fd, (off_t)size) < 0) {
+		perror("ph-device-client: memfd");
+		exit(1);
+	}
+	uint32_t *pixels = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (pixels == MAP_FAILED) {
+		perror("ph-device-client: mmap");
+		exit(1);
+	}
+	for (size_t i = 0; i < size / 4; i++) {
+		pixels[i] = color;
+	}
+	munmap(pixels, size);
+	struct wl_shm_pool *pool = wl_shm_create_pool(app.shm, fd, (int32_t)size);
+	struct wl_buffer *buffer = wl_shm_pool_create_buffer(pool, 0, width, height, width * 4,
+		WL_SHM_FORMAT_XRGB8888);
+	wl_shm_pool_destroy(pool);
+	close(fd);
+	wl_buffer_add_listener(buffer, &buffer_listener, NULL);
+	return buffer;
+}
+
+/* xdg-shell */
+
+static void xdg_surface_handle_configure(void *data, struct xdg_surface *xdg_surface,
+		uint32_t serial) {
+	xdg_surface_ack_configure(xdg_surface, serial);
+	if (!app.configured) {
+		app.configured = true;
+		wl_surface_attach(app.surface, solid_buffer(app.width, app.height, 0xff4080c0), 0, 0);
+		wl_surface_commit(app.surface);
+		wl_display_roundtrip(app.display);
+		reply("ready");
+	} else {
+		wl_surface_commit(app.surface);
+	}
+}
+
+static const struct xdg_surface_listener xdg_surface_listener = {
+	.configure = xdg_surface_handle_configure,
+};
+
+static void toplevel_handle_configure(void *data, struct xdg_toplevel *toplevel,
+		int32_t width, int32_t height, struct wl_array *states) {
+}
+
+static void toplevel_handle_close(void *data, struct xdg_toplevel *toplevel) {
+	app.running = false;
+}
+
+static void toplevel_handle_configure_bounds(void *data, struct xdg_toplevel *toplevel,
+		int32_t width, int32_t height) {
+}
+
+static void toplevel_handle_wm_capabilities(void *data, struct xdg_toplevel *toplevel,
+		struct wl_array *capabilities) {
+}
+
+static const struct xdg_toplevel_listener toplevel_listener = {
+	.configure = toplevel_handle_configure,
+	.close = toplevel_handle_close,
+	.configure_bounds = toplevel_handle_configure_bounds,
+	.wm_capabilities = toplevel_handle_wm_capabilities,
+};
+
+static void wm_base_handle_ping(void *data, struct xdg_wm_base *wm_base, uint32_t serial) {
+	xdg_wm_base_pong(wm_base, serial);
+}
+
+static const struct xdg_wm_base_listener wm_base_listener = {
+	.ping = wm_base_handle_ping,
+};
+
+/* wl_pointer */
+
+static void pointer_handle_enter(void *data, struct wl_pointer *pointer, uint32_t serial,
+		struct wl_surface *surface, wl_fixed_t x, wl_fixed_t y) {
+	reply("pointer-enter %.2f %.2f", wl_fixed_to_double(x), wl_fixed_to_double(y));
+}
+
+static void pointer_handle_leave(void *data, struct wl_pointer *pointer, uint32_t serial,
+		struct wl_surface *surface) {
+	reply("pointer-leave");
+}
+
+static void pointer_handle_motion(void *data, struct wl_pointer *pointer, uint32_t time,
+		wl_fixed_t x, wl_fixed_t y) {
+	reply("pointer-motion %.2f %.2f", wl_fixed_to_double(x), wl_fixed_to_double(y));
+}
+
+static void pointer_handle_button(void *data, struct wl_pointer *pointer, uint32_t serial,
+		uint32_t time, uint32_t button, uint32_t state) {
+	reply("pointer-button %u %u", button, state);
+}
+
+static void pointer_handle_axis(void *data, struct wl_pointer *pointer, uint32_t time,
+		uint32_t axis, wl_fixed_t value) {
+	reply("pointer-axis %u %.2f", axis, wl_fixed_to_double(value));
+}
+
+static void pointer_handle_frame(void *data, struct wl_pointer *pointer) {
+}
+
+static void pointer_handle_axis_source(void *data, struct wl_pointer *pointer,
+		uint32_t source) {
+}
+
+static void pointer_handle_axis_stop(void *data, struct wl_pointer *pointer, uint32_t time,
+		uint32_t axis) {
+}
+
+static void pointer_handle_axis_discrete(void *data, struct wl_pointer *pointer,
+		uint32_t axis, int32_t discrete) {
+}
+
+static const struct wl_pointer_listener pointer_listener = {
+	.enter = pointer_handle_enter,
+	.leave = pointer_handle_leave,
+	.motion = pointer_handle_motion,
+	.button = pointer_handle_button,
+	.axis = pointer_handle_axis,
+	.frame = pointer_handle_frame,
+	.axis_source = pointer_handle_axis_source,
+	.axis_stop = pointer_handle_axis_stop,
+	.axis_discrete = pointer_handle_axis_discrete,
+};
+
+/* wl_keyboard */
+
+static void keyboard_handle_keymap(void *data, struct wl_keyboard *keyboard, uint32_t format,
+		int32_t fd, uint32_t size) {
+	char *map = format == WL_KEYBOARD_KEYMAP_FORMAT_XKB_V1 ?
+		mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0) : MAP_FAILED;
+	close(fd);
+	if (map == MAP_FAILED) {
+		return;
+	}
+	struct xkb_keymap *keymap = xkb_keymap_new_from_string(app.xkb_context, map,
+		XKB_KEYMAP_FORMAT_TEXT_V1, XKB_KEYMAP_COMPILE_NO_FLAGS);
+	munmap(map, size);
+	if (keymap == NULL) {
+		reply("keymap-invalid");
+		return;
+	}
+	xkb_state_unref(app.xkb_state);
+	xkb_keymap_unref(app.keymap);
+	app.keymap = keymap;
+	app.xkb_state = xkb_state_new(keymap);
+}
+
+static void keyboard_handle_enter(void *data, struct wl_keyboard *keyboard, uint32_t serial,
+		struct wl_surface *surface, struct wl_array *keys) {
+	reply("keyboard-enter");
+}
+
+static void keyboard_handle_leave(void *data, struct wl_keyboard *keyboard, uint32_t serial,
+		struct wl_surface *surface) {
+	reply("keyboard-leave");
+}
+
+static void keyboard_handle_key(void *data, struct wl_keyboard *keyboard, uint32_t serial,
+		uint32_t time, uint32_t key, uint32_t state) {
+	char name[64] = "none";
+	if (app.xkb_state != NULL) {
+		xkb_keysym_get_name(xkb_state_key_get_one_sym(app.xkb_state, key + 8), name,
+			sizeof(name));
+	}
+	reply("key %u %u %s", key, state, name);
+}
+
+static void keyboard_handle_modifiers(void *data, struct wl_keyboard *keyboard,
+		uint32_t serial, uint32_t depressed, uint32_t latched, uint32_t locked,
+		uint32_t group) {
+	if (app.xkb_state != NULL) {
+		xkb_state_update_mask(app.xkb_state, depressed, latched, locked, 0, 0, group);
+	}
+	reply("modifiers %u %u %u", depressed, locked, group);
+}
+
+static void keyboard_handle_repeat_info(void *data, struct wl_keyboard *keyboard,
+		int32_t rate, int32_t delay) {
+}
+
+static const struct wl_keyboard_listener keyboard_listener = {
+	.keymap = keyboard_handle_keymap,
+	.enter = keyboard_handle_enter,
+	.leave = keyboard_handle_leave,
+	.key = keyboard_handle_key,
+	.modifiers = keyboard_handle_modifiers,
+	.repeat_info = keyboard_handle_repeat_info,
+};
+
+static void seat_handle_capabilities(void *data, struct wl_seat *seat, uint32_t caps) {
+	if ((caps & WL_SEAT_CAPABILITY_POINTER) && app.pointer == NULL) {
+		app.pointer = wl_seat_get_pointer(seat);
+		wl_pointer_add_listener(app.pointer, &pointer_listener, NULL);
+	}
+	if ((caps & WL_SEAT_CAPABILITY_KEYBOARD) && app.keyboard == NULL) {
+		app.keyboard = wl_seat_get_keyboard(seat);
+		wl_keyboard_add_listener(app.keyboard, &keyboard_listener, NULL);
+	}
+}
+
+static void seat_handle_name(void *data, struct wl_seat *seat, const char *name) {
+}
+
+static const struct wl_seat_listener seat_listener = {
+	.capabilities = seat_handle_capabilities,
+	.name = seat_handle_name,
+};
+
+/* pointer-gestures-v1 */
+
+static void swipe_handle_begin(void *data, struct zwp_pointer_gesture_swipe_v1 *swipe,
+		uint32_t serial, uint32_t time, struct wl_surface *surface, uint32_t fingers) {
+	reply("swipe-begin %u", fingers);
+}
+
+static void swipe_handle_update(void *data, struct zwp_pointer_gesture_swipe_v1 *swipe,
+		uint32_t time, wl_fixed_t dx, wl_fixed_t dy) {
+	reply("swipe-update %.2f %.2f", wl_fixed_to_double(dx), wl_fixed_to_double(dy));
+}
+
+static void swipe_handle_end(void *data, struct zwp_pointer_gesture_swipe_v1 *swipe,
+		uint32_t serial, uint32_t time, int32_t cancelled) {
+	reply("swipe-end %d", cancelled);
+}
+
+static const struct zwp_pointer_gesture_swipe_v1_listener swipe_listener = {
+	.begin = swipe_handle_begin,
+	.update = swipe_handle_update,
+	.end = swipe_handle_end,
+};
+
+static void pinch_handle_begin(void *data, struct zwp_pointer_gesture_pinch_v1 *pinch,
+		uint32_t serial, uint32_t time, struct wl_surface *surface, uint32_t fingers) {
+	reply("pinch-begin %u", fingers);
+}
+
+static void pinch_handle_update(void *data, struct zwp_pointer_gesture_pinch_v1 *pinch,
+		uint32_t time, wl_fixed_t dx, wl_fixed_t dy, wl_fixed_t scale, wl_fixed_t rotation) {
+	reply("pinch-update %.2f %.2f %.4f %.2f", wl_fixed_to_double(dx), wl_fixed_to_double(dy),
+		wl_fixed_to_double(scale), wl_fixed_to_double(rotation));
+}
+
+static void pinch_handle_end(void *data, struct zwp_pointer_gesture_pinch_v1 *pinch,
+		uint32_t serial, uint32_t time, int32_t cancelled) {
+	reply("pinch-end %d", cancelled);
+}
+
+static const struct zwp_pointer_gesture_pinch_v1_listener pinch_listener = {
+	.begin = pinch_handle_begin,
+	.update = pinch_handle_update,
+	.end = pinch_handle_end,
+};
+
+static void hold_handle_begin(void *data, struct zwp_pointer_gesture_hold_v1 *hold,
+		uint32_t serial, uint32_t time, struct wl_surface *surface, uint32_t fingers) {
+	reply("hold-begin %u", fingers);
+}
+
+static void hold_handle_end(void *data, struct zwp_pointer_gesture_hold_v1 *hold,
+		uint32_t serial, uint32_t time, int32_t cancelled) {
+	reply("hold-end %d", cancelled);
+}
+
+static const struct zwp_pointer_gesture_hold_v1_listener hold_listener = {
+	.begin = hold_handle_begin,
+	.end = hold_handle_end,
+};
+
+/* tablet-v2 (version 1) */
+
+static void tablet_handle_name(void *data, struct zwp_tablet_v2 *tablet, const char *name) {
+	reply("tablet-name %s", name);
+}
+
+static void tablet_handle_id(void *data, struct zwp_tablet_v2 *tablet, uint32_t vid,
+		uint32_t pid) {
+}
+
+static void tablet_handle_path(void *data, struct zwp_tablet_v2 *tablet, const char *path) {
+}
+
+static void tablet_handle_done(void *data, struct zwp_tablet_v2 *tablet) {
+}
+
+static void tablet_handle_removed(void *data, struct zwp_tablet_v2 *tablet) {
+	reply("tablet-removed");
+	zwp_tablet_v2_destroy(tablet);
+}
+
+static const struct zwp_tablet_v2_listener tablet_listener = {
+	.name = tablet_handle_name,
+	.id = tablet_handle_id,
+	.path = tablet_handle_path,
+	.done = tablet_handle_done,
+	.removed = tablet_handle_removed,
+};
+
+static void tool_handle_type(void *data, struct zwp_tablet_tool_v2 *tool, uint32_t type) {
+	reply("tool-type %u", type);
+}
+
+static void tool_handle_hardware_serial(void *data, struct zwp_tablet_tool_v2 *tool,
+		uint32_t hi, uint32_t lo) {
+}
+
+static void tool_handle_hardware_id_wacom(void *data, struct zwp_tablet_tool_v2 *tool,
+		uint32_t hi, uint32_t lo) {
+}
+
+static void tool_handle_capability(void *data, struct zwp_tablet_tool_v2 *tool,
+		uint32_t capability) {
+}
+
+static void tool_handle_done(void *data, struct zwp_tablet_tool_v2 *tool) {
+}
+
+static void tool_handle_removed(void *data, struct zwp_tablet_tool_v2 *tool) {
+	reply("tool-removed");
+	zwp_tablet_tool_v2_destroy(tool);
+}
+
+static void tool_handle_proximity_in(void *data, struct zwp_tablet_tool_v2 *tool,
+		uint32_t serial, struct zwp_tablet_v2 *tablet, struct wl_surface *surface) {
+	reply("tool-proximity-in%s", surface == app.surface ? "" : " other-surface");
+}
+
+static void tool_handle_proximity_out(void *data, struct zwp_tablet_tool_v2 *tool) {
+	reply("tool-proximity-out");
+}
+
+static void tool_handle_down(void *data, struct zwp_tablet_tool_v2 *tool, uint32_t serial) {
+	reply("tool-down");
+}
+
+static void tool_handle_up(void *data, struct zwp_tablet_tool_v2 *tool) {
+	reply("tool-up");
+}
+
+static void tool_handle_motion(void *data, struct zwp_tablet_tool_v2 *tool, wl_fixed_t x,
+		wl_fixed_t y) {
+	reply("tool-motion %.2f %.2f", wl_fixed_to_double(x), wl_fixed_to_double(y));
+}
+
+static void tool_handle_pressure(void *data, struct zwp_tablet_tool_v2 *tool,
+		uint32_t pressure) {
+	reply("tool-pressure %u", pressure);
+}
+
+static void tool_handle_distance(void *data, struct zwp_tablet_tool_v2 *tool,
+		uint32_t distance) {
+}
+
+static void tool_handle_tilt(void *data, struct zwp_tablet_tool_v2 *tool, wl_fixed_t x,
+		wl_fixed_t y) {
+}
+
+static void tool_handle_rotation(void *data, struct zwp_tablet_tool_v2 *tool,
+		wl_fixed_t degrees) {
+}
+
+static void tool_handle_slider(void *data, struct zwp_tablet_tool_v2 *tool,
+		int32_t position) {
+}
+
+static void tool_handle_wheel(void *data, struct zwp_tablet_tool_v2 *tool, wl_fixed_t degrees,
+		int32_t clicks) {
+}
+
+static void tool_handle_button(void *data, struct zwp_tablet_tool_v2 *tool, uint32_t serial,
+		uint32_t button, uint32_t state) {
+	reply("tool-button %u %u", button, state);
+}
+
+static void tool_handle_frame(void *data, struct zwp_tablet_tool_v2 *tool, uint32_t time) {
+	reply("tool-frame");
+}
+
+static const struct zwp_tablet_tool_v2_listener tool_listener = {
+	.type = tool_handle_type,
+	.hardware_serial = tool_handle_hardware_serial,
+	.hardware_id_wacom = tool_handle_hardware_id_wacom,
+	.capability = tool_handle_capability,
+	.done = tool_handle_done,
+	.removed = tool_handle_removed,
+	.proximity_in = tool_handle_proximity_in,
+	.proximity_out = tool_handle_proximity_out,
+	.down = tool_handle_down,
+	.up = tool_handle_up,
+	.motion = tool_handle_motion,
+	.pressure = tool_handle_pressure,
+	.distance = tool_handle_distance,
+	.tilt = tool_handle_tilt,
+	.rotation = tool_handle_rotation,
+	.slider = tool_handle_slider,
+	.wheel = tool_handle_wheel,
+	.button = tool_handle_button,
+	.frame = tool_handle_frame,
+};
+
+/* The pad's groups, rings and strips get no listener: their events are dropped. */
+static void pad_handle_group(void *data, struct zwp_tablet_pad_v2 *pad,
+		struct zwp_tablet_pad_group_v2 *group) {
+}
+
+static void pad_handle_path(void *data, struct zwp_tablet_pad_v2 *pad, const char *path) {
+}
+
+static void pad_handle_buttons(void *data, struct zwp_tablet_pad_v2 *pad, uint32_t buttons) {
+	reply("pad-buttons %u", buttons);
+}
+
+static void pad_handle_done(void *data, struct zwp_tablet_pad_v2 *pad) {
+}
+
+static void pad_handle_button(void *data, struct zwp_tablet_pad_v2 *pad, uint32_t time,
+		uint32_t button, uint32_t state) {
+	reply("pad-button %u %u", button, state);
+}
+
+static void pad_handle_enter(void *data, struct zwp_tablet_pad_v2 *pad, uint32_t serial,
+		struct zwp_tablet_v2 *tablet, struct wl_surface *surface) {
+	reply("pad-enter%s", surface == app.surface ? "" : " other-surface");
+}
+
+static void pad_handle_leave(void *data, struct zwp_tablet_pad_v2 *pad, uint32_t serial,
+		struct wl_surface *surface) {
+	reply("pad-leave");
+}
+
+static void pad_handle_removed(void *data, struct zwp_tablet_pad_v2 *pad) {
+	reply("pad-removed");
+	zwp_tablet_pad_v2_destroy(pad);
+}
+
+static const struct zwp_tablet_pad_v2_listener pad_listener = {
+	.group = pad_handle_group,
+	.path = pad_handle_path,
+	.buttons = pad_handle_buttons,
+	.done = pad_handle_done,
+	.button = pad_handle_button,
+	.enter = pad_handle_enter,
+	.leave = pad_handle_leave,
+	.removed = pad_handle_removed,
+};
+
+static void tablet_seat_handle_tablet_added(void *data, struct zwp_tablet_seat_v2 *seat,
+		struct zwp_tablet_v2 *tablet) {
+	reply("tablet-added");
+	zwp_tablet_v2_add_listener(tablet, &tablet_listener, NULL);
+}
+
+static void tablet_seat_handle_tool_added(void *data, struct zwp_tablet_seat_v2 *seat,
+		struct zwp_tablet_tool_v2 *tool) {
+	reply("tool-added");
+	zwp_tablet_tool_v2_add_listener(tool, &tool_listener, NULL);
+}
+
+static void tablet_seat_handle_pad_added(void *data, struct zwp_tablet_seat_v2 *seat,
+		struct zwp_tablet_pad_v2 *pad) {
+	reply("pad-added");
+	zwp_tablet_pad_v2_add_listener(pad, &pad_listener, NULL);
+}
+
+static const struct zwp_tablet_seat_v2_listener tablet_seat_listener = {
+	.tablet_added = tablet_seat_handle_tablet_added,
+	.tool_added = tablet_seat_handle_tool_added,
+	.pad_added = tablet_seat_handle_pad_added,
+};
+
+/* Registry */
+
+static void registry_handle_global(void *data, struct wl_registry *registry, uint32_t name,
+		const char *interface, uint32_t version) {
+	if (strcmp(interface, wl_compositor_interface.name) == 0) {
+		app.compositor = wl_registry_bind(registry, name, &wl_compositor_interface, 4);
+	} else if (strcmp(interface, wl_shm_interface.name) == 0) {
+		app.shm = wl_registry_bind(registry, name, &wl_shm_interface, 1);
+	} else if (strcmp(interface, wl_seat_interface.name) == 0 && app.seat == NULL) {
+		app.seat = wl_registry_bind(registry, name, &wl_seat_interface,
+			version < 5 ? version : 5);
+		wl_seat_add_listener(app.seat, &seat_listener, NULL);
+	} else if (strcmp(interface, xdg_wm_base_interface.name) == 0) {
+		app.wm_base = wl_registry_bind(registry, name, &xdg_wm_base_interface, 1);
+		xdg_wm_base_add_listener(app.wm_base, &wm_base_listener, NULL);
+	} else if (strcmp(interface, zwp_pointer_gestures_v1_interface.name) == 0) {
+		app.gestures_version = version < 3 ? version : 3;
+		app.gestures = wl_registry_bind(registry, name, &zwp_pointer_gestures_v1_interface,
+			app.gestures_version);
+	} else if (strcmp(interface, zwp_tablet_manager_v2_interface.name) == 0) {
+		app.tablet_manager = wl_registry_bind(registry, name,
+			&zwp_tablet_manager_v2_interface, 1);
+	}
+}
+
+static void registry_handle_global_remove(void *data, struct wl_registry *registry,
+		uint32_t name) {
+}
+
+static const struct wl_registry_listener registry_listener = {
+	.global = registry_handle_global,
+	.global_remove = registry_handle_global_remove,
+};
+
+int main(int argc, char *argv[]) {
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--size") == 0 && i + 1 < argc &&
+				sscanf(argv[i + 1], "%dx%d", &app.width, &app.height) == 2 &&
+				app.width > 0 && app.height > 0 && app.width <= 4096 && app.height <= 4096) {
+			i++;
+		} else {
+			fprintf(stderr, "usage: ph-device-client [--size WxH]\n");
+			return 2;
+		}
+	}
+	app.xkb_context = xkb_context_new(XKB_CONTEXT_NO_FLAGS);
+	app.display = wl_display_connect(NULL);
+	if (app.display == NULL || app.xkb_context == NULL) {
+		fprintf(stderr, "ph-device-client: cannot connect to the compositor\n");
+		return 1;
+	}
+	struct wl_registry *registry = wl_display_get_registry(app.display);
+	wl_registry_add_listener(registry, &registry_listener, NULL);
+	wl_display_roundtrip(app.display);
+	if (app.compositor == NULL || app.shm == NULL || app.seat == NULL || app.wm_base == NULL ||
+			app.gestures == NULL || app.tablet_manager == NULL) {
+		fprintf(stderr, "ph-device-client: the compositor lacks a global this client needs "
+			"(pointer-gestures-v1 %s, tablet-v2 %s)\n", app.gestures ? "yes" : "no",
+			app.tablet_manager ? "yes" : "no");
+		return 1;
+	}
+	/* The seat's capabilities, so that the pointer exists for the gestures. */
+	wl_display_roundtrip(app.display);
+	if (app.pointer == NULL) {
+		fprintf(stderr, "ph-device-client: the seat has no pointer\n");
+		return 1;
+	}
+	struct zwp_pointer_gesture_swipe_v1 *swipe =
+		zwp_pointer_gestures_v1_get_swipe_gesture(app.gestures, app.pointer);
+	zwp_pointer_gesture_swipe_v1_add_listener(swipe, &swipe_listener, NULL);
+	struct zwp_pointer_gesture_pinch_v1 *pinch =
+		zwp_pointer_gestures_v1_get_pinch_gesture(app.gestures, app.pointer);
+	zwp_pointer_gesture_pinch_v1_add_listener(pinch, &pinch_listener, NULL);
+	if (app.gestures_version >= 3) {
+		struct zwp_pointer_gesture_hold_v1 *hold =
+			zwp_pointer_gestures_v1_get_hold_gesture(app.gestures, app.pointer);
+		zwp_pointer_gesture_hold_v1_add_listener(hold, &hold_listener, NULL);
+	}
+	struct zwp_tablet_seat_v2 *tablet_seat =
+		zwp_tablet_manager_v2_get_tablet_seat(app.tablet_manager, app.seat);
+	zwp_tablet_seat_v2_add_listener(tablet_seat, &tablet_seat_listener, NULL);
+
+	app.surface = wl_compositor_create_surface(app.compositor);
+	app.xdg_surface = xdg_wm_base_get_xdg_surface(app.wm_base, app.surface);
+	xdg_surface_add_listener(app.xdg_surface, &xdg_surface_listener, NULL);
+	app.toplevel = xdg_surface_get_toplevel(app.xdg_surface);
+	xdg_toplevel_add_listener(app.toplevel, &toplevel_listener, NULL);
+	xdg_toplevel_set_app_id(app.toplevel, "ph-device-client");
+	xdg_toplevel_set_title(app.toplevel, "ph-device-client");
+	wl_surface_commit(app.surface);
+
+	char line[1024];
+	size_t len = 0;
+	while (app.running) {
+		wl_display_flush(app.display);
+		struct pollfd fds[2] = {
+			{.fd = wl_display_get_fd(app.display), .events = POLLIN},
+			{.fd = STDIN_FILENO, .events = POLLIN},
+		};
+		if (poll(fds, 2, -1) < 0 && errno != EINTR) {
+			return 1;
+		}
+		if ((fds[0].revents & POLLIN) && wl_display_dispatch(app.display) < 0) {
+			reply("connection-error");
+			return 3;
+		}
+		if (fds[1].revents & (POLLIN | POLLHUP)) {
+			ssize_t n = read(STDIN_FILENO, line + len, sizeof(line) - len - 1);
+			if (n <= 0) {
+				break;
+			}
+			len += (size_t)n;
+			line[len] = '\0';
+			char *nl;
+			while ((nl = strchr(line, '\n')) != NULL) {
+				*nl = '\0';
+				if (strcmp(line, "roundtrip") == 0) {
+					wl_display_roundtrip(app.display);
+					reply("roundtrip-done");
+				} else {
+					reply("error unknown command '%s'", line);
+				}
+				len -= (size_t)(nl + 1 - line);
+				memmove(line, nl + 1, len + 1);
+			}
+		}
+	}
+	xkb_state_unref(app.xkb_state);
+	xkb_keymap_unref(app.keymap);
+	xkb_context_unref(app.xkb_context);
+	wl_display_disconnect(app.display);
+	return 0;
+}
