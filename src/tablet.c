@@ -155,7 +155,7 @@ static void tool_moved(struct tablet_device *device, struct tablet_tool *tool) {
 		wlr_tablet_v2_tablet_tool_notify_proximity_out(tool_v2);
 	}
 	tool->emulating = true;
-	seat_rebase_pointer(tablet->seat);
+	seat_pointer_rebase(tablet->seat);
 	wlr_seat_pointer_notify_frame(seat_wlr_seat(tablet->seat));
 }
 
