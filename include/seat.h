@@ -37,6 +37,8 @@ void seat_view_unmapped(struct seat *seat, struct view *view);
  * button pressed on a surface holds the pointer there.
  */
 void seat_pointer_rebase(struct seat *seat);
+/* A tablet tool acting as a pointer moved the cursor: pointer motion to what is under it. */
+void seat_cursor_moved_by_tool(struct seat *seat);
 void seat_begin_interactive(struct seat *seat, struct view *view, enum seat_grab grab,
 	uint32_t edges);
 

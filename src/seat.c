@@ -585,6 +585,13 @@ static void process_motion(struct seat *seat, uint32_t time_msec) {
 	dnd_cursor_moved(seat->dnd, seat->cursor->x, seat->cursor->y);
 }
 
+void seat_cursor_moved_by_tool(struct seat *seat) {
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	seat->cursor_placed = true;
+	process_motion(seat, (uint32_t)(now.tv_sec * 1000 + now.tv_nsec / 1000000));
+}
+
 void seat_pointer_rebase(struct seat *seat) {
 	/*
 	 * A cursor no device has moved yet (wlroots starts it at 100,100) gives

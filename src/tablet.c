@@ -155,7 +155,7 @@ static void tool_moved(struct tablet_device *device, struct tablet_tool *tool) {
 		wlr_tablet_v2_tablet_tool_notify_proximity_out(tool_v2);
 	}
 	tool->emulating = true;
-	seat_pointer_rebase(tablet->seat);
+	seat_cursor_moved_by_tool(tablet->seat);
 	wlr_seat_pointer_notify_frame(seat_wlr_seat(tablet->seat));
 }
 
