@@ -29,6 +29,11 @@ void seat_rebase_pointer(struct seat *seat);
 void seat_apply_config(struct seat *seat);
 /* Gives the pointer focus to the surface under the cursor again (after a grab). */
 void seat_pointer_refocus(struct seat *seat);
+/*
+ * The output cursors lost their images (their renderer was replaced): the
+ * pointer gets its image again from the surface under it, or the default.
+ */
+void seat_reset_cursor_image(struct seat *seat);
 void seat_view_unmapped(struct seat *seat, struct view *view);
 /*
  * A window moved under a still pointer (view_move): gives pointer focus to

@@ -21,6 +21,7 @@ struct seat;
 struct session_lock;
 struct xwayland;
 struct activation;
+struct renderer_recovery;
 
 /*
  * The compositor: one per process. Each concern (outputs, views, seat,
@@ -64,6 +65,7 @@ struct server {
 	struct session_lock *session_lock;
 	struct idle *idle;
 	struct output_power *output_power;
+	struct renderer_recovery *renderer_recovery; /* follows GPU resets */
 	struct wlr_security_context_manager_v1 *security_context;
 	/* Who may capture; set (and destroyed) by the caller of server_init(). */
 	struct policy *policy;
@@ -82,7 +84,6 @@ struct server {
 	struct wl_listener new_xdg_toplevel;
 	struct wl_listener new_xdg_popup;
 	struct wl_listener new_toplevel_decoration;
-	struct wl_listener renderer_lost;
 };
 
 bool server_init(struct server *server, const struct options *options);

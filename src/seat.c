@@ -596,6 +596,16 @@ void seat_pointer_refocus(struct seat *seat) {
 	process_motion(seat, (uint32_t)(now.tv_sec * 1000 + now.tv_nsec / 1000000));
 }
 
+void seat_reset_cursor_image(struct seat *seat) {
+	wlr_cursor_unset_image(seat->cursor);
+	if (!seat->cursor_placed) {
+		return; /* no image was set yet */
+	}
+	/* A new enter makes the client under the pointer set its cursor again. */
+	wlr_seat_pointer_clear_focus(seat->wlr_seat);
+	seat_pointer_refocus(seat);
+}
+
 struct wlr_seat *seat_wlr_seat(struct seat *seat) {
 	return seat->wlr_seat;
 }

@@ -41,6 +41,7 @@
 #include "output.h"
 #include "output_power.h"
 #include "policy.h"
+#include "renderer_recovery.h"
 #include "seat.h"
 #include "server.h"
 #include "step_clock.h"
@@ -322,12 +323,6 @@ static int handle_sigusr2(int signal, void *data) {
 	return 0;
 }
 
-static void handle_renderer_lost(struct wl_listener *listener, void *data) {
-	struct server *server = wl_container_of(listener, server, renderer_lost);
-	wlr_log(WLR_ERROR, "the GPU was reset; pinhole cannot recover the renderer yet");
-	server_terminate(server, 1);
-}
-
 void server_terminate(struct server *server, int exit_code) {
 	server->exit_code = exit_code;
 	wl_display_terminate(server->display);
@@ -402,7 +397,7 @@ bool server_init(struct server *server, const struct options *options) {
 	struct wl_listener *listeners[] = {
 		&server->new_output, &server->output_layout_change, &server->output_manager_apply,
 		&server->output_manager_test, &server->new_xdg_toplevel, &server->new_xdg_popup,
-		&server->new_toplevel_decoration, &server->renderer_lost,
+		&server->new_toplevel_decoration,
 	};
 	for (size_t i = 0; i < sizeof(listeners) / sizeof(listeners[0]); i++) {
 		wl_list_init(&listeners[i]->link);
@@ -422,8 +417,7 @@ bool server_init(struct server *server, const struct options *options) {
 		wlr_log(WLR_ERROR, "could not create a renderer");
 		return false;
 	}
-	server->renderer_lost.notify = handle_renderer_lost;
-	wl_signal_add(&server->renderer->events.lost, &server->renderer_lost);
+	server->renderer_recovery = renderer_recovery_create(server);
 	wlr_renderer_init_wl_display(server->renderer, server->display);
 	server->allocator = wlr_allocator_autocreate(server->backend, server->renderer);
 	if (server->allocator == NULL) {
@@ -553,7 +547,8 @@ void server_finish(struct server *server) {
 	wl_list_remove(&server->output_manager_apply.link);
 	wl_list_remove(&server->output_manager_test.link);
 	wl_list_remove(&server->output_layout_change.link);
-	wl_list_remove(&server->renderer_lost.link);
+	renderer_recovery_destroy(server->renderer_recovery);
+	server->renderer_recovery = NULL;
 	capture_destroy(server->capture);
 	idle_destroy(server->idle);
 	output_power_destroy(server->output_power);
