@@ -22,6 +22,7 @@ struct session_lock;
 struct xwayland;
 struct activation;
 struct renderer_recovery;
+struct vt_switch;
 
 /*
  * The compositor: one per process. Each concern (outputs, views, seat,
@@ -66,6 +67,7 @@ struct server {
 	struct idle *idle;
 	struct output_power *output_power;
 	struct renderer_recovery *renderer_recovery; /* follows GPU resets */
+	struct vt_switch *vt_switch; /* follows the libseat session; NULL without one */
 	struct wlr_security_context_manager_v1 *security_context;
 	/* Who may capture; set (and destroyed) by the caller of server_init(). */
 	struct policy *policy;

@@ -1,6 +1,8 @@
 #include <stdlib.h>
 #include <time.h>
 #include <wlr/backend/headless.h>
+#include <wlr/backend/session.h>
+#include <wlr/interfaces/wlr_output.h>
 #include <wlr/types/wlr_gamma_control_v1.h>
 #include <wlr/types/wlr_output.h>
 #include <wlr/types/wlr_output_layout.h>
@@ -16,6 +18,10 @@
 #include "view.h"
 
 static void output_render(struct output *output) {
+	struct wlr_session *session = output->server->session;
+	if (session != NULL && !session->active) {
+		return; /* another VT is shown: see vt_switch.c */
+	}
 	struct wlr_scene_output *scene_output = output->scene_output;
 	if (!wlr_scene_output_commit(scene_output, NULL)) {
 		wlr_log(WLR_DEBUG, "output %s: commit failed", output->wlr_output->name);
@@ -203,6 +209,11 @@ void output_place(struct output *output, const struct config_output *settings) {
 		wlr_scene_output_layout_add_output(server->scene_layout, layout_output,
 			output->scene_output);
 	}
+}
+
+void output_damage_whole(struct output *output) {
+	wlr_damage_ring_add_whole(&output->scene_output->damage_ring);
+	wlr_output_update_needs_frame(output->wlr_output);
 }
 
 struct output *output_from_wlr_output(struct server *server, struct wlr_output *wlr_output) {

@@ -1,7 +1,6 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <wlr/interfaces/wlr_output.h>
 #include <wlr/render/allocator.h>
 #include <wlr/render/wlr_renderer.h>
 #include <wlr/types/wlr_compositor.h>
@@ -76,7 +75,7 @@ static void recreate_renderer(void *data) {
 	/* New swapchains have no history: the next frame of every output is drawn whole. */
 	wl_list_for_each(output, &server->outputs, link) {
 		if (output->wlr_output->enabled) {
-			wlr_output_update_needs_frame(output->wlr_output);
+			output_damage_whole(output);
 		}
 	}
 	recovery->recoveries++;

@@ -47,6 +47,7 @@
 #include "step_clock.h"
 #include "session_lock.h"
 #include "view.h"
+#include "vt_switch.h"
 #include "xdg.h"
 #include "xwayland.h"
 
@@ -472,6 +473,7 @@ bool server_init(struct server *server, const struct options *options) {
 
 	output_manager_init(server);
 	server->session_lock = session_lock_create(server);
+	server->vt_switch = vt_switch_create(server);
 	if (server->idle == NULL || server->output_power == NULL || server->session_lock == NULL) {
 		wlr_log(WLR_ERROR, "could not create the session lock, idle or output power globals");
 		return false;
@@ -548,6 +550,8 @@ void server_finish(struct server *server) {
 	wl_list_remove(&server->output_manager_test.link);
 	wl_list_remove(&server->output_layout_change.link);
 	renderer_recovery_destroy(server->renderer_recovery);
+	vt_switch_destroy(server->vt_switch);
+	server->vt_switch = NULL;
 	server->renderer_recovery = NULL;
 	capture_destroy(server->capture);
 	idle_destroy(server->idle);
