@@ -23,6 +23,7 @@ struct xwayland;
 struct activation;
 struct renderer_recovery;
 struct vt_switch;
+struct drm_lease;
 
 /*
  * The compositor: one per process. Each concern (outputs, views, seat,
@@ -68,6 +69,7 @@ struct server {
 	struct output_power *output_power;
 	struct renderer_recovery *renderer_recovery; /* follows GPU resets */
 	struct vt_switch *vt_switch; /* follows the libseat session; NULL without one */
+	struct drm_lease *drm_lease; /* wp-drm-lease-v1; NULL without a DRM backend */
 	struct wlr_security_context_manager_v1 *security_context;
 	/* Who may capture; set (and destroyed) by the caller of server_init(). */
 	struct policy *policy;

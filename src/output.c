@@ -12,6 +12,7 @@
 #include "capture/capture.h"
 #include "idle.h"
 #include "config_file.h"
+#include "drm_lease.h"
 #include "output.h"
 #include "server.h"
 #include "step_clock.h"
@@ -151,6 +152,13 @@ void output_handle_new(struct wl_listener *listener, void *data) {
 	struct server *server = wl_container_of(listener, server, new_output);
 	struct wlr_output *wlr_output = data;
 
+	if (wlr_output->non_desktop) {
+		/* A VR headset and the like: not part of the desktop, but a client may lease it. */
+		bool offered = drm_lease_offer_output(server->drm_lease, wlr_output);
+		wlr_log(WLR_INFO, "output %s is not a desktop output: %s", wlr_output->name,
+			offered ? "offered for lease (wp-drm-lease-v1)" : "not used");
+		return;
+	}
 	if (!wlr_output_init_render(wlr_output, server->allocator, server->renderer)) {
 		wlr_log(WLR_ERROR, "output %s: cannot render to it", wlr_output->name);
 		return;

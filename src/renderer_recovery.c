@@ -4,7 +4,9 @@
 #include <wlr/render/allocator.h>
 #include <wlr/render/wlr_renderer.h>
 #include <wlr/types/wlr_compositor.h>
+#include <wlr/types/wlr_buffer.h>
 #include <wlr/types/wlr_output.h>
+#include <wlr/types/wlr_scene.h>
 #include <wlr/util/log.h>
 #include "capture/capture.h"
 #include "output.h"
@@ -21,11 +23,38 @@ struct renderer_recovery {
 };
 
 /*
+ * A surface's scene buffer whose texture went with the old renderer draws
+ * nothing, and the client's next commit would damage only what the client
+ * changed: the rest of the window would stay blank on screen and in capture
+ * damage. Dropping the buffer makes that commit a new mapping, drawn and
+ * damaged whole. Hidden (disabled) nodes too: they are walked by hand.
+ */
+static void forget_lost_textures(struct wlr_scene_node *node) {
+	if (node->type == WLR_SCENE_NODE_TREE) {
+		struct wlr_scene_tree *tree = wlr_scene_tree_from_node(node);
+		struct wlr_scene_node *child;
+		wl_list_for_each(child, &tree->children, link) {
+			forget_lost_textures(child);
+		}
+		return;
+	}
+	if (node->type != WLR_SCENE_NODE_BUFFER) {
+		return;
+	}
+	struct wlr_scene_buffer *scene_buffer = wlr_scene_buffer_from_node(node);
+	struct wlr_client_buffer *client_buffer = scene_buffer->buffer != NULL ?
+		wlr_client_buffer_get(scene_buffer->buffer) : NULL;
+	if (client_buffer != NULL && client_buffer->texture == NULL) {
+		wlr_scene_buffer_set_buffer(scene_buffer, NULL);
+	}
+}
+
+/*
  * What holds the renderer, and what follows it here: wlr_compositor (client
  * buffers are uploaded with it), every output (swapchains, the cursor plane),
  * the capture module (offscreen buffers, DMA-BUF constraints, GPU waits).
  * Scene buffers and client buffers drop their textures when the old renderer
- * is destroyed: a window is shown again with its next commit. wl_shm and
+ * is destroyed: a window is shown again, whole, from its next commit. wl_shm and
  * linux-dmabuf copied the formats and the device at start and hold no
  * renderer; the new renderer comes from the same backend, so the same device.
  */
@@ -71,6 +100,7 @@ static void recreate_renderer(void *data) {
 	seat_reset_cursor_image(server->seat);
 	wlr_allocator_destroy(old_allocator);
 	wlr_renderer_destroy(old_renderer);
+	forget_lost_textures(&server->scene->tree.node);
 
 	/* New swapchains have no history: the next frame of every output is drawn whole. */
 	wl_list_for_each(output, &server->outputs, link) {

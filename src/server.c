@@ -35,6 +35,7 @@
 #endif
 #include "activation.h"
 #include "capture/capture.h"
+#include "drm_lease.h"
 #include "idle.h"
 #include "layer_shell.h"
 #include "foreign_toplevel.h"
@@ -85,6 +86,7 @@ static const char *const privileged_interfaces[] = {
 	"zwp_keyboard_shortcuts_inhibit_manager_v1",
 	"ext_transient_seat_manager_v1",
 	"wp_security_context_manager_v1", /* contexts do not nest */
+	"wp_drm_lease_device_v1", /* takes a display (a VR headset) for itself */
 };
 
 static bool name_in(const struct wl_global *global, const char *const *names, size_t len) {
@@ -386,6 +388,7 @@ static void create_protocols(struct server *server) {
 	wlr_fractional_scale_manager_v1_create(display, 1);
 	wlr_screencopy_manager_v1_create(display);
 	server->security_context = wlr_security_context_manager_v1_create(display);
+	server->drm_lease = drm_lease_create(server);
 	server->foreign_toplevel_list = wlr_ext_foreign_toplevel_list_v1_create(display, 1);
 	foreign_toplevel_manager_init(server);
 	server->activation = activation_create(server);
@@ -571,6 +574,7 @@ void server_finish(struct server *server) {
 	activation_destroy(server->activation);
 	server->activation = NULL;
 	wl_display_destroy(server->display);
+	server->drm_lease = NULL; /* went with the display */
 	wlr_allocator_destroy(server->allocator);
 	wlr_renderer_destroy(server->renderer);
 	server->display = NULL;

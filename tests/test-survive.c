@@ -97,7 +97,7 @@ static bool paint(struct ph_process *p, const char *cmd) {
 
 int main(int argc, char *argv[]) {
 	ph_init(argc, argv, 120);
-	ph_plan(20);
+	ph_plan(19);
 	struct ph_compositor c;
 	if (!ph_compositor_start_env(&c, (const char *[]){"--mode", "640x480", NULL},
 			(const char *[]){"PINHOLE_DEBUG_RENDERER_LOSS=1", NULL})) {
@@ -145,20 +145,21 @@ int main(int argc, char *argv[]) {
 	 */
 	ph_ok(ph_expect_line(&probe.process, "ready", probe.line, sizeof(probe.line), 10000),
 		"the capture frame that waited across the reset completes (%s)", probe.line);
-	ok = paint(&paint_a, "color 0xff806040") && probe_cmd(&probe, "capture a", "ready");
-	long brown = ok ? probe_count(&probe, "a", 0, 0, 320, 240, BROWN) : -1;
+	/* Its first commit after the reset changes 16x16 pixels: the window shows whole again. */
+	ok = paint(&paint_a, "rect 0 0 16 16 0xff405060") && probe_cmd(&probe, "capture a", "ready");
+	long slate = ok ? probe_count(&probe, "a", 0, 0, 16, 16, SLATE) : -1;
+	long red = ok ? probe_count(&probe, "a", 16, 0, 304, 16, RED) +
+		probe_count(&probe, "a", 0, 16, 320, 224, RED) : -1;
 	long black = ok ? probe_count(&probe, "a", 320, 0, 320, 240, BLACK) : -1;
-	ph_ok(ok && brown == 320 * 240 && black == 320 * 240,
-		"the existing client draws on: the session's next frame has %ld window pixels "
-		"0x%08x, %ld black (%s)", brown, BROWN, black, probe.line);
+	ph_ok(ok && slate == 256 && red == 320 * 240 - 256 && black == 320 * 240,
+		"the existing client draws on: after its 16x16 change the session's next frame has "
+		"the whole window (%ld new, %ld red pixels), %ld black (%s)", slate, red, black,
+		probe.line);
 	/* And the session goes on: a frame waiting for a change gets it. */
-	ok = probe_cmd(&probe, "capture a", NULL) && paint(&paint_a, "rect 0 0 16 16 0xff405060") &&
+	ok = probe_cmd(&probe, "capture a", NULL) && paint(&paint_a, "color 0xff806040") &&
 		ph_expect_line(&probe.process, "ready", probe.line, sizeof(probe.line), 10000);
-	ph_ok(ok && probe_count(&probe, "a", 0, 0, 16, 16, SLATE) == 256 &&
-		probe_count(&probe, "a", 16, 0, 304, 16, BROWN) == 304 * 16,
-		"the session's next frame has the client's change (%s)", probe.line);
-	ph_ok(paint(&paint_a, "color 0xff806040"), "the client repaints");
-
+	ph_ok(ok && probe_count(&probe, "a", 0, 0, 320, 240, BROWN) == 320 * 240,
+		"the session's next frame has the client's repaint (%s)", probe.line);
 	struct ph_image image = {0};
 	if (grim(&c, NULL, "after.png", &image)) {
 		check_desktop("grim after the reset", &image, BROWN);
@@ -208,9 +209,18 @@ int main(int argc, char *argv[]) {
 	/* Again: the new renderer's lost signal is followed too. */
 	ph_kill(&paint_b);
 	ph_ok(lose_renderer(&c, 2), "a second reset: recreated again");
-	ph_ok(paint(&paint_a, "color 0xff405060"), "the first client's next frame is done");
+	ph_ok(paint(&paint_a, "rect 0 0 16 16 0xff112233"),
+		"the first client's next frame (a 16x16 change) is done");
 	if (grim(&c, NULL, "second.png", &image)) {
-		check_desktop("grim after the second reset", &image, SLATE);
+		char why2[160] = "";
+		bool whole = image.width == 640 &&
+			ph_image_rect_is(&image, 0, 0, 16, 16, NAVY, why2, sizeof(why2)) &&
+			ph_image_rect_is(&image, 16, 0, 304, 240, BROWN, why2, sizeof(why2)) &&
+			ph_image_rect_is(&image, 0, 16, 16, 224, BROWN, why2, sizeof(why2)) &&
+			ph_image_rect_is(&image, 320, 0, 320, 480, BLACK, why2, sizeof(why2)) &&
+			ph_image_rect_is(&image, 0, 240, 320, 240, BLACK, why2, sizeof(why2));
+		ph_ok(whole, "grim after the second reset: the whole window with its change, the "
+			"desktop black (%s)", why2);
 	} else {
 		ph_ok(false, "grim after the second reset");
 	}
