@@ -97,7 +97,7 @@ static bool paint(struct ph_process *p, const char *cmd) {
 
 int main(int argc, char *argv[]) {
 	ph_init(argc, argv, 120);
-	ph_plan(19);
+	ph_plan(21);
 	struct ph_compositor c;
 	if (!ph_compositor_start_env(&c, (const char *[]){"--mode", "640x480", NULL},
 			(const char *[]){"PINHOLE_DEBUG_RENDERER_LOSS=1", NULL})) {
@@ -224,6 +224,15 @@ int main(int argc, char *argv[]) {
 	} else {
 		ph_ok(false, "grim after the second reset");
 	}
+	ph_image_finish(&image);
+	/* An output plugged in after the resets renders with the new renderer. */
+	kill(c.pid, SIGUSR1);
+	ph_ok(wait_for_log(&c, "output HEADLESS-2 added", 10000),
+		"an output added after the resets (SIGUSR1)");
+	ok = grim(&c, (const char *[]){"-o", "HEADLESS-2", NULL}, "hotplug.png", &image) &&
+		image.width == 640 && image.height == 480;
+	ph_ok(ok && ph_image_rect_is(&image, 0, 0, 640, 480, BLACK, why, sizeof(why)),
+		"grim -o HEADLESS-2: its empty desktop, %dx%d (%s)", image.width, image.height, why);
 	ph_image_finish(&image);
 	ph_image_finish(&before_cursor);
 
