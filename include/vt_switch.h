@@ -5,10 +5,11 @@ struct server;
 struct vt_switch;
 
 /*
- * Follows the libseat session (DRM/KMS): while it is inactive (another VT is
- * shown) pinhole renders nothing and wlroots has suspended the input
- * devices; once active again every output is drawn whole. NULL without a
- * session (nested, headless).
+ * Follows the libseat session (DRM/KMS) and logs its changes: while it is
+ * inactive (another VT is shown) wlroots has destroyed the DRM outputs and
+ * suspended the input devices, and pinhole renders nothing; once active
+ * again the outputs come back as new ones. NULL without a session (nested,
+ * headless).
  */
 struct vt_switch *vt_switch_create(struct server *server);
 void vt_switch_destroy(struct vt_switch *vt_switch);

@@ -1,8 +1,6 @@
 #include <stdlib.h>
 #include <wlr/backend/session.h>
-#include <wlr/types/wlr_output.h>
 #include <wlr/util/log.h>
-#include "output.h"
 #include "server.h"
 #include "vt_switch.h"
 
@@ -14,26 +12,17 @@ struct vt_switch {
 
 static void handle_active(struct wl_listener *listener, void *data) {
 	struct vt_switch *vt_switch = wl_container_of(listener, vt_switch, active);
-	struct server *server = vt_switch->server;
-	if (!server->session->active) {
-		/*
-		 * wlroots has given up DRM master and suspended libinput; output
-		 * commits would fail. Frames (and capture frames) wait meanwhile.
-		 */
-		wlr_log(WLR_INFO, "session inactive (VT switched away): rendering and input stopped");
-		return;
-	}
 	/*
-	 * wlroots has restored each connector's last state; what another VT
-	 * showed meanwhile is not ours to know, so every output is drawn whole.
+	 * wlroots 0.20 has already acted: going away it gave up DRM master,
+	 * suspended libinput and destroyed the DRM outputs (output capture
+	 * sessions on them are stopped; toplevel sessions go on); coming back it
+	 * scans the connectors and they are added again through the new-output
+	 * path, with their configuration, drawn whole. output_render() draws
+	 * nothing while the session is inactive.
 	 */
-	struct output *output;
-	wl_list_for_each(output, &server->outputs, link) {
-		if (output->wlr_output->enabled) {
-			output_damage_whole(output);
-		}
-	}
-	wlr_log(WLR_INFO, "session active again (VT switched back): outputs redrawn");
+	wlr_log(WLR_INFO, "%s", vt_switch->server->session->active ?
+		"session active again (VT switched back): outputs come back" :
+		"session inactive (VT switched away): rendering and input stopped");
 }
 
 static void handle_session_destroy(struct wl_listener *listener, void *data) {
