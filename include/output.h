@@ -51,6 +51,8 @@ struct output *output_at(struct server *server, double lx, double ly);
  */
 void output_usable_area(struct server *server, struct wlr_output *wlr_output,
 	struct wlr_box *box);
+/* The next frame draws all of the output and is committed even if nothing changed. */
+void output_damage_whole(struct output *output);
 /* Puts an enabled output into the layout (where settings say, if they do), or takes it out. */
 void output_place(struct output *output, const struct config_output *settings);
 struct output *output_from_wlr_output(struct server *server, struct wlr_output *wlr_output);

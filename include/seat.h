@@ -27,6 +27,11 @@ void seat_focus_surface(struct seat *seat, struct wlr_surface *surface);
 void seat_apply_config(struct seat *seat);
 /* Cancels the drag in progress, if any (dnd_cancel). */
 void seat_cancel_drag(struct seat *seat);
+/*
+ * The output cursors lost their images (their renderer was replaced): the
+ * pointer gets its image again from the surface under it, or the default.
+ */
+void seat_reset_cursor_image(struct seat *seat);
 void seat_view_unmapped(struct seat *seat, struct view *view);
 /*
  * The scene changed under a still pointer (a window moved, mapped, was raised

@@ -21,6 +21,9 @@ struct seat;
 struct session_lock;
 struct xwayland;
 struct activation;
+struct renderer_recovery;
+struct vt_switch;
+struct drm_lease;
 
 /*
  * The compositor: one per process. Each concern (outputs, views, seat,
@@ -63,6 +66,9 @@ struct server {
 	struct session_lock *session_lock;
 	struct idle *idle;
 	struct output_power *output_power;
+	struct renderer_recovery *renderer_recovery; /* follows GPU resets */
+	struct vt_switch *vt_switch; /* follows the libseat session; NULL without one */
+	struct drm_lease *drm_lease; /* wp-drm-lease-v1; NULL without a DRM backend */
 	struct wlr_security_context_manager_v1 *security_context;
 	/* Who may capture; set (and destroyed) by the caller of server_init(). */
 	struct policy *policy;
@@ -81,7 +87,6 @@ struct server {
 	struct wl_listener new_xdg_toplevel;
 	struct wl_listener new_xdg_popup;
 	struct wl_listener new_toplevel_decoration;
-	struct wl_listener renderer_lost;
 };
 
 bool server_init(struct server *server, const struct options *options);

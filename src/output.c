@@ -1,6 +1,8 @@
 #include <stdlib.h>
 #include <time.h>
 #include <wlr/backend/headless.h>
+#include <wlr/backend/session.h>
+#include <wlr/interfaces/wlr_output.h>
 #include <wlr/types/wlr_gamma_control_v1.h>
 #include <wlr/types/wlr_output.h>
 #include <wlr/types/wlr_output_layout.h>
@@ -11,12 +13,17 @@
 #include "idle.h"
 #include "config_file.h"
 #include "foreign_toplevel.h"
+#include "drm_lease.h"
 #include "output.h"
 #include "server.h"
 #include "step_clock.h"
 #include "view.h"
 
 static void output_render(struct output *output) {
+	struct wlr_session *session = output->server->session;
+	if (session != NULL && !session->active) {
+		return; /* another VT is shown: see vt_switch.c */
+	}
 	struct wlr_scene_output *scene_output = output->scene_output;
 	if (!wlr_scene_output_commit(scene_output, NULL)) {
 		wlr_log(WLR_DEBUG, "output %s: commit failed", output->wlr_output->name);
@@ -146,6 +153,13 @@ void output_handle_new(struct wl_listener *listener, void *data) {
 	struct server *server = wl_container_of(listener, server, new_output);
 	struct wlr_output *wlr_output = data;
 
+	if (wlr_output->non_desktop) {
+		/* A VR headset and the like: not part of the desktop, but a client may lease it. */
+		bool offered = drm_lease_offer_output(server->drm_lease, wlr_output);
+		wlr_log(WLR_INFO, "output %s is not a desktop output: %s", wlr_output->name,
+			offered ? "offered for lease (wp-drm-lease-v1)" : "not used");
+		return;
+	}
 	if (!wlr_output_init_render(wlr_output, server->allocator, server->renderer)) {
 		wlr_log(WLR_ERROR, "output %s: cannot render to it", wlr_output->name);
 		return;
@@ -216,6 +230,11 @@ void output_place(struct output *output, const struct config_output *settings) {
 		/* Turned on again: back where it was, so the desktop keeps its shape. */
 		output_layout_add(output, output->has_position, output->box.x, output->box.y);
 	}
+}
+
+void output_damage_whole(struct output *output) {
+	wlr_damage_ring_add_whole(&output->scene_output->damage_ring);
+	wlr_output_update_needs_frame(output->wlr_output);
 }
 
 struct output *output_from_wlr_output(struct server *server, struct wlr_output *wlr_output) {

@@ -848,6 +848,16 @@ void seat_cancel_drag(struct seat *seat) {
 	dnd_cancel(seat->dnd);
 }
 
+void seat_reset_cursor_image(struct seat *seat) {
+	wlr_cursor_unset_image(seat->cursor);
+	if (!seat->cursor_placed) {
+		return; /* no image was set yet */
+	}
+	/* A new enter makes the client under the pointer set its cursor again. */
+	wlr_seat_pointer_clear_focus(seat->wlr_seat);
+	seat_pointer_refocus(seat);
+}
+
 struct wlr_seat *seat_wlr_seat(struct seat *seat) {
 	return seat->wlr_seat;
 }

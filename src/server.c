@@ -35,17 +35,20 @@
 #endif
 #include "activation.h"
 #include "capture/capture.h"
+#include "drm_lease.h"
 #include "idle.h"
 #include "layer_shell.h"
 #include "foreign_toplevel.h"
 #include "output.h"
 #include "output_power.h"
 #include "policy.h"
+#include "renderer_recovery.h"
 #include "seat.h"
 #include "server.h"
 #include "step_clock.h"
 #include "session_lock.h"
 #include "view.h"
+#include "vt_switch.h"
 #include "xdg.h"
 #include "xwayland.h"
 
@@ -83,6 +86,7 @@ static const char *const privileged_interfaces[] = {
 	"zwp_keyboard_shortcuts_inhibit_manager_v1",
 	"ext_transient_seat_manager_v1",
 	"wp_security_context_manager_v1", /* contexts do not nest */
+	"wp_drm_lease_device_v1", /* takes a display (a VR headset) for itself */
 };
 
 static bool name_in(const struct wl_global *global, const char *const *names, size_t len) {
@@ -322,12 +326,6 @@ static int handle_sigusr2(int signal, void *data) {
 	return 0;
 }
 
-static void handle_renderer_lost(struct wl_listener *listener, void *data) {
-	struct server *server = wl_container_of(listener, server, renderer_lost);
-	wlr_log(WLR_ERROR, "the GPU was reset; pinhole cannot recover the renderer yet");
-	server_terminate(server, 1);
-}
-
 void server_terminate(struct server *server, int exit_code) {
 	server->exit_code = exit_code;
 	wl_display_terminate(server->display);
@@ -390,6 +388,7 @@ static void create_protocols(struct server *server) {
 	wlr_fractional_scale_manager_v1_create(display, 1);
 	wlr_screencopy_manager_v1_create(display);
 	server->security_context = wlr_security_context_manager_v1_create(display);
+	server->drm_lease = drm_lease_create(server);
 	server->foreign_toplevel_list = wlr_ext_foreign_toplevel_list_v1_create(display, 1);
 	foreign_toplevel_manager_init(server);
 	server->activation = activation_create(server);
@@ -402,7 +401,7 @@ bool server_init(struct server *server, const struct options *options) {
 	struct wl_listener *listeners[] = {
 		&server->new_output, &server->output_layout_change, &server->output_manager_apply,
 		&server->output_manager_test, &server->new_xdg_toplevel, &server->new_xdg_popup,
-		&server->new_toplevel_decoration, &server->renderer_lost,
+		&server->new_toplevel_decoration,
 	};
 	for (size_t i = 0; i < sizeof(listeners) / sizeof(listeners[0]); i++) {
 		wl_list_init(&listeners[i]->link);
@@ -422,8 +421,7 @@ bool server_init(struct server *server, const struct options *options) {
 		wlr_log(WLR_ERROR, "could not create a renderer");
 		return false;
 	}
-	server->renderer_lost.notify = handle_renderer_lost;
-	wl_signal_add(&server->renderer->events.lost, &server->renderer_lost);
+	server->renderer_recovery = renderer_recovery_create(server);
 	wlr_renderer_init_wl_display(server->renderer, server->display);
 	server->allocator = wlr_allocator_autocreate(server->backend, server->renderer);
 	if (server->allocator == NULL) {
@@ -477,6 +475,7 @@ bool server_init(struct server *server, const struct options *options) {
 
 	output_manager_init(server);
 	server->session_lock = session_lock_create(server);
+	server->vt_switch = vt_switch_create(server);
 	if (server->idle == NULL || server->output_power == NULL || server->session_lock == NULL) {
 		wlr_log(WLR_ERROR, "could not create the session lock, idle or output power globals");
 		return false;
@@ -552,7 +551,10 @@ void server_finish(struct server *server) {
 	wl_list_remove(&server->output_manager_apply.link);
 	wl_list_remove(&server->output_manager_test.link);
 	wl_list_remove(&server->output_layout_change.link);
-	wl_list_remove(&server->renderer_lost.link);
+	renderer_recovery_destroy(server->renderer_recovery);
+	vt_switch_destroy(server->vt_switch);
+	server->vt_switch = NULL;
+	server->renderer_recovery = NULL;
 	capture_destroy(server->capture);
 	idle_destroy(server->idle);
 	output_power_destroy(server->output_power);
@@ -571,6 +573,7 @@ void server_finish(struct server *server) {
 	activation_destroy(server->activation);
 	server->activation = NULL;
 	wl_display_destroy(server->display);
+	server->drm_lease = NULL; /* went with the display */
 	wlr_allocator_destroy(server->allocator);
 	wlr_renderer_destroy(server->renderer);
 	server->display = NULL;

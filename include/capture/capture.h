@@ -107,6 +107,18 @@ void capture_destroy(struct pinhole_capture *capture);
 void capture_set_locked(struct pinhole_capture *capture, bool locked);
 
 /*
+ * The compositor replaced its renderer and allocator (after a GPU reset).
+ * Call it with the new pair while the old one still exists, then destroy the
+ * old. The module lets go of everything of the old pair: offscreen and
+ * staging buffers, the outputs' last committed buffers (output frames wait
+ * for the next commit), GPU work in flight (those frames are copied again
+ * from new content). DMA-BUF capture follows the new renderer: sessions get
+ * new constraints if its device or formats differ.
+ */
+void capture_set_renderer(struct pinhole_capture *capture, struct wlr_renderer *renderer,
+	struct wlr_allocator *allocator);
+
+/*
  * Output sources. The compositor creates one per output and destroys it with
  * the output. scene_output (may be NULL) is what the output shows: the module
  * renders from it only the few pixels under a software cursor, so that

@@ -151,6 +151,18 @@ void capture_outputs_forget_content(struct pinhole_capture *capture);
 /* The session was unlocked: held toplevel frames with new content are served. */
 void capture_source_release_held(struct capture_source *source);
 
+/*
+ * The renderer is being replaced (capture_set_renderer), the old one still
+ * current: frames whose GPU work is in flight go back to waiting with all of
+ * their buffer stale, staging buffers are dropped.
+ */
+void capture_source_drop_renderer_state(struct capture_source *source);
+/* Sessions follow new DMA-BUF constraints; waiting frames ask for content again. */
+void capture_source_renderer_changed(struct capture_source *source, bool constraints_changed);
+/* Each output source lets go of its last commit and offscreen buffer (old allocator). */
+void capture_outputs_drop_renderer_state(struct pinhole_capture *capture);
+void capture_toplevels_drop_renderer_state(struct pinhole_capture *capture);
+
 /* Pointer cursor sessions and cursor painting (cursor.c) */
 void capture_cursor_session_create(struct wl_client *client, uint32_t version, uint32_t id,
 	struct capture_source *source, struct wl_resource *pointer);
@@ -244,6 +256,8 @@ bool capture_copy_from_memory(struct wlr_buffer *dst, const void *src, uint32_t 
 /* DMA-BUF capture (dmabuf.c) */
 void capture_dmabuf_init(struct pinhole_capture *capture);
 void capture_dmabuf_finish(struct pinhole_capture *capture);
+/* The renderer changed: DMA-BUF state from the new one; true if sessions' constraints change. */
+bool capture_dmabuf_reinit(struct pinhole_capture *capture);
 /* dmabuf_device and dmabuf_format events, if DMA-BUF capture is on. */
 void capture_dmabuf_send_constraints(struct pinhole_capture *capture,
 	struct wl_resource *session_resource);

@@ -276,6 +276,32 @@ void capture_set_locked(struct pinhole_capture *capture, bool locked) {
 	}
 }
 
+void capture_set_renderer(struct pinhole_capture *capture, struct wlr_renderer *renderer,
+		struct wlr_allocator *allocator) {
+	if (capture == NULL) {
+		return;
+	}
+	/* First what belongs to the old renderer, while it is current. */
+	struct capture_source *source;
+	wl_list_for_each(source, &capture->sources, link) {
+		capture_source_drop_renderer_state(source);
+	}
+	capture->gpu_pending = false;
+	capture_outputs_drop_renderer_state(capture);
+	capture_toplevels_drop_renderer_state(capture);
+
+	capture->config.renderer = renderer;
+	capture->config.allocator = allocator;
+	bool constraints_changed = capture_dmabuf_reinit(capture);
+	wlr_log(WLR_INFO, "capture: renderer replaced; DMA-BUF capture %s%s",
+		capture->dmabuf_enabled ? "on" : "off",
+		constraints_changed ? ", sessions get new constraints" : "");
+	struct capture_source *tmp;
+	wl_list_for_each_safe(source, tmp, &capture->sources, link) {
+		capture_source_renderer_changed(source, constraints_changed);
+	}
+}
+
 void capture_destroy(struct pinhole_capture *capture) {
 	if (capture == NULL) {
 		return;

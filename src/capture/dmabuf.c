@@ -165,6 +165,33 @@ void capture_dmabuf_init(struct pinhole_capture *capture) {
 	}
 }
 
+static bool format_sets_equal(const struct wlr_drm_format_set *a,
+		const struct wlr_drm_format_set *b) {
+	if (a->len != b->len) {
+		return false;
+	}
+	for (size_t i = 0; i < a->len; i++) {
+		const struct wlr_drm_format *fa = &a->formats[i], *fb = &b->formats[i];
+		if (fa->format != fb->format || fa->len != fb->len ||
+				memcmp(fa->modifiers, fb->modifiers, fa->len * sizeof(fa->modifiers[0])) != 0) {
+			return false;
+		}
+	}
+	return true;
+}
+
+bool capture_dmabuf_reinit(struct pinhole_capture *capture) {
+	struct wlr_drm_format_set old_formats = capture->dmabuf_formats;
+	bool old_enabled = capture->dmabuf_enabled;
+	dev_t old_device = capture->dmabuf_device;
+	capture_dmabuf_init(capture);
+	bool changed = old_enabled != capture->dmabuf_enabled || (capture->dmabuf_enabled &&
+		(old_device != capture->dmabuf_device ||
+		!format_sets_equal(&old_formats, &capture->dmabuf_formats)));
+	wlr_drm_format_set_finish(&old_formats);
+	return changed;
+}
+
 void capture_dmabuf_finish(struct pinhole_capture *capture) {
 	wlr_drm_format_set_finish(&capture->dmabuf_formats);
 	capture->dmabuf_enabled = false;

@@ -458,3 +458,12 @@ struct capture_source *capture_output_source(struct pinhole_capture *capture,
 	}
 	return NULL;
 }
+
+void capture_outputs_drop_renderer_state(struct pinhole_capture *capture) {
+	capture_outputs_forget_content(capture);
+	struct capture_output *output;
+	wl_list_for_each(output, &capture->outputs, link) {
+		wlr_buffer_drop(output->unbake_buffer);
+		output->unbake_buffer = NULL;
+	}
+}

@@ -821,3 +821,45 @@ void capture_source_cursor_update(struct capture_source *source,
 		session_cursor_update(session, cursor);
 	}
 }
+
+void capture_source_drop_renderer_state(struct capture_source *source) {
+	struct capture_session *session;
+	wl_list_for_each(session, &source->sessions, source_link) {
+		wlr_buffer_drop(session->staging);
+		session->staging = NULL;
+		struct capture_frame *frame = session->frame;
+		if (frame == NULL || frame->state != FRAME_COPIED || frame->gpu_wait == NULL) {
+			continue;
+		}
+		/* What the lost GPU was writing may never arrive: copy it all again. */
+		capture_gpu_wait_destroy(frame->gpu_wait);
+		frame->gpu_wait = NULL;
+		if (frame->staged_from != NULL) {
+			wlr_buffer_unlock(frame->staged_from);
+			frame->staged_from = NULL;
+		}
+		frame->state = FRAME_WAITING;
+		session_forget_buffers(session);
+		pixman_region32_union(&session->damage, &session->damage,
+			&frame->reported_damage);
+	}
+}
+
+void capture_source_renderer_changed(struct capture_source *source, bool constraints_changed) {
+	struct capture_session *session, *tmp;
+	wl_list_for_each_safe(session, tmp, &source->sessions, source_link) {
+		if (constraints_changed) {
+			capture_session_constraints_changed(session);
+		}
+		struct capture_frame *frame = session->frame;
+		if (frame == NULL || frame->state != FRAME_WAITING || frame->step_pending ||
+				session_held(session)) {
+			continue;
+		}
+		if (session_has_new_content(session) && source->impl->has_content(source)) {
+			frame_copy(frame);
+		} else {
+			source->impl->request_frame(source, !source->impl->has_content(source));
+		}
+	}
+}

@@ -432,3 +432,12 @@ struct capture_source *capture_toplevel_source(struct capture_toplevel *toplevel
 bool capture_source_is_toplevel(struct capture_source *source) {
 	return source->impl == &toplevel_source_impl;
 }
+
+void capture_toplevels_drop_renderer_state(struct pinhole_capture *capture) {
+	struct capture_toplevel *toplevel;
+	wl_list_for_each(toplevel, &capture->toplevels, link) {
+		/* Rendered again, region by region, at the next copy. */
+		wlr_buffer_drop(toplevel->render_buffer);
+		toplevel->render_buffer = NULL;
+	}
+}
