@@ -585,11 +585,16 @@ static void process_motion(struct seat *seat, uint32_t time_msec) {
 	dnd_cursor_moved(seat->dnd, seat->cursor->x, seat->cursor->y);
 }
 
-void seat_cursor_moved_by_tool(struct seat *seat) {
+/* Pointer motion to what is under the cursor, for callers with no event time. */
+static void process_motion_now(struct seat *seat) {
 	struct timespec now;
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	seat->cursor_placed = true;
 	process_motion(seat, (uint32_t)(now.tv_sec * 1000 + now.tv_nsec / 1000000));
+}
+
+void seat_cursor_moved_by_tool(struct seat *seat) {
+	seat->cursor_placed = true;
+	process_motion_now(seat);
 }
 
 void seat_pointer_rebase(struct seat *seat) {
@@ -631,9 +636,7 @@ void seat_pointer_rebase(struct seat *seat) {
 	if (surface == state->focused_surface && sx == state->sx && sy == state->sy) {
 		return;
 	}
-	struct timespec now;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	process_motion(seat, (uint32_t)(now.tv_sec * 1000 + now.tv_nsec / 1000000));
+	process_motion_now(seat);
 	wlr_seat_pointer_notify_frame(seat->wlr_seat);
 }
 
@@ -855,7 +858,7 @@ void seat_reset_cursor_image(struct seat *seat) {
 	}
 	/* A new enter makes the client under the pointer set its cursor again. */
 	wlr_seat_pointer_clear_focus(seat->wlr_seat);
-	seat_pointer_refocus(seat);
+	process_motion_now(seat);
 }
 
 struct wlr_seat *seat_wlr_seat(struct seat *seat) {
