@@ -1,4 +1,5 @@
 #include <stdlib.h>
+#include <string.h>
 #include <wlr/types/wlr_compositor.h>
 #include <wlr/types/wlr_input_method_v2.h>
 #include <wlr/types/wlr_keyboard.h>
@@ -41,6 +42,12 @@ struct text_input {
 	struct wl_listener commit;
 	struct wl_listener disable;
 	struct wl_listener destroy;
+	/*
+	 * The client had the keyboard focus but no wl_keyboard yet: its
+	 * text-input enter waits for the keyboard's enter (see enter_focused).
+	 */
+	struct wl_listener client_resource_created;
+	struct wl_event_source *deferred_enter;
 };
 
 struct input_popup {
@@ -169,6 +176,10 @@ static void text_input_handle_destroy(struct wl_listener *listener, void *data) 
 	wl_list_remove(&text_input->commit.link);
 	wl_list_remove(&text_input->disable.link);
 	wl_list_remove(&text_input->destroy.link);
+	wl_list_remove(&text_input->client_resource_created.link);
+	if (text_input->deferred_enter != NULL) {
+		wl_event_source_remove(text_input->deferred_enter);
+	}
 	wl_list_remove(&text_input->link);
 	free(text_input);
 	if (was_served) {
@@ -176,18 +187,58 @@ static void text_input_handle_destroy(struct wl_listener *listener, void *data) 
 	}
 }
 
+static bool client_has_keyboard(struct wlr_seat *seat, struct wl_client *client) {
+	struct wlr_seat_client *seat_client = wlr_seat_client_for_wl_client(seat, client);
+	return seat_client != NULL && !wl_list_empty(&seat_client->keyboards);
+}
+
+static void enter_focused(struct text_input_relay *relay, struct text_input *text_input);
+
+static void handle_deferred_enter(void *data) {
+	struct text_input *text_input = data;
+	text_input->deferred_enter = NULL;
+	wl_list_remove(&text_input->client_resource_created.link);
+	wl_list_init(&text_input->client_resource_created.link);
+	enter_focused(text_input->relay, text_input);
+}
+
+/* A wl_keyboard of the client: wlroots sends its enter in the same request, so enter after it. */
+static void text_input_handle_client_resource_created(struct wl_listener *listener, void *data) {
+	struct text_input *text_input = wl_container_of(listener, text_input, client_resource_created);
+	struct wl_resource *resource = data;
+	if (strcmp(wl_resource_get_class(resource), "wl_keyboard") != 0 ||
+			text_input->deferred_enter != NULL) {
+		return;
+	}
+	struct wl_event_loop *loop = wl_display_get_event_loop(text_input->relay->server->display);
+	text_input->deferred_enter = wl_event_loop_add_idle(loop, handle_deferred_enter, text_input);
+}
+
 /*
  * "When the seat has the keyboard capability the text-input focus follows
  * the keyboard focus", input method or not: a text field enabled before the
  * input method starts is served as soon as it comes (handle_new_input_method).
+ * The text-input enter comes after the client's wl_keyboard.enter (foot
+ * refuses one that comes first): a client without a wl_keyboard yet gets it
+ * once it has one; without a keyboard on the seat there is no keyboard focus
+ * to follow, and no text-input focus.
  */
 static void enter_focused(struct text_input_relay *relay, struct text_input *text_input) {
 	struct wlr_surface *focused = relay->seat->keyboard_state.focused_surface;
-	if (focused != NULL &&
-			text_input->input->focused_surface != focused &&
-			wl_resource_get_client(focused->resource) == text_input_client(text_input)) {
-		wlr_text_input_v3_send_enter(text_input->input, focused);
+	struct wl_client *client = text_input_client(text_input);
+	if (focused == NULL || text_input->input->focused_surface == focused ||
+			wl_resource_get_client(focused->resource) != client ||
+			!(relay->seat->capabilities & WL_SEAT_CAPABILITY_KEYBOARD)) {
+		return;
 	}
+	if (!client_has_keyboard(relay->seat, client)) {
+		if (wl_list_empty(&text_input->client_resource_created.link)) {
+			wl_client_add_resource_created_listener(client,
+				&text_input->client_resource_created);
+		}
+		return;
+	}
+	wlr_text_input_v3_send_enter(text_input->input, focused);
 }
 
 static void handle_new_text_input(struct wl_listener *listener, void *data) {
@@ -211,6 +262,8 @@ static void handle_new_text_input(struct wl_listener *listener, void *data) {
 	wl_signal_add(&input->events.disable, &text_input->disable);
 	text_input->destroy.notify = text_input_handle_destroy;
 	wl_signal_add(&input->events.destroy, &text_input->destroy);
+	text_input->client_resource_created.notify = text_input_handle_client_resource_created;
+	wl_list_init(&text_input->client_resource_created.link);
 	wl_list_insert(&relay->text_inputs, &text_input->link);
 	enter_focused(relay, text_input);
 }

@@ -137,7 +137,11 @@ static void test_foot(struct ph_compositor *c) {
 	snprintf(size, sizeof(size), "%dx%d", FOOT_COLS, FOOT_ROWS);
 	struct ph_process foot;
 	/* Hide the cursor, print U+2588 FULL BLOCK, wait to be killed. */
-	ph_spawn(c, &foot, (const char *[]){"foot", "-o", bg, "-o", fg, "-o", "main.pad=0x0",
+	/* foot's own log (stderr) says whether the compositor got its protocol order right. */
+	char foot_log[512];
+	snprintf(foot_log, sizeof(foot_log), "%s", ph_scratch("foot.err"));
+	ph_spawn(c, &foot, (const char *[]){"sh", "-c", "exec \"$@\" 2>\"$0\"", foot_log,
+		"foot", "-o", bg, "-o", fg, "-o", "main.pad=0x0",
 		"-o", "csd.preferred=none", "--app-id", "foot-test", "-W", size, "sh", "-c",
 		"printf '\\033[?25l\\342\\226\\210'; exec sleep 60", NULL}, 0);
 
@@ -174,6 +178,17 @@ static void test_foot(struct ph_compositor *c) {
 		ph_image_finish(&image);
 	}
 	ph_kill(&foot);
+	/*
+	 * This seat has no keyboard, so foot gets no wl_keyboard.enter: a
+	 * text-input enter is then one foot refuses ("compositor sent
+	 * ime::enter() event before the corresponding keyboard_enter() event").
+	 */
+	char *log = ph_read_file(foot_log);
+	bool in_order = log != NULL && strstr(log, "before the corresponding keyboard_enter") == NULL;
+	ph_ok(in_order, "foot, on a seat without a keyboard: its log has no text-input enter "
+		"before a keyboard enter (%s)", log == NULL ? "no log" : in_order ? "ok" :
+		"foot refused the text-input enter");
+	free(log);
 }
 
 static void test_simple_shm(struct ph_compositor *c) {
@@ -230,7 +245,7 @@ static void test_simple_egl(struct ph_compositor *c) {
 
 int main(int argc, char *argv[]) {
 	ph_init(argc, argv, 100);
-	ph_plan(9);
+	ph_plan(10);
 	struct ph_compositor c;
 	char mode[32];
 	snprintf(mode, sizeof(mode), "%dx%d", OUT_W, OUT_H);

@@ -381,6 +381,12 @@ static void check_input_method(struct ph_compositor *c) {
 static void check_input_method_layer(struct ph_compositor *c) {
 	char log[4096], log2[4096], line[256], why[256];
 	struct ph_process launcher, ime;
+	/*
+	 * The seat needs a keyboard for a text-input focus (it follows the
+	 * keyboard focus): the input method's tool brings a virtual one first.
+	 */
+	bool ready = spawn_tool(c, &ime);
+	command(&ime, "keys 42", "keyed");
 	/* 200x100 on the overlay at 300,200, holding the keyboard like a launcher. */
 	ph_spawn(c, &launcher, (const char *[]){ph_path("ph-layer"), "--layer", "overlay",
 		"--anchor", "tl", "--margin", "200,0,0,300", "--size", "200x100", "--keyboard",
@@ -395,8 +401,15 @@ static void check_input_method_layer(struct ph_compositor *c) {
 	}
 	ph_ok(mapped && entered, "a launcher on the overlay layer: mapped %d, text input entered %d",
 		mapped, entered);
-	bool ready = spawn_tool(c, &ime);
 	command_and_drain(&ime, "im", "im-ready", log2, sizeof(log2));
+	/*
+	 * The launcher enables its field when it gets the enter; the input
+	 * method is activated once pinhole has that enable, which may come
+	 * after the input method: wait for its done.
+	 */
+	while (strstr(log2, "im-done|") == NULL && ph_read_line(&ime, line, sizeof(line), 5000)) {
+		snprintf(log2 + strlen(log2), sizeof(log2) - strlen(log2), "%s|", line);
+	}
 	ph_ok(ready && strstr(log2, "im-activate|") != NULL && strstr(log2, "im-done|") != NULL,
 		"the input method is activated for the launcher's field: %s", log2);
 	command(&ime, "im-commit-string firefox", "im-committed");
