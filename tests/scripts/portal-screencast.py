@@ -1,45 +1,47 @@
 #!/usr/bin/env python3
 """The OBS path, as a script: a ScreenCast session through xdg-desktop-portal,
-then the PipeWire stream recorded by gst-launch-1.0 (pipewiresrc), the way OBS's
-"Screen Capture (PipeWire)" source does it.
+then the PipeWire stream recorded by a consumer that connects the way OBS's
+"Screen Capture (PipeWire)" source and browsers' WebRTC capture do: one
+pw_stream, autoconnected, active from the start, never paused until it
+disconnects (tests/scripts/pw_consumer.py, libpipewire-0.3 through ctypes).
 
 usage: portal-screencast.py --frames N --out PATTERN [--cursor-mode M]
-                            [--source-types T] [--timeout S] [--src-props P]
+                            [--source-types T] [--timeout S]
        portal-screencast.py --wait-name BUS_NAME [--timeout S]
 
 Needs DBUS_SESSION_BUS_ADDRESS with xdg-desktop-portal (and a ScreenCast
-backend) on it, and a PipeWire daemon. Writes each frame as a PNG to PATTERN
-(a multifilesink location, e.g. /tmp/x/frame-%03d.png).
+backend) on it, and a PipeWire daemon. Writes each of the first N frames as
+an RGB PNG to PATTERN % index (e.g. /tmp/x/frame-%03d.png, from 0); buffers
+the producer flags CORRUPTED are counted, not written.
 
 stdout, one line each, in this order (a failure ends with "error STEP ..."):
   session HANDLE
   sources-selected
   stream NODE size=WxH source_type=T
   remote-fd
-  recording            gst-launch is running; frames arrive as the screen changes
-  gst-exit CODE        gst-launch's exit status (or gst-timeout)
+  recording            the consumer's stream is streaming: the screen may change
+  frame I WxH FORMAT   each frame as it is written
+  consumer frames=N corrupted=C short=S states=S1,S2,...
+                       the frames written, the buffers flagged CORRUPTED or
+                       too small for a picture, the consumer stream's states
+  (or consumer-timeout: fewer than N frames in S seconds)
   closed
 python3-dbus has no main loop of its own without python3-gi: the GLib main
 context it attaches to is iterated through ctypes.
 
-pipewiresrc runs with stream.is-live=false. As a live source it syncs every
-buffer on its PTS, which xdg-desktop-portal-wlr sets to the frame's
-presentation time (CLOCK_MONOTONIC). When xdpw's first buffer is one it marks
-CORRUPTED with PTS 0 (it queues an unfilled buffer when the stream pauses
-under it), the later absolute PTS are taken as running time and pipewiresrc
-waits for them for over an hour: 1 frame, then "out of buffers" in xdpw.
-Non-live, nothing waits on timestamps; frames still come only as xdpw sends
-them. multifilesink sync=false likewise.
+gst-launch-1.0's pipewiresrc is not the consumer: it pauses its stream once
+while it starts (tests/test-portal.c says why that matters).
 """
 import argparse
 import ctypes
 import os
-import subprocess
 import sys
 import time
 
 import dbus
 import dbus.mainloop.glib
+
+from pw_consumer import Consumer, FORMAT_NAMES, write_png
 
 PORTAL = "org.freedesktop.portal.Desktop"
 PORTAL_PATH = "/org/freedesktop/portal/desktop"
@@ -121,8 +123,6 @@ def main():
                         help="1 hidden, 2 embedded (paint_cursors), 4 metadata")
     parser.add_argument("--source-types", type=int, default=1, help="1 monitor, 2 window")
     parser.add_argument("--timeout", type=float, default=20)
-    parser.add_argument("--src-props", default="always-copy=true stream-properties=props,stream.is-live=false",
-                        help="extra pipewiresrc properties, space-separated")
     args = parser.parse_args()
     if args.wait_name:
         return wait_name(args.wait_name, args.timeout)
@@ -164,23 +164,31 @@ def main():
         fd = fd.take()
         say("remote-fd")
 
-        step = "gst-launch"
-        # videoconvert to RGB: pngenc keeps every pixel as it came.
-        gst = subprocess.Popen(
-            ["gst-launch-1.0", "-q", "pipewiresrc", "fd=%d" % fd, "path=%d" % node,
-             "num-buffers=%d" % args.frames] + args.src_props.split() + ["!", "videoconvert", "!",
-             "video/x-raw,format=RGB", "!", "pngenc", "!", "multifilesink", "sync=false",
-             "location=%s" % args.out],
-            pass_fds=(fd,))
-        os.close(fd)
-        say("recording")
-        # Keep the portal's D-Bus traffic moving while gst records.
-        if iterate_until(lambda: gst.poll() is not None, args.timeout):
-            say("gst-exit %d" % gst.returncode)
-        else:
-            gst.kill()
-            gst.wait()
-            say("gst-timeout")
+        step = "consumer"
+        consumer = Consumer(fd, node, args.frames)
+        written = 0
+        recording = False
+        deadline = time.monotonic() + args.timeout
+        try:
+            while written < args.frames and time.monotonic() < deadline:
+                # Keep the portal's D-Bus traffic moving while the stream runs.
+                glib.g_main_context_iteration(None, 0)
+                frames = consumer.frames_since(written, 0.05)
+                if not recording and "streaming" in consumer.states:
+                    say("recording")
+                    recording = True
+                for frame in frames:
+                    write_png(args.out % written, frame.width, frame.height, frame.stride,
+                              frame.video_format, frame.pixels)
+                    say("frame %d %dx%d %s" % (written, frame.width, frame.height,
+                                               FORMAT_NAMES.get(frame.video_format, "?")))
+                    written += 1
+        finally:
+            consumer.close()
+        if written < args.frames:
+            say("consumer-timeout")
+        say("consumer frames=%d corrupted=%d short=%d states=%s" % (
+            written, consumer.corrupted, consumer.short, ",".join(consumer.states)))
 
         step = "Close"
         session_object = dbus.Interface(portal.bus.get_object(PORTAL, session),
