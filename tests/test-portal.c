@@ -261,10 +261,11 @@ static bool run_attempt(struct ph_compositor *c, struct ph_process *paint, struc
 /*
  * What xdpw's own trace log (-l TRACE) says about its stream: how often it
  * went to "streaming" (once, with a consumer that never pauses), and whether
- * it started a capture ("ext: start screencopy", which is create_frame) while
- * its previous frame was neither ready nor failed (the handlers that destroy
- * it) and the session had not been made anew: what the protocol calls
- * duplicate_frame, xdpw's own race. With xdpw's process gone, that is the
+ * it sent create_frame ("ext: frame callbacks registered", logged right after
+ * it; "ext: start screencopy" comes first and also when xdpw then gives up
+ * for want of a buffer) while its previous frame was neither ready nor failed
+ * (the handlers that destroy it) and the session had not been made anew:
+ * what the protocol calls duplicate_frame, xdpw's own race. With xdpw's process gone, that is the
  * only evidence a retry is allowed on: pinhole's word (its log) does not
  * count, a pinhole that sent duplicate_frame wrongly must fail the test.
  */
@@ -279,7 +280,7 @@ static void xdpw_trace(struct portals *portals, struct attempt *a) {
 	for (char *line = strtok_r(log, "\n", &save); line != NULL;
 			line = strtok_r(NULL, "\n", &save)) {
 		line_number++;
-		if (strstr(line, "ext: start screencopy") != NULL) {
+		if (strstr(line, "ext: frame callbacks registered") != NULL) {
 			if (frame_live && duplicate_line == 0) {
 				duplicate_line = line_number;
 			}
@@ -294,8 +295,9 @@ static void xdpw_trace(struct portals *portals, struct attempt *a) {
 	}
 	a->xdpw_duplicate = duplicate_line > 0;
 	if (a->xdpw_duplicate) {
-		ph_diag("xdpw's own trace (%s, line %d): a second 'ext: start screencopy' while its "
-			"frame was still live", portals->xdpw_log, duplicate_line);
+		ph_diag("xdpw's own trace (%s, line %d): a second create_frame ('ext: frame "
+			"callbacks registered') while its frame was still live", portals->xdpw_log,
+			duplicate_line);
 	}
 	free(log);
 }

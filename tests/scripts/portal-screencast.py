@@ -41,7 +41,8 @@ import time
 import dbus
 import dbus.mainloop.glib
 
-from pw_consumer import Consumer, FORMAT_NAMES, write_png
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+from pw_consumer import Consumer, FORMAT_NAMES, write_png  # noqa: E402
 
 PORTAL = "org.freedesktop.portal.Desktop"
 PORTAL_PATH = "/org/freedesktop/portal/desktop"
