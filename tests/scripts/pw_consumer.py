@@ -336,13 +336,13 @@ class Consumer:
                     header = ctypes.cast(meta.data, ctypes.POINTER(SpaMetaHeader)).contents
                     corrupted |= bool(header.flags & SPA_META_HEADER_FLAG_CORRUPTED)
             frame = None
-            if buffer.n_datas >= 1:
+            if buffer.n_datas >= 1 and self.width is not None:
                 data = buffer.datas[0]
                 chunk = data.chunk.contents
                 corrupted |= bool(chunk.flags & SPA_CHUNK_FLAG_CORRUPTED)
                 stride = chunk.stride or self.width * 4
                 need = stride * (self.height - 1) + self.width * 4
-                if not corrupted and data.data and chunk.size >= need and \
+                if not corrupted and data.data and data.maxsize > 0 and chunk.size >= need and \
                         chunk.offset % data.maxsize + need <= data.maxsize:
                     frame = Frame(self.width, self.height, stride, self.video_format,
                                   ctypes.string_at(data.data + chunk.offset % data.maxsize, need))
