@@ -242,7 +242,7 @@ static bool run_attempt(struct ph_compositor *c, struct ph_process *paint, struc
 		if (ph_exited(&client)) {
 			break;
 		}
-		/* Once the first frame is in, the screen changes every 300 ms: a frame per change. */
+		/* Once the consumer streams, the screen changes every 300 ms: a frame per change. */
 		if (a->recorded && a->frames < 0 && next_color < NCOLORS && ph_now_ms() >= next_change) {
 			ph_write_line(paint, "color 0x%08x", colors[next_color++]);
 			ph_expect_line(paint, "ok", line, sizeof(line), 5000);
@@ -265,9 +265,10 @@ static bool run_attempt(struct ph_compositor *c, struct ph_process *paint, struc
  * it; "ext: start screencopy" comes first and also when xdpw then gives up
  * for want of a buffer) while its previous frame was neither ready nor failed
  * (the handlers that destroy it) and the session had not been made anew:
- * what the protocol calls duplicate_frame, xdpw's own race. With xdpw's process gone, that is the
- * only evidence a retry is allowed on: pinhole's word (its log) does not
- * count, a pinhole that sent duplicate_frame wrongly must fail the test.
+ * what the protocol calls duplicate_frame, xdpw's own race. With xdpw's
+ * process gone, that is the only evidence a retry is allowed on: pinhole's
+ * word (its log) does not count, a pinhole that sent duplicate_frame wrongly
+ * must fail the test.
  */
 static void xdpw_trace(struct portals *portals, struct attempt *a) {
 	char *log = ph_read_file(ph_scratch(portals->xdpw_log));
