@@ -60,6 +60,20 @@ void capture_copy_rect(void *dst, int dst_stride, uint32_t dst_format,
 	/* An X channel is undefined: make it opaque when the reader sees alpha. */
 	uint32_t opaque = capture_format_has_alpha(dst_format) &&
 		!capture_format_has_alpha(src_format) ? 0xff000000u : 0;
+	size_t row_bytes = (size_t)width * 4;
+	if (!swap && opaque == 0 && x == 0 && (size_t)src_stride == row_bytes &&
+			(size_t)dst_stride == row_bytes) {
+		/*
+		 * Whole rows without padding are one block. One large memcpy
+		 * lets libc write around the cache (non-temporal stores); row by
+		 * row, every destination line is read into the cache before it
+		 * is written, and a full frame took 1.5-2x as long (profile and
+		 * figures in docs/benchmarks.md).
+		 */
+		memcpy((uint8_t *)dst + (size_t)y * row_bytes, (const uint8_t *)src +
+			(size_t)y * row_bytes, row_bytes * height);
+		return;
+	}
 	for (int row = y; row < y + height; row++) {
 		const uint32_t *s = (const uint32_t *)((const uint8_t *)src +
 			(size_t)row * src_stride) + x;

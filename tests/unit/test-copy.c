@@ -58,7 +58,7 @@ int main(int argc, char *argv[]) {
 	capture_copy_rect(&out, 4, DRM_FORMAT_ABGR8888, &argb, 4, DRM_FORMAT_ARGB8888, 0, 0, 1, 1);
 	ph_ok(out == 0x80102040u, "ARGB→ABGR keeps alpha, swaps (0x%08x)", out);
 
-	/* Tight strides, whole rows: only those rows are written. */
+	/* Tight strides: full rows are copied as one block; only those rows. */
 	uint32_t tight[H][W];
 	memset(tight, 0x5a, sizeof(tight));
 	capture_copy_rect(tight, W * 4, DRM_FORMAT_XRGB8888, src, W * 4, DRM_FORMAT_XRGB8888,
@@ -66,7 +66,7 @@ int main(int argc, char *argv[]) {
 	ph_ok(memcmp(tight[1], src[1], sizeof(tight[1])) == 0 &&
 		memcmp(tight[2], src[2], sizeof(tight[2])) == 0, "full rows 1-2 copied");
 	ph_ok(tight[0][0] == 0x5a5a5a5au && tight[0][W - 1] == 0x5a5a5a5au,
-		"row 0 untouched by a copy of rows 1-2");
+		"row 0 untouched by a block copy of rows 1-2");
 
 	ph_ok(capture_shm_format_to_drm(WL_SHM_FORMAT_ARGB8888) == DRM_FORMAT_ARGB8888 &&
 		capture_shm_format_to_drm(WL_SHM_FORMAT_XRGB8888) == DRM_FORMAT_XRGB8888 &&
