@@ -160,6 +160,13 @@ static void frame_send_ready(struct capture_frame *frame, const struct timespec 
 	ext_image_copy_capture_frame_v1_send_presentation_time(resource, sec >> 32,
 		sec & 0xffffffff, (uint32_t)when->tv_nsec);
 	ext_image_copy_capture_frame_v1_send_ready(resource);
+	/*
+	 * The client is blocked on this event; the event loop would send it
+	 * only after the rest of the iteration (the remainder of the output
+	 * commit, frame callbacks, other clients' requests). Events keep their
+	 * order, and what does not fit now is sent by the loop as usual.
+	 */
+	wl_client_flush(wl_resource_get_client(resource));
 	frame->state = FRAME_DONE;
 	frame_release_buffer(frame);
 }

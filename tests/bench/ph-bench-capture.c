@@ -12,11 +12,14 @@
  * compositor does to put a fullscreen opaque client on screen):
  *   memcpy size=WxH bytes=N reps=R memcpy_p50_ms=... memcpy_gbps=...
  *          composite_p50_ms=... floor_ms=... memcpy_shm_p50_ms=...
- *          composite_shm_p50_ms=... floor_shm_ms=...
+ *          composite_shm_p50_ms=... floor_shm_ms=... memcpy_fresh_p50_ms=...
+ *          memcpy_shm_fresh_p50_ms=...
  * floor_ms = memcpy_p50_ms + composite_p50_ms: one composite plus one copy into
  * the capture buffer, the least a compositor can do per captured full frame.
  * The _shm_ figures are the same between memfd mappings (like wl_shm buffers)
- * instead of heap memory.
+ * instead of heap memory. The _fresh_ figures are the memcpy from a source
+ * this thread has just filled (a client's frame is written just before
+ * it is captured); they are reported beside the floor, not instead of it.
  *
  * The other modes map a fullscreen xdg toplevel on the first output, paint it
  * a background colour and capture the output with ext-image-copy-capture-v1
@@ -510,9 +513,13 @@ static void frame_free(uint32_t *p, size_t bytes, bool shared) {
 	}
 }
 
-/* Medians of a memcpy and of a pixman SRC composite of one frame. */
+/*
+ * Medians of a memcpy, of a memcpy from a source written just before (as a
+ * client draws its frame before committing it), and of a pixman SRC
+ * composite of one frame.
+ */
 static void time_copies(int width, int height, int reps_arg, bool shared, int *reps_out,
-		double *memcpy_ms, double *composite_ms) {
+		double *memcpy_ms, double *fresh_ms, double *composite_ms) {
 	size_t bytes = (size_t)width * height * 4;
 	uint32_t *src = frame_alloc(bytes, shared), *dst = frame_alloc(bytes, shared);
 	memset(src, 0x37, bytes);
@@ -523,8 +530,9 @@ static void time_copies(int width, int height, int reps_arg, bool shared, int *r
 	/* Enough repetitions for a stable median, about 0.15 s per measurement. */
 	int reps = reps_arg > 0 ? reps_arg : (int)fmin(200, fmax(15, 150 / fmax(one, 0.01)));
 	double *times = calloc((size_t)reps, sizeof(double));
+	double *fresh = calloc((size_t)reps, sizeof(double));
 	double *comp = calloc((size_t)reps, sizeof(double));
-	if (times == NULL || comp == NULL) {
+	if (times == NULL || fresh == NULL || comp == NULL) {
 		rig_fail("out of memory");
 	}
 	for (int i = 0; i < reps; i++) {
@@ -533,6 +541,23 @@ static void time_copies(int width, int height, int reps_arg, bool shared, int *r
 		memcpy(dst, src, bytes);
 		__asm__ volatile("" : : "r"(dst) : "memory");
 		times[i] = rig_now_ms() - t;
+	}
+	/*
+	 * The source has just been written: its lines are dirty in the caches,
+	 * and their write-back shares the memory bus with the copy. Written by
+	 * this thread; a real client writes from another process, often on
+	 * another CPU.
+	 */
+	size_t words = bytes / 4;
+	for (int i = 0; i < reps; i++) {
+		uint32_t pixel = 0xff000000u | (uint32_t)i;
+		for (size_t k = 0; k < words; k++) {
+			src[k] = pixel;
+		}
+		t = rig_now_ms();
+		memcpy(dst, src, bytes);
+		__asm__ volatile("" : : "r"(dst) : "memory");
+		fresh[i] = rig_now_ms() - t;
 	}
 	pixman_image_t *s = pixman_image_create_bits_no_clear(PIXMAN_x8r8g8b8, width, height,
 		src, width * 4);
@@ -549,8 +574,10 @@ static void time_copies(int width, int height, int reps_arg, bool shared, int *r
 	pixman_image_unref(d);
 	*reps_out = reps;
 	*memcpy_ms = rig_percentile(times, reps, 50);
+	*fresh_ms = rig_percentile(fresh, reps, 50);
 	*composite_ms = rig_percentile(comp, reps, 50);
 	free(times);
+	free(fresh);
 	free(comp);
 	frame_free(src, bytes, shared);
 	frame_free(dst, bytes, shared);
@@ -570,16 +597,18 @@ static void run_memcpy(const char *sizes, int reps_arg) {
 		}
 		size_t bytes = (size_t)width * height * 4;
 		int reps, shm_reps;
-		double mp50, cp50, shm_mp50, shm_cp50;
-		time_copies(width, height, reps_arg, false, &reps, &mp50, &cp50);
+		double mp50, fp50, cp50, shm_mp50, shm_fp50, shm_cp50;
+		time_copies(width, height, reps_arg, false, &reps, &mp50, &fp50, &cp50);
 		/* The same between memfd mappings, the kind of memory wl_shm
 		 * buffers and wlroots' shm swapchain live in (no huge pages). */
-		time_copies(width, height, reps_arg, true, &shm_reps, &shm_mp50, &shm_cp50);
+		time_copies(width, height, reps_arg, true, &shm_reps, &shm_mp50, &shm_fp50,
+			&shm_cp50);
 		printf("memcpy size=%dx%d bytes=%zu reps=%d memcpy_p50_ms=%.3f memcpy_gbps=%.2f "
 			"composite_p50_ms=%.3f floor_ms=%.3f memcpy_shm_p50_ms=%.3f "
-			"composite_shm_p50_ms=%.3f floor_shm_ms=%.3f\n",
+			"composite_shm_p50_ms=%.3f floor_shm_ms=%.3f memcpy_fresh_p50_ms=%.3f "
+			"memcpy_shm_fresh_p50_ms=%.3f\n",
 			width, height, bytes, reps, mp50, bytes / (mp50 * 1e6), cp50, mp50 + cp50,
-			shm_mp50, shm_cp50, shm_mp50 + shm_cp50);
+			shm_mp50, shm_cp50, shm_mp50 + shm_cp50, fp50, shm_fp50);
 		fflush(stdout);
 	}
 	free(list);
