@@ -30,6 +30,7 @@
 #define E_COLOUR 0xffe0e020u /* ph-window 160x120 */
 #define M_COLOUR 0xff40a040u /* ph-window, maximized */
 #define F_COLOUR 0xffa040a0u /* ph-window, fullscreen */
+#define FOOT_COLOUR 0xff306090u /* foot's background, maximized */
 
 /* The pointer to a layout point; W x H is the layout's size now. */
 static bool pointer_to(struct probe *probe, int x, int y, int w, int h) {
@@ -129,9 +130,10 @@ static bool scaled_box_at(struct ph_compositor *c, const char *const *grim_args,
 
 int main(int argc, char *argv[]) {
 	ph_init(argc, argv, 180);
-	ph_plan(23);
-	if (!ph_require_programs("grim, wlr-randr, kanshi, kanshictl, Xwayland",
-			(const char *[]){"grim", "wlr-randr", "kanshi", "kanshictl", "Xwayland", NULL})) {
+	ph_plan(24);
+	if (!ph_require_programs("grim, wlr-randr, kanshi, kanshictl, Xwayland, foot",
+			(const char *[]){"grim", "wlr-randr", "kanshi", "kanshictl", "Xwayland", "foot",
+			NULL})) {
 		return ph_finish();
 	}
 	struct ph_compositor c;
@@ -270,9 +272,12 @@ int main(int argc, char *argv[]) {
 	/*
 	 * 5. A maximized window on HEADLESS-1 and a fullscreen one on
 	 * HEADLESS-2 through new modes, scales and transforms: each is told
-	 * its output's new box and shows there.
+	 * its output's new box and shows there. Over the maximized ph-window
+	 * (whose configures are the truth for its size), foot 1.28, maximized
+	 * too, draws its background over all of its window: grim's truth for
+	 * where a real terminal is.
 	 */
-	struct ph_process m, f;
+	struct ph_process m, f, foot;
 	pointed = pointer_to(&probe, 960, 540, 3840, 1080);
 	ph_spawn(&c, &m, (const char *[]){ph_path("ph-window"), "--app-id", "out-m", "--color",
 		"40a040", "--size", "300x200", "--maximized", NULL}, PH_PIPE_STDIN | PH_PIPE_STDOUT);
@@ -287,17 +292,25 @@ int main(int argc, char *argv[]) {
 		box_at(&c, wide, F_COLOUR, 1920, 0, 1920, 1080, 0, 3840, 1080, why2, sizeof(why2));
 	ph_ok(pointed && maximized && fullscreen && shown, "a maximized window on HEADLESS-1, a "
 		"fullscreen one on HEADLESS-2, each told 1920x1080 (grim: %s; %s)", why, why2);
+	pointed = pointer_to(&probe, 960, 540, 3840, 1080);
+	/* Cursor hidden: the window is its background colour only. */
+	ph_spawn(&c, &foot, (const char *[]){"foot", "-o", "colors-dark.background=306090", "-o",
+		"main.pad=0x0", "-o", "csd.preferred=none", "--app-id", "out-foot", "--maximized",
+		"sh", "-c", "printf '\\033[?25l'; exec cat", NULL}, 0);
+	shown = box_at(&c, wide, FOOT_COLOUR, 0, 0, 1920, 1080, 0, 3840, 1080, why, sizeof(why));
+	ph_ok(pointed && shown, "foot --maximized on HEADLESS-1 over it: its background fills "
+		"the output (grim: %s)", why);
 
 	code = ph_run(&c, (const char *[]){"wlr-randr", "--output", "HEADLESS-1", "--custom-mode",
 		"1280x720", NULL}, 5000, out, sizeof(out));
 	listing = randr_shows(&c, (const char *[]){"1280x720 px", NULL},
 		(const char *[]){"Position: 1920,0", NULL}, out, sizeof(out));
 	bool told_m = WM_EXPECT(&m, line, "configure 1280 720 ", "maximized");
-	shown = box_at(&c, wide, M_COLOUR, 0, 0, 1280, 720, 0, 3840, 1080, why, sizeof(why)) &&
+	shown = box_at(&c, wide, FOOT_COLOUR, 0, 0, 1280, 720, 0, 3840, 1080, why, sizeof(why)) &&
 		box_at(&c, wide, F_COLOUR, 1920, 0, 1920, 1080, 0, 3840, 1080, why2, sizeof(why2));
 	ph_ok(code == 0 && listing && told_m && shown, "wlr-randr --output HEADLESS-1 "
-		"--custom-mode 1280x720: the maximized window is told 1280x720 and fills it, the "
-		"fullscreen one on HEADLESS-2 is untouched (grim: %s; %s)", why, why2);
+		"--custom-mode 1280x720: the maximized ph-window is told 1280x720, foot fills it, "
+		"the fullscreen one on HEADLESS-2 is untouched (grim: %s; %s)", why, why2);
 
 	code = ph_run(&c, (const char *[]){"wlr-randr", "--output", "HEADLESS-2", "--scale", "2",
 		NULL}, 5000, out, sizeof(out));
@@ -320,11 +333,11 @@ int main(int argc, char *argv[]) {
 	 * out of it and comes back in the least distance, to 520,465.
 	 */
 	told = WM_EXPECT(&x11, line, "configure 520 465 200 150");
-	shown = box_at(&c, (const char *[]){"-s", "1", NULL}, M_COLOUR, 0, 0, 720, 1280, 0, 2880,
-		1280, why, sizeof(why));
+	shown = box_at(&c, (const char *[]){"-s", "1", NULL}, FOOT_COLOUR, 0, 0, 720, 1280, 0,
+		2880, 1280, why, sizeof(why));
 	ph_ok(code == 0 && listing && told_m && told && shown, "wlr-randr --output HEADLESS-1 "
-		"--transform 90: the maximized window is told 720x1280 and fills it (grim -s 1: %s); "
-		"the X11 window that stuck out is told 520,465", why);
+		"--transform 90: the maximized ph-window is told 720x1280, foot fills it (grim -s 1: "
+		"%s); the X11 window that stuck out is told 520,465", why);
 
 	/*
 	 * HEADLESS-1 moves to the right of HEADLESS-2 (2880,0): the maximized
@@ -340,10 +353,11 @@ int main(int argc, char *argv[]) {
 	told_m = WM_EXPECT(&m, line, "configure 720 1280 ", "maximized");
 	told = WM_EXPECT(&x11, line, "configure 3400 465 200 150");
 	const char *const scale1[] = {"-s", "1", NULL};
-	shown = box_at(&c, scale1, M_COLOUR, 960, 0, 720, 1280, 0, 1680, 1280, why, sizeof(why));
+	shown = box_at(&c, scale1, FOOT_COLOUR, 960, 0, 720, 1280, 0, 1680, 1280, why,
+		sizeof(why));
 	ph_ok(code == 0 && listing && told_m && told && shown, "wlr-randr --output HEADLESS-1 "
-		"--pos 2880,0: the maximized window stays on it, told 720x1280 again, and grim -s 1 "
-		"has it there (%s); the X11 window went along, told 3400,465", why);
+		"--pos 2880,0: the maximized windows stay on it, the ph-window told 720x1280 again, "
+		"foot there in grim -s 1 (%s); the X11 window went along, told 3400,465", why);
 
 	/*
 	 * Without the maximized and fullscreen windows: what the shrinking
@@ -352,6 +366,7 @@ int main(int argc, char *argv[]) {
 	 * wide since its transform, the xdg window (810,440 of it, 300x200)
 	 * came in to 420,440 of it, under the X11 one at 520,465 of it.
 	 */
+	ph_kill(&foot);
 	ph_write_line(&m, "quit");
 	ph_write_line(&f, "quit");
 	bool gone = ph_wait(&m, WM_WAIT_MS) == 0 && ph_wait(&f, WM_WAIT_MS) == 0;
