@@ -111,8 +111,9 @@ struct view_output_move {
  * Windows go with the output they overlapped most if it moved, keeping
  * their offset from its top-left corner; floating windows that stick out
  * of an output that shrank are moved back inside its usable area.
- * Maximized and fullscreen windows only carry their floating place along:
- * view_arrange_states() refits their box after.
+ * Maximized and fullscreen windows only carry their floating place along
+ * (brought inside a shrunk output the same way): view_arrange_states()
+ * refits their box after.
  */
 void view_follow_outputs(struct server *server, const struct view_output_move *moves,
 	size_t moves_len);

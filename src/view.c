@@ -543,6 +543,35 @@ static const struct view_output_move *state_home(struct view *view,
 	return NULL;
 }
 
+/*
+ * A box that went with its output: if the output got narrower or shorter and
+ * the box no longer lies entirely on it, it moves the least distance that
+ * puts it inside the output's usable area. True if it moved.
+ */
+static bool fit_shrunk_output(struct server *server, const struct view_output_move *home,
+		struct wlr_box *box) {
+	bool shrank = home->new_box.width < home->old_box.width ||
+		home->new_box.height < home->old_box.height;
+	struct wlr_box overlap;
+	if (!shrank || (wlr_box_intersection(&overlap, box, &home->new_box) &&
+			wlr_box_equal(&overlap, box))) {
+		return false;
+	}
+	struct wlr_box usable, area;
+	output_usable_area(server, home->output, &usable);
+	if (!wlr_box_intersection(&area, &usable, &home->new_box)) {
+		area = home->new_box;
+	}
+	int x = box->x, y = box->y;
+	keep_inside(&area, box->width, box->height, &x, &y);
+	if (x == box->x && y == box->y) {
+		return false;
+	}
+	box->x = x;
+	box->y = y;
+	return true;
+}
+
 void view_follow_outputs(struct server *server, const struct view_output_move *moves,
 		size_t moves_len) {
 	struct view *view;
@@ -560,34 +589,36 @@ void view_follow_outputs(struct server *server, const struct view_output_move *m
 			continue;
 		}
 		int dx = home->new_box.x - home->old_box.x, dy = home->new_box.y - home->old_box.y;
+		const char *app_id = view->impl->get_app_id(view);
 		if (in_state) {
-			/* Its floating place follows; view_arrange_states() refits its box. */
+			/*
+			 * Its floating place follows, and comes inside a shrunk
+			 * output like a floating window (its surface origin
+			 * standing for its geometry: the shadows it had then are
+			 * unknown); view_arrange_states() refits its box.
+			 */
 			view->saved_box.x += dx;
 			view->saved_box.y += dy;
+			struct wlr_box saved = view->saved_box;
+			saved.width = saved.width > 0 ? saved.width : 0;
+			saved.height = saved.height > 0 ? saved.height : 0;
+			if (fit_shrunk_output(server, home, &saved)) {
+				wlr_log(WLR_DEBUG, "view %s: its output %s shrank, its floating place "
+					"moved to %d,%d", app_id != NULL ? app_id : "(no app id)",
+					home->output->name, saved.x, saved.y);
+				view->saved_box.x = saved.x;
+				view->saved_box.y = saved.y;
+			}
 			continue;
 		}
-		int x = box.x + dx, y = box.y + dy;
-		bool shrank = home->new_box.width < home->old_box.width ||
-			home->new_box.height < home->old_box.height;
-		struct wlr_box moved = {x, y, box.width, box.height}, overlap;
-		if (shrank && !(wlr_box_intersection(&overlap, &moved, &home->new_box) &&
-				wlr_box_equal(&overlap, &moved))) {
-			/*
-			 * A new mode, scale or transform left it sticking out of
-			 * its output (or off it): back inside what windows may use.
-			 */
-			struct wlr_box usable, area;
-			output_usable_area(server, home->output, &usable);
-			if (!wlr_box_intersection(&area, &usable, &home->new_box)) {
-				area = home->new_box;
-			}
-			keep_inside(&area, box.width, box.height, &x, &y);
-			const char *app_id = view->impl->get_app_id(view);
+		struct wlr_box moved = {box.x + dx, box.y + dy, box.width, box.height};
+		if (fit_shrunk_output(server, home, &moved)) {
 			wlr_log(WLR_DEBUG, "view %s: its output %s shrank, moved to %d,%d",
-				app_id != NULL ? app_id : "(no app id)", home->output->name, x, y);
+				app_id != NULL ? app_id : "(no app id)", home->output->name, moved.x,
+				moved.y);
 		}
-		if (x != box.x || y != box.y) {
-			view_move(view, x - geo.x, y - geo.y);
+		if (moved.x != box.x || moved.y != box.y) {
+			view_move(view, moved.x - geo.x, moved.y - geo.y);
 		}
 	}
 }

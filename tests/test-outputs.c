@@ -130,7 +130,7 @@ static bool scaled_box_at(struct ph_compositor *c, const char *const *grim_args,
 
 int main(int argc, char *argv[]) {
 	ph_init(argc, argv, 180);
-	ph_plan(24);
+	ph_plan(25);
 	if (!ph_require_programs("grim, wlr-randr, kanshi, kanshictl, Xwayland, foot",
 			(const char *[]){"grim", "wlr-randr", "kanshi", "kanshictl", "Xwayland", "foot",
 			NULL})) {
@@ -366,6 +366,19 @@ int main(int argc, char *argv[]) {
 	 * wide since its transform, the xdg window (810,440 of it, 300x200)
 	 * came in to 420,440 of it, under the X11 one at 520,465 of it.
 	 */
+	/*
+	 * The fullscreen window's floating place was centred on HEADLESS-2
+	 * (2730,440, 300x200) and would stick out of its 960x540 since the
+	 * scale: it came inside with it, to 2580,340, which is where it goes
+	 * when it leaves fullscreen (660,340 of grim's picture).
+	 */
+	ph_write_line(&f, "unfullscreen");
+	told_f = WM_EXPECT(&f, line, "configure 300 200 ") && strstr(line, "fullscreen") == NULL;
+	shown = scaled_box_at(&c, scale1, F_COLOUR, 660, 340, 300, 200, 1680, 1280, why,
+		sizeof(why));
+	ph_ok(told_f && shown, "unfullscreen: the window is told 300x200 and its place is on "
+		"HEADLESS-2, moved in when the scale shrank it (grim -s 1: %s)", why);
+
 	ph_kill(&foot);
 	ph_write_line(&m, "quit");
 	ph_write_line(&f, "quit");
