@@ -35,6 +35,12 @@ struct view_impl {
 	void (*set_urgent)(struct view *view, bool urgent);
 	/* The window's geometry relative to its surface origin (excludes shadows). */
 	void (*get_geometry)(struct view *view, struct wlr_box *box);
+	/*
+	 * Where the client asked its new window's surface origin to go, in
+	 * layout coordinates (X11 USPosition/PPosition); false, or NULL, for
+	 * windows placed by pinhole's --placement policy.
+	 */
+	bool (*get_requested_position)(struct view *view, int *x, int *y);
 	void (*close)(struct view *view);
 };
 
@@ -55,6 +61,11 @@ struct view {
 	struct wlr_box saved_box;
 	/* The area a maximized or fullscreen view's geometry fills. */
 	struct wlr_box state_box;
+	/*
+	 * The output that box belongs to, so that it is refitted to that output
+	 * when it changes (NULL while unmapped or once the output is gone).
+	 */
+	struct wlr_output *state_output;
 
 	struct wlr_ext_foreign_toplevel_handle_v1 *foreign_toplevel;
 	struct capture_toplevel *capture;
@@ -82,21 +93,27 @@ void view_activate(struct view *view);
  * the focused view is never marked). Alt+Tab goes to urgent views first.
  */
 void view_set_urgent(struct view *view, bool urgent);
-/*
- * Maximized and fullscreen views take their output's current box (the
- * nearest output's, if theirs went away); with orphans_only, only the views
- * whose box is on no output any more. For usable-area changes, pass false.
- */
 /* Maximized (not fullscreen) windows fill their output's usable area again. */
 void view_arrange_maximized(struct server *server);
+/*
+ * Maximized and fullscreen views take their output's current box (the
+ * nearest output's, if theirs went away) where it differs from the one they
+ * have: a new mode, scale, transform, position or usable area; with
+ * orphans_only, only the views whose box is on no output any more.
+ */
 void view_arrange_states(struct server *server, bool orphans_only);
 /* An output of the layout: its box at the last layout change and now. */
 struct view_output_move {
+	struct wlr_output *output;
 	struct wlr_box old_box, new_box;
 };
 /*
  * Windows go with the output they overlapped most if it moved, keeping
- * their offset from its top-left corner.
+ * their offset from its top-left corner; floating windows that stick out
+ * of an output that shrank are moved back inside its usable area.
+ * Maximized and fullscreen windows only carry their floating place along
+ * (brought inside a shrunk output the same way): view_arrange_states()
+ * refits their box after.
  */
 void view_follow_outputs(struct server *server, const struct view_output_move *moves,
 	size_t moves_len);
@@ -106,6 +123,8 @@ void view_follow_outputs(struct server *server, const struct view_output_move *m
  * and fullscreen ones take its box and their floating place moves there too.
  */
 void view_rescue_orphans(struct server *server);
+/* The output is going away: views stop referring to it. */
+void view_forget_output(struct server *server, struct wlr_output *wlr_output);
 /* The client committed: maximized and fullscreen views keep their geometry in place. */
 void view_committed(struct view *view);
 /* The shell reported a new parent window. */

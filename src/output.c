@@ -119,6 +119,7 @@ static void handle_destroy(struct wl_listener *listener, void *data) {
 	if (output->render_idle != NULL) {
 		wl_event_source_remove(output->render_idle);
 	}
+	view_forget_output(output->server, output->wlr_output);
 	capture_output_destroy(output->capture);
 	output_clock_destroy(output->clock);
 	wl_list_remove(&output->frame.link);
@@ -328,7 +329,7 @@ static void handle_layout_change(struct wl_listener *listener, void *data) {
 		}
 		if (moves_len < sizeof(moves) / sizeof(moves[0])) {
 			/* Moved (kanshi, wlr-randr --pos): its windows go with it. */
-			moves[moves_len++] = (struct view_output_move){
+			moves[moves_len++] = (struct view_output_move){output->wlr_output,
 				output->has_position ? output->box : box, box};
 		}
 		output->has_position = true;
@@ -336,12 +337,10 @@ static void handle_layout_change(struct wl_listener *listener, void *data) {
 		wlr_scene_output_set_position(output->scene_output, box.x, box.y);
 	}
 	view_follow_outputs(server, moves, moves_len);
+	/* A new mode, scale, transform or place: maximized and fullscreen windows refit. */
+	view_arrange_states(server, false);
 	send_output_config(server);
-	/*
-	 * Windows of an output that went away or was turned off move to
-	 * another. Refitting maximized and fullscreen windows when their output
-	 * changes mode, scale or transform is not done yet.
-	 */
+	/* Windows of an output that went away or was turned off move to another. */
 	view_rescue_orphans(server);
 }
 

@@ -61,12 +61,59 @@ static void centre_in(const struct wlr_box *area, int width, int height, int *x,
 }
 
 /*
+ * Moves the corner of a width x height box the least distance that puts the
+ * box inside area; a box larger than area gets area's corner on that side.
+ */
+static void keep_inside(const struct wlr_box *area, int width, int height, int *x, int *y) {
+	if (*x + width > area->x + area->width) {
+		*x = area->x + area->width - width;
+	}
+	if (*y + height > area->y + area->height) {
+		*y = area->y + area->height - height;
+	}
+	if (*x < area->x) {
+		*x = area->x;
+	}
+	if (*y < area->y) {
+		*y = area->y;
+	}
+}
+
+/*
+ * A position the client chose (X11 USPosition/PPosition, in layout
+ * coordinates, which are the X root's): honoured, but the window is kept
+ * inside the usable area of the output there (or the nearest one).
+ */
+static bool requested_point(struct view *view, const struct wlr_box *geo, int *x, int *y) {
+	int rx, ry;
+	if (view->impl->get_requested_position == NULL ||
+			!view->impl->get_requested_position(view, &rx, &ry)) {
+		return false;
+	}
+	struct server *server = view->server;
+	int gx = rx + geo->x, gy = ry + geo->y;
+	struct output *output = output_at(server, gx + geo->width / 2.0, gy + geo->height / 2.0);
+	if (output == NULL) {
+		return false;
+	}
+	struct wlr_box area;
+	output_usable_area(server, output->wlr_output, &area);
+	keep_inside(&area, geo->width, geo->height, &gx, &gy);
+	*x = gx - geo->x;
+	*y = gy - geo->y;
+	return true;
+}
+
+/*
  * Where a new window's surface origin goes: its geometry (not its shadow)
  * centred in the usable area of the output under the pointer, or, with
  * --placement cascade, at the next cascade step from the first output's corner.
  */
 static void placement_point(struct view *view, const struct wlr_box *geo, int *x, int *y) {
 	struct server *server = view->server;
+	if (requested_point(view, geo, x, y)) {
+		return;
+	}
 	struct output *output;
 	if (server->options->placement == PLACEMENT_CASCADE) {
 		struct wlr_box layout;
@@ -109,6 +156,7 @@ void view_map(struct view *view, struct wlr_scene_tree *tree) {
 		view->saved_box.x = x;
 		view->saved_box.y = y;
 		place_in_state_box(view);
+		view->state_output = view_output(view);
 	} else {
 		view_move(view, x, y);
 	}
@@ -180,6 +228,8 @@ void view_unmap(struct view *view) {
 		}
 	}
 	view->urgent = false;
+	/* Only mapped views (server.views) hear of outputs going away. */
+	view->state_output = NULL;
 	wl_list_remove(&view->link);
 	wl_list_init(&view->link);
 	seat_view_unmapped(server->seat, view);
@@ -280,6 +330,8 @@ void view_set_minimized(struct view *view, bool minimized) {
 void view_move(struct view *view, int x, int y) {
 	view->x = x;
 	view->y = y;
+	/* Moved on purpose: a state it enters or refits takes the output it is on now. */
+	view->state_output = NULL;
 	if (view->scene_tree != NULL) {
 		wlr_scene_node_set_position(&view->scene_tree->node, x, y);
 	}
@@ -316,9 +368,34 @@ static void place_in_state_box(struct view *view) {
 }
 
 /*
+ * The output a maximized or fullscreen view belongs to and the box its
+ * states give it there: the output it entered the state on while that is in
+ * the layout, else the one under its middle (or the nearest). The box is
+ * empty when there is no output.
+ */
+static struct wlr_output *state_target(struct view *view, struct wlr_box *box) {
+	struct server *server = view->server;
+	struct wlr_output *wlr_output = view->state_output;
+	if (wlr_output == NULL || wlr_output_layout_get(server->output_layout, wlr_output) == NULL) {
+		wlr_output = view_output(view);
+	}
+	*box = (struct wlr_box){0};
+	if (wlr_output == NULL) {
+		return NULL;
+	}
+	if (view->fullscreen) {
+		wlr_output_layout_get_box(server->output_layout, wlr_output, box);
+	} else {
+		output_usable_area(server, wlr_output, box);
+	}
+	return wlr_output;
+}
+
+/*
  * Sizes and places the view for its states: fullscreen covers its output,
  * maximized fills the output's usable area, neither goes back to the saved
- * floating box. Called after view->fullscreen or view->maximized changed.
+ * floating box. Called after view->fullscreen or view->maximized changed,
+ * and when the view's output or its usable area changed.
  */
 static void apply_states(struct view *view, bool was_floating) {
 	struct server *server = view->server;
@@ -334,21 +411,20 @@ static void apply_states(struct view *view, bool was_floating) {
 		foreign_toplevel_update(view->foreign_management);
 		return;
 	}
-	struct wlr_output *wlr_output = view_output(view);
 	if (was_floating) {
 		struct wlr_box geo;
 		view->impl->get_geometry(view, &geo);
 		view->saved_box = (struct wlr_box){view->x, view->y, geo.width, geo.height};
+		/* Entering a state: the output is the one it is on now. */
+		view->state_output = NULL;
 	}
 	struct wlr_box box;
-	if (view->fullscreen) {
-		wlr_output_layout_get_box(server->output_layout, wlr_output, &box);
-	} else {
-		output_usable_area(server, wlr_output, &box);
-	}
+	struct wlr_output *wlr_output = state_target(view, &box);
 	if (wlr_box_empty(&box)) {
 		return; /* no output: it gets its size when one comes */
 	}
+	/* Before mapping the view is in no list that would hear of the output's end. */
+	view->state_output = view->mapped ? wlr_output : NULL;
 	if (view->scene_tree != NULL) {
 		/* Fullscreen goes over panels (top layer), under notifications (overlay). */
 		wlr_scene_node_reparent(&view->scene_tree->node,
@@ -401,6 +477,17 @@ static bool box_on_an_output(struct server *server, const struct wlr_box *box) {
 	return false;
 }
 
+/* Applies the view's states again if its output now gives it another box. */
+static void refit_states(struct view *view) {
+	struct wlr_box box;
+	struct wlr_output *wlr_output = state_target(view, &box);
+	if (wlr_output != NULL && wlr_output == view->state_output &&
+			wlr_box_equal(&box, &view->state_box)) {
+		return;
+	}
+	apply_states(view, false);
+}
+
 void view_arrange_states(struct server *server, bool orphans_only) {
 	struct view *view;
 	wl_list_for_each(view, &server->views, link) {
@@ -410,7 +497,7 @@ void view_arrange_states(struct server *server, bool orphans_only) {
 		if (orphans_only && box_on_an_output(server, &view->state_box)) {
 			continue;
 		}
-		apply_states(view, false);
+		refit_states(view);
 	}
 }
 
@@ -421,6 +508,68 @@ static int64_t overlap_area(const struct wlr_box *a, const struct wlr_box *b) {
 		return 0;
 	}
 	return (int64_t)overlap.width * overlap.height;
+}
+
+/* The move of the output a floating box overlapped most before the change. */
+static const struct view_output_move *floating_home(const struct wlr_box *box,
+		const struct view_output_move *moves, size_t moves_len) {
+	const struct view_output_move *home = NULL;
+	int64_t most = 0;
+	for (size_t i = 0; i < moves_len; i++) {
+		int64_t area = overlap_area(box, &moves[i].old_box);
+		if (area > most) {
+			most = area;
+			home = &moves[i];
+		}
+	}
+	return home;
+}
+
+/* The move of the output a maximized or fullscreen view belongs to. */
+static const struct view_output_move *state_home(struct view *view,
+		const struct view_output_move *moves, size_t moves_len) {
+	for (size_t i = 0; i < moves_len; i++) {
+		if (view->state_output != NULL && moves[i].output == view->state_output) {
+			return &moves[i];
+		}
+	}
+	/* Its box starts at its output's corner (or where panels leave room on it). */
+	for (size_t i = 0; i < moves_len; i++) {
+		if (view->state_output == NULL && wlr_box_contains_point(&moves[i].old_box,
+				view->state_box.x, view->state_box.y)) {
+			return &moves[i];
+		}
+	}
+	return NULL;
+}
+
+/*
+ * A box that went with its output: if the output got narrower or shorter and
+ * the box no longer lies entirely on it, it moves the least distance that
+ * puts it inside the output's usable area. True if it moved.
+ */
+static bool fit_shrunk_output(struct server *server, const struct view_output_move *home,
+		struct wlr_box *box) {
+	bool shrank = home->new_box.width < home->old_box.width ||
+		home->new_box.height < home->old_box.height;
+	struct wlr_box overlap;
+	if (!shrank || (wlr_box_intersection(&overlap, box, &home->new_box) &&
+			wlr_box_equal(&overlap, box))) {
+		return false;
+	}
+	struct wlr_box usable, area;
+	output_usable_area(server, home->output, &usable);
+	if (!wlr_box_intersection(&area, &usable, &home->new_box)) {
+		area = home->new_box;
+	}
+	int x = box->x, y = box->y;
+	keep_inside(&area, box->width, box->height, &x, &y);
+	if (x == box->x && y == box->y) {
+		return false;
+	}
+	box->x = x;
+	box->y = y;
+	return true;
 }
 
 void view_follow_outputs(struct server *server, const struct view_output_move *moves,
@@ -434,46 +583,42 @@ void view_follow_outputs(struct server *server, const struct view_output_move *m
 		view->impl->get_geometry(view, &geo);
 		bool in_state = view->fullscreen || view->maximized;
 		struct wlr_box box = {view->x + geo.x, view->y + geo.y, geo.width, geo.height};
-		const struct view_output_move *home = NULL;
-		int64_t most = 0;
-		for (size_t i = 0; i < moves_len; i++) {
-			const struct wlr_box *old_box = &moves[i].old_box;
-			if (in_state) {
-				/*
-				 * Its state box starts at its output's corner (or where
-				 * panels leave room on it); it may be larger than the
-				 * output now (a new scale does not refit it yet).
-				 */
-				if (wlr_box_contains_point(old_box, view->state_box.x,
-						view->state_box.y)) {
-					home = &moves[i];
-					break;
-				}
-				continue;
-			}
-			/* A floating window's output is the one it overlapped most. */
-			int64_t area = overlap_area(&box, old_box);
-			if (area > most) {
-				most = area;
-				home = &moves[i];
-			}
-		}
+		const struct view_output_move *home = in_state ?
+			state_home(view, moves, moves_len) : floating_home(&box, moves, moves_len);
 		if (home == NULL) {
 			continue;
 		}
 		int dx = home->new_box.x - home->old_box.x, dy = home->new_box.y - home->old_box.y;
-		if (dx == 0 && dy == 0) {
-			continue;
-		}
+		const char *app_id = view->impl->get_app_id(view);
 		if (in_state) {
-			/* Its floating place follows; the state box is refitted after. */
+			/*
+			 * Its floating place follows, and comes inside a shrunk
+			 * output like a floating window (its surface origin
+			 * standing for its geometry: the shadows it had then are
+			 * unknown); view_arrange_states() refits its box.
+			 */
 			view->saved_box.x += dx;
 			view->saved_box.y += dy;
-			view->state_box.x += dx;
-			view->state_box.y += dy;
-			place_in_state_box(view);
-		} else {
-			view_move(view, view->x + dx, view->y + dy);
+			struct wlr_box saved = view->saved_box;
+			saved.width = saved.width > 0 ? saved.width : 0;
+			saved.height = saved.height > 0 ? saved.height : 0;
+			if (fit_shrunk_output(server, home, &saved)) {
+				wlr_log(WLR_DEBUG, "view %s: its output %s shrank, its floating place "
+					"moved to %d,%d", app_id != NULL ? app_id : "(no app id)",
+					home->output->name, saved.x, saved.y);
+				view->saved_box.x = saved.x;
+				view->saved_box.y = saved.y;
+			}
+			continue;
+		}
+		struct wlr_box moved = {box.x + dx, box.y + dy, box.width, box.height};
+		if (fit_shrunk_output(server, home, &moved)) {
+			wlr_log(WLR_DEBUG, "view %s: its output %s shrank, moved to %d,%d",
+				app_id != NULL ? app_id : "(no app id)", home->output->name, moved.x,
+				moved.y);
+		}
+		if (moved.x != box.x || moved.y != box.y) {
+			view_move(view, moved.x - geo.x, moved.y - geo.y);
 		}
 	}
 }
@@ -534,7 +679,16 @@ void view_arrange_maximized(struct server *server) {
 	struct view *view;
 	wl_list_for_each(view, &server->views, link) {
 		if (view->mapped && view->maximized && !view->fullscreen) {
-			apply_states(view, false);
+			refit_states(view);
+		}
+	}
+}
+
+void view_forget_output(struct server *server, struct wlr_output *wlr_output) {
+	struct view *view;
+	wl_list_for_each(view, &server->views, link) {
+		if (view->state_output == wlr_output) {
+			view->state_output = NULL;
 		}
 	}
 }

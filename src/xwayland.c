@@ -104,6 +104,23 @@ static void xwl_get_geometry(struct view *view, struct wlr_box *box) {
 	*box = (struct wlr_box){0, 0, xsurface->width, xsurface->height};
 }
 
+/*
+ * ICCCM WM_NORMAL_HINTS: a window whose client set USPosition (the user
+ * asked, as with -geometry +X+Y) or PPosition (the program chose) goes where
+ * the client last put it before mapping, as labwc does. X root coordinates
+ * are layout coordinates.
+ */
+static bool xwl_get_requested_position(struct view *view, int *x, int *y) {
+	struct wlr_xwayland_surface *xsurface = xwayland_view_from_view(view)->xsurface;
+	if (xsurface->size_hints == NULL || !(xsurface->size_hints->flags &
+			(XCB_ICCCM_SIZE_HINT_US_POSITION | XCB_ICCCM_SIZE_HINT_P_POSITION))) {
+		return false;
+	}
+	*x = xsurface->x;
+	*y = xsurface->y;
+	return true;
+}
+
 static void xwl_close(struct view *view) {
 	wlr_xwayland_surface_close(xwayland_view_from_view(view)->xsurface);
 }
@@ -119,6 +136,7 @@ static const struct view_impl xwayland_view_impl = {
 	.set_urgent = xwl_set_urgent,
 	.get_parent = xwl_get_parent,
 	.get_geometry = xwl_get_geometry,
+	.get_requested_position = xwl_get_requested_position,
 	.close = xwl_close,
 };
 

@@ -95,6 +95,30 @@ static void check_rects(const char *what, const struct ph_image *image,
 	}
 }
 
+/* grim until every rect is as expected (8 s at most), then one check of the last picture. */
+static void wait_rects(struct ph_compositor *c, const char *what, const char *name,
+		const struct expect_rect *rects, size_t count) {
+	int64_t deadline = ph_now_ms() + 8000;
+	for (;;) {
+		struct ph_image image;
+		if (!grim(c, name, NULL, &image)) {
+			return;
+		}
+		bool ok = true;
+		for (size_t i = 0; i < count && ok; i++) {
+			ok = ph_image_rect_is(&image, rects[i].x, rects[i].y, rects[i].width,
+				rects[i].height, rects[i].argb, NULL, 0);
+		}
+		if (ok || ph_now_ms() >= deadline) {
+			check_rects(what, &image, rects, count);
+			ph_image_finish(&image);
+			return;
+		}
+		ph_image_finish(&image);
+		ph_sleep_ms(100);
+	}
+}
+
 static bool read_until(struct ph_process *p, const char *prefix, char *line, size_t size,
 		int timeout_ms) {
 	return ph_expect_line(p, prefix, line, size, timeout_ms);
@@ -438,6 +462,27 @@ int main(int argc, char *argv[]) {
 	ph_ok(!ph_exited(&swaybg) && !ph_exited(&waybar) && !ph_exited(&mako),
 		"swaybg, waybar and mako live on (swaybg %d, waybar %d, mako %d)",
 		!ph_exited(&swaybg), !ph_exited(&waybar), !ph_exited(&mako));
+
+	/*
+	 * A maximized window fills what waybar's exclusive zone leaves, and the
+	 * whole output once waybar is gone (ph-paint draws at the size it is
+	 * configured to). mako goes first: its notification would cover the
+	 * top-right corner.
+	 */
+	ph_kill(&mako);
+	code = ph_run(&c, (const char *[]){"wlrctl", "toplevel", "maximize", "app_id:layer-window",
+		NULL}, 5000, out, sizeof(out));
+	ph_ok(code == 0, "wlrctl toplevel maximize app_id:layer-window (exit %d %s)", code, out);
+	const struct expect_rect under_bar[] = {
+		{0, 0, WIDTH, BAR_HEIGHT, BAR, "the bar"},
+		{0, BAR_HEIGHT, WIDTH, HEIGHT - BAR_HEIGHT, WINDOW, "the maximized window"},
+	};
+	wait_rects(&c, "maximized: the window fills the output below waybar's bar",
+		"maximized.png", under_bar, 2);
+	ph_kill(&waybar);
+	const struct expect_rect whole[] = {{0, 0, WIDTH, HEIGHT, WINDOW, "the window"}};
+	wait_rects(&c, "waybar killed: its exclusive zone is gone and the maximized window "
+		"fills the whole output", "maximized-nobar.png", whole, 1);
 
 	probe_cmd(&probe, "quit", NULL);
 	ph_wait(&probe.process, 5000);

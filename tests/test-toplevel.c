@@ -102,7 +102,14 @@ int main(int argc, char *argv[]) {
 	probe_cmd(&probe, "capture a", "ready");
 	check_word(&probe, "a", 30, 30, 0x80800000, "window alpha kept (premultiplied)");
 
-	/* On a HiDPI output the capture has the output's pixels, not the logical size. */
+	/*
+	 * On a HiDPI output the capture has the output's pixels, not the logical
+	 * size. The cover goes first: it would stick out of the output made
+	 * 320x240 by the scale, come back inside it at 0,0 and hide the whole
+	 * target, and a window shown on no output keeps the scale it was last
+	 * shown at (src/capture/toplevel_source.c).
+	 */
+	ph_kill(&cover);
 	char out[1024];
 	int code = ph_run(&c, (const char *[]){"wlr-randr", "--output", "HEADLESS-1", "--scale", "2",
 		NULL}, 10000, out, sizeof(out));

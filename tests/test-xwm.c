@@ -121,6 +121,37 @@ static void test_managed(struct ph_compositor *c, struct probe *probe) {
 	ph_ok(ph_wait(&x11, WM_WAIT_MS) == 0, "ph-x11 exits cleanly");
 }
 
+/*
+ * grim until xlogo's 160x120 (-bg #00ff00 -fg #0000ff) is at x, y: its
+ * background at the corners, its logo inside, nothing of it around.
+ */
+static bool xlogo_shown(struct ph_compositor *c, int x, int y, char *why, size_t size) {
+	bool shown = false;
+	int64_t deadline = ph_now_ms() + WM_WAIT_MS;
+	while (!shown && ph_now_ms() < deadline) {
+		struct ph_image image;
+		if (wm_screenshot(c, NULL, &image)) {
+			struct wm_box bg = wm_colour_box(&image, XLOGO_BG);
+			struct wm_box fg = wm_colour_box(&image, XLOGO_FG);
+			char corner[128] = "";
+			shown = ph_image_rect_is(&image, x, y, 8, 8, XLOGO_BG, corner, sizeof(corner)) &&
+				ph_image_rect_is(&image, x + 152, y + 112, 8, 8, XLOGO_BG, corner,
+					sizeof(corner)) &&
+				bg.x1 == x && bg.y1 == y && bg.x2 == x + 160 && bg.y2 == y + 120 &&
+				fg.count > 500 && fg.x1 >= x && fg.y1 >= y && fg.x2 <= x + 160 &&
+				fg.y2 <= y + 120;
+			snprintf(why, size, "background %d,%d-%d,%d, logo %d,%d-%d,%d (%ld px)%s%s",
+				bg.x1, bg.y1, bg.x2, bg.y2, fg.x1, fg.y1, fg.x2, fg.y2, fg.count,
+				corner[0] ? "; " : "", corner);
+			ph_image_finish(&image);
+		}
+		if (!shown) {
+			ph_sleep_ms(100);
+		}
+	}
+	return shown;
+}
+
 /* xlogo, a plain Xt client: centred, then moved by xdotool; its own colours show where. */
 static void test_xlogo(struct ph_compositor *c) {
 	char out[8192];
@@ -135,29 +166,8 @@ static void test_xlogo(struct ph_compositor *c) {
 		"windowmove", "400", "300", NULL}, 5000, out, sizeof(out));
 	bool moved = WM_WAIT_OUTPUT(c, ((const char *[]){"xwininfo", "-name", "xlogo", NULL}),
 		out, "Absolute upper-left X:  400\n", "Absolute upper-left Y:  300\n");
-	/* Its background at the corners, its logo inside, nothing of it around. */
-	bool shown = false;
 	char why[256] = "";
-	int64_t deadline = ph_now_ms() + WM_WAIT_MS;
-	while (!shown && ph_now_ms() < deadline) {
-		struct ph_image image;
-		if (wm_screenshot(c, NULL, &image)) {
-			struct wm_box bg = wm_colour_box(&image, XLOGO_BG);
-			struct wm_box fg = wm_colour_box(&image, XLOGO_FG);
-			char corner[128] = "";
-			shown = ph_image_rect_is(&image, 400, 300, 8, 8, XLOGO_BG, corner, sizeof(corner)) &&
-				ph_image_rect_is(&image, 552, 412, 8, 8, XLOGO_BG, corner, sizeof(corner)) &&
-				bg.x1 == 400 && bg.y1 == 300 && bg.x2 == 560 && bg.y2 == 420 &&
-				fg.count > 500 && fg.x1 >= 400 && fg.y1 >= 300 && fg.x2 <= 560 && fg.y2 <= 420;
-			snprintf(why, sizeof(why), "background %d,%d-%d,%d, logo %d,%d-%d,%d (%ld px)%s%s",
-				bg.x1, bg.y1, bg.x2, bg.y2, fg.x1, fg.y1, fg.x2, fg.y2, fg.count,
-				corner[0] ? "; " : "", corner);
-			ph_image_finish(&image);
-		}
-		if (!shown) {
-			ph_sleep_ms(100);
-		}
-	}
+	bool shown = xlogo_shown(c, 400, 300, why, sizeof(why));
 	ph_ok(code == 0 && moved && shown, "xdotool windowmove on xlogo: xwininfo says 400,300 and "
 		"grim finds xlogo's background exactly in 400,300-560,420 with its logo inside (%s)",
 		why);
@@ -188,6 +198,180 @@ static void test_override_redirect(struct ph_compositor *c) {
 		seen.x2, seen.y2);
 	ph_write_line(&menu, "quit");
 	ph_ok(ph_wait(&menu, WM_WAIT_MS) == 0, "the override-redirect ph-x11 exits cleanly");
+}
+
+/* xwininfo's corner and size for the named window, until they are these. */
+static bool xwininfo_box(struct ph_compositor *c, const char *name, int x, int y, int w, int h,
+		char *out, size_t size) {
+	char ax[48], ay[48], aw[32], ah[32];
+	snprintf(ax, sizeof(ax), "Absolute upper-left X:  %d\n", x);
+	snprintf(ay, sizeof(ay), "Absolute upper-left Y:  %d\n", y);
+	snprintf(aw, sizeof(aw), "Width: %d\n", w);
+	snprintf(ah, sizeof(ah), "Height: %d\n", h);
+	return wm_wait_output(c, (const char *[]){"xwininfo", "-name", name, NULL}, out, size,
+		(const char *[]){ax, ay, aw, ah, NULL});
+}
+
+/*
+ * WM_NORMAL_HINTS positions (ICCCM): a window whose client gave USPosition
+ * (xlogo -geometry +X+Y: Xt sets it) or PPosition (ph-x11
+ * --program-position) goes where it asked instead of being centred, and is
+ * kept on the output when that would put it over the edge. xprop shows what
+ * the client asked for; xwininfo, ConfigureNotify and grim where it went.
+ */
+static void test_position_hints(struct ph_compositor *c) {
+	char out[8192], line[256];
+	struct ph_process xlogo;
+	ph_spawn(c, &xlogo, (const char *[]){"xlogo", "-bg", "#00ff00", "-fg", "#0000ff",
+		"-geometry", "160x120+100+50", NULL}, 0);
+	bool placed = xwininfo_box(c, "xlogo", 100, 50, 160, 120, out, sizeof(out));
+	ph_run(c, (const char *[]){"xprop", "-name", "xlogo", "WM_NORMAL_HINTS", NULL}, 5000, out,
+		sizeof(out));
+	bool asked = strstr(out, "user specified location: 100, 50") != NULL;
+	char why[256] = "";
+	bool shown = placed && xlogo_shown(c, 100, 50, why, sizeof(why));
+	ph_ok(asked && placed, "xlogo -geometry 160x120+100+50 (xprop: user specified location "
+		"100, 50) is placed there, not centred: xwininfo 100,50");
+	ph_ok(shown, "grim: xlogo's background exactly in 100,50-260,170 with its logo inside "
+		"(%s)", why);
+	ph_kill(&xlogo);
+
+	/* Asked for 600,400 of a 640x480 output: kept on it, in its bottom-right corner. */
+	ph_spawn(c, &xlogo, (const char *[]){"xlogo", "-bg", "#00ff00", "-fg", "#0000ff",
+		"-geometry", "160x120+600+400", NULL}, 0);
+	placed = xwininfo_box(c, "xlogo", 480, 360, 160, 120, out, sizeof(out));
+	shown = placed && xlogo_shown(c, 480, 360, why, sizeof(why));
+	ph_ok(placed && shown, "xlogo -geometry 160x120+600+400 is kept on the output: xwininfo "
+		"480,360, grim (%s)", why);
+	ph_kill(&xlogo);
+
+	struct ph_process x11;
+	struct wm_box seen;
+	ph_spawn(c, &x11, (const char *[]){ph_path("ph-x11"), "--color", "ff0000", "--size",
+		"200x150", "--title", "ph-x11-pp", "--program-position", "30,40", NULL},
+		PH_PIPE_STDIN | PH_PIPE_STDOUT);
+	bool told = configured(&x11, 30, 40, 200, 150, line, sizeof(line));
+	shown = red_at(c, 30, 40, 200, 150, &seen);
+	ph_ok(told && shown, "a window with PPosition 30,40 in WM_NORMAL_HINTS: ConfigureNotify "
+		"30,40 and grim's red box there (seen %d,%d-%d,%d)", seen.x1, seen.y1, seen.x2,
+		seen.y2);
+	ph_write_line(&x11, "quit");
+	ph_ok(ph_wait(&x11, WM_WAIT_MS) == 0, "that ph-x11 exits cleanly");
+}
+
+/*
+ * The whole output in one colour: grim's picture is want_w x want_h and all
+ * of it is the colour, but for an edge of `edge` pixels (grim -s 1 of a
+ * scale-2 output filters the window's edge against what is around it).
+ */
+static bool output_is(struct ph_compositor *c, const char *const *grim_args, uint32_t colour,
+		int edge, int want_w, int want_h, char *why, size_t size) {
+	int64_t deadline = ph_now_ms() + WM_WAIT_MS;
+	for (;;) {
+		struct ph_image image;
+		if (wm_screenshot(c, grim_args, &image)) {
+			struct wm_box seen = wm_colour_box(&image, colour);
+			char inside[128] = "";
+			bool ok = image.width == want_w && image.height == want_h &&
+				ph_image_rect_is(&image, edge, edge, want_w - 2 * edge, want_h - 2 * edge,
+					colour, inside, sizeof(inside));
+			snprintf(why, size, "%08x at %d,%d-%d,%d in %dx%d%s%s", colour, seen.x1,
+				seen.y1, seen.x2, seen.y2, image.width, image.height, inside[0] ? ": " : "",
+				inside);
+			ph_image_finish(&image);
+			if (ok) {
+				return true;
+			}
+		}
+		if (ph_now_ms() >= deadline) {
+			return false;
+		}
+		ph_sleep_ms(100);
+	}
+}
+
+/* wlr-randr on the output, and a listing that shows the result. */
+static bool randr(struct ph_compositor *c, const char *option, const char *value,
+		const char *listed) {
+	char out[4096];
+	int code = ph_run(c, (const char *[]){"wlr-randr", "--output", "HEADLESS-1", option, value,
+		NULL}, 5000, out, sizeof(out));
+	if (code != 0) {
+		ph_diag("wlr-randr %s %s: exit %d: %s", option, value, code, out);
+		return false;
+	}
+	return wm_wait_output(c, (const char *[]){"wlr-randr", NULL}, out, sizeof(out),
+		(const char *[]){listed, NULL});
+}
+
+/*
+ * A maximized and then fullscreen X11 window through output changes: a
+ * panel's exclusive zone coming and going (ph-layer), then wlr-randr's mode,
+ * scale and transform. Each time the client is told its new box
+ * (ConfigureNotify), the X server has it (xwininfo) and grim shows it there.
+ * Runs last: it leaves the output changed.
+ */
+static void test_refit(struct ph_compositor *c) {
+	char line[256], out[8192], why[256];
+	struct ph_process x11, panel;
+	const char *name = "ph-x11-max";
+	ph_spawn(c, &x11, (const char *[]){ph_path("ph-x11"), "--color", "ff0000", "--size",
+		"200x150", "--title", name, NULL}, PH_PIPE_STDIN | PH_PIPE_STDOUT);
+	bool mapped = configured(&x11, 220, 165, 200, 150, line, sizeof(line));
+	int code = ph_run(c, (const char *[]){"wlrctl", "toplevel", "maximize", "title:ph-x11-max",
+		NULL}, 5000, out, sizeof(out));
+	bool told = configured(&x11, 0, 0, 640, 480, line, sizeof(line));
+	ph_ok(mapped && code == 0 && told, "wlrctl toplevel maximize: the X11 window is told "
+		"0,0 640x480");
+
+	/* A 40 px panel at the top claims its height: the window shrinks below it. */
+	ph_spawn(c, &panel, (const char *[]){ph_path("ph-layer"), "--layer", "top", "--anchor",
+		"tlr", "--size", "0x40", "--exclusive", "40", "--color", "0xffffff00", NULL},
+		PH_PIPE_STDOUT);
+	bool panel_up = ph_expect_line(&panel, "mapped", line, sizeof(line), WM_WAIT_MS);
+	told = configured(&x11, 0, 40, 640, 440, line, sizeof(line));
+	bool server = xwininfo_box(c, name, 0, 40, 640, 440, out, sizeof(out));
+	struct wm_box seen;
+	bool shown = red_at(c, 0, 40, 640, 440, &seen);
+	ph_ok(panel_up && told && server && shown, "a panel with a 40 px exclusive zone maps: the "
+		"maximized window is told 0,40 640x440, xwininfo agrees, grim's red below the panel "
+		"(seen %d,%d-%d,%d)", seen.x1, seen.y1, seen.x2, seen.y2);
+	ph_kill(&panel);
+	told = configured(&x11, 0, 0, 640, 480, line, sizeof(line));
+	shown = output_is(c, NULL, RED, 0, 640, 480, why, sizeof(why));
+	ph_ok(told && shown, "the panel goes: 0,0 640x480 again, the whole output red (%s)", why);
+
+	/* A new mode. */
+	bool changed = randr(c, "--custom-mode", "800x600", "800x600 px");
+	told = configured(&x11, 0, 0, 800, 600, line, sizeof(line));
+	server = xwininfo_box(c, name, 0, 0, 800, 600, out, sizeof(out));
+	shown = output_is(c, NULL, RED, 0, 800, 600, why, sizeof(why));
+	ph_ok(changed && told && server && shown, "wlr-randr --custom-mode 800x600: the maximized "
+		"window is told 0,0 800x600, xwininfo agrees, grim's 800x600 picture is all of it (%s)",
+		why);
+
+	/* Fullscreen, then a new scale and a new transform. */
+	code = ph_run(c, (const char *[]){"wlrctl", "toplevel", "fullscreen", "title:ph-x11-max",
+		NULL}, 5000, out, sizeof(out));
+	bool net_state = wm_wait_output(c, (const char *[]){"xprop", "-name", name,
+		"_NET_WM_STATE", NULL}, out, sizeof(out),
+		(const char *[]){"_NET_WM_STATE_FULLSCREEN", NULL});
+	changed = randr(c, "--scale", "2", "Scale: 2.000000");
+	told = configured(&x11, 0, 0, 400, 300, line, sizeof(line));
+	server = xwininfo_box(c, name, 0, 0, 400, 300, out, sizeof(out));
+	shown = output_is(c, (const char *[]){"-s", "1", NULL}, RED, 1, 400, 300, why, sizeof(why));
+	ph_ok(code == 0 && net_state && changed && told && server && shown, "fullscreen "
+		"(_NET_WM_STATE_FULLSCREEN), then wlr-randr --scale 2: told 0,0 400x300, xwininfo "
+		"agrees, grim -s 1 all of it (its edge filtered; %s)", why);
+
+	changed = randr(c, "--transform", "90", "Transform: 90");
+	told = configured(&x11, 0, 0, 300, 400, line, sizeof(line));
+	server = xwininfo_box(c, name, 0, 0, 300, 400, out, sizeof(out));
+	shown = output_is(c, (const char *[]){"-s", "1", NULL}, RED, 1, 300, 400, why, sizeof(why));
+	ph_ok(changed && told && server && shown, "wlr-randr --transform 90: told 0,0 300x400, "
+		"xwininfo agrees, grim -s 1 all of it (its edge filtered; %s)", why);
+	ph_write_line(&x11, "quit");
+	ph_ok(ph_wait(&x11, WM_WAIT_MS) == 0, "ph-x11 exits cleanly");
 }
 
 /* The X server's word on a window: its upper-left corner, -1 if xwininfo has none. */
@@ -289,9 +473,10 @@ static void test_gtk_drag(void) {
 
 int main(int argc, char *argv[]) {
 	ph_init(argc, argv, 140);
-	ph_plan(19);
-	if (!ph_require_programs("Xwayland, xdotool, xwininfo, xlogo, grim",
-			(const char *[]){"Xwayland", "xdotool", "xwininfo", "xlogo", "grim", NULL})) {
+	ph_plan(31);
+	if (!ph_require_programs("Xwayland, xdotool, xwininfo, xprop, xlogo, grim, wlr-randr, "
+			"wlrctl", (const char *[]){"Xwayland", "xdotool", "xwininfo", "xprop", "xlogo",
+			"grim", "wlr-randr", "wlrctl", NULL})) {
 		return ph_finish();
 	}
 	struct ph_compositor c;
@@ -309,6 +494,8 @@ int main(int argc, char *argv[]) {
 	test_managed(&c, &probe);
 	test_xlogo(&c);
 	test_override_redirect(&c);
+	test_position_hints(&c);
+	test_refit(&c);
 	probe_cmd(&probe, "quit", NULL);
 	ph_wait(&probe.process, 5000);
 	ph_compositor_finish(&c);

@@ -4,7 +4,11 @@
  * management tests.
  *
  * usage: ph-x11 [--color RRGGBB] [--size WxH] [--title T]
- *               [--override-redirect X,Y]
+ *               [--override-redirect X,Y | --program-position X,Y]
+ *
+ * --program-position creates the window at X,Y of the root and says so in
+ * WM_NORMAL_HINTS with the PPosition flag (ICCCM 4.1.2.3: a position the
+ * program chose), as toolkits do for a window they place themselves.
  *
  * stdout, one line per event:
  *   mapped                       MapNotify
@@ -141,7 +145,7 @@ int main(int argc, char *argv[]) {
 	unsigned color = 0xff0000;
 	unsigned width = 200, height = 150;
 	const char *title = "ph-x11";
-	bool override_redirect = false;
+	bool override_redirect = false, program_position = false;
 	int or_x = 0, or_y = 0;
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--color") == 0 && i + 1 < argc) {
@@ -155,9 +159,13 @@ int main(int argc, char *argv[]) {
 				sscanf(argv[i + 1], "%d,%d", &or_x, &or_y) == 2) {
 			override_redirect = true;
 			i++;
+		} else if (strcmp(argv[i], "--program-position") == 0 && i + 1 < argc &&
+				sscanf(argv[i + 1], "%d,%d", &or_x, &or_y) == 2) {
+			program_position = true;
+			i++;
 		} else {
 			fprintf(stderr, "usage: ph-x11 [--color RRGGBB] [--size WxH] [--title T] "
-				"[--override-redirect X,Y]\n");
+				"[--override-redirect X,Y | --program-position X,Y]\n");
 			return 2;
 		}
 	}
@@ -187,6 +195,13 @@ int main(int argc, char *argv[]) {
 	const char class[] = "ph-x11\0PhX11";
 	xcb_change_property(app.conn, XCB_PROP_MODE_REPLACE, app.window, XCB_ATOM_WM_CLASS,
 		XCB_ATOM_STRING, 8, sizeof(class), class);
+	if (program_position) {
+		/* WM_SIZE_HINTS: flags, x, y, then fields the PPosition flag leaves unused. */
+		enum { P_POSITION = 1 << 2, SIZE_HINTS_LEN = 18 };
+		uint32_t hints[SIZE_HINTS_LEN] = {P_POSITION, (uint32_t)or_x, (uint32_t)or_y};
+		xcb_change_property(app.conn, XCB_PROP_MODE_REPLACE, app.window,
+			XCB_ATOM_WM_NORMAL_HINTS, XCB_ATOM_WM_SIZE_HINTS, 32, SIZE_HINTS_LEN, hints);
+	}
 	xcb_map_window(app.conn, app.window);
 	xcb_flush(app.conn);
 
