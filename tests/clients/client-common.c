@@ -110,10 +110,10 @@ void client_connect(struct client *client) {
 	wl_display_roundtrip(client->display);
 }
 
-void client_report_protocol_error(struct client *client) {
+void client_report_protocol_error(struct wl_display *display) {
 	const struct wl_interface *interface = NULL;
 	uint32_t id;
-	uint32_t code = wl_display_get_protocol_error(client->display, &interface, &id);
+	uint32_t code = wl_display_get_protocol_error(display, &interface, &id);
 	reply("protocol-error %s %u", interface != NULL ? interface->name : "?", code);
 }
 
@@ -225,20 +225,20 @@ void client_window_create(struct client_window *window, struct client *client,
 	wl_surface_commit(window->surface);
 }
 
-enum client_run_end client_run(struct client *client, void (*handle_line)(char *line)) {
+enum client_run_end client_run(struct wl_display *display, const bool *running,
+		void (*handle_line)(char *line)) {
 	char line[1024];
 	size_t len = 0;
-	while (client->running) {
-		wl_display_flush(client->display);
+	while (*running) {
+		wl_display_flush(display);
 		struct pollfd fds[2] = {
-			{.fd = wl_display_get_fd(client->display), .events = POLLIN},
+			{.fd = wl_display_get_fd(display), .events = POLLIN},
 			{.fd = STDIN_FILENO, .events = POLLIN},
 		};
 		if (poll(fds, 2, -1) < 0 && errno != EINTR) {
 			return CLIENT_RUN_POLL_FAILED;
 		}
-		if ((fds[0].revents & (POLLIN | POLLHUP)) &&
-				wl_display_dispatch(client->display) < 0) {
+		if ((fds[0].revents & (POLLIN | POLLHUP)) && wl_display_dispatch(display) < 0) {
 			return CLIENT_RUN_CONNECTION_FAILED;
 		}
 		if (fds[1].revents & (POLLIN | POLLHUP)) {
@@ -254,8 +254,8 @@ enum client_run_end client_run(struct client *client, void (*handle_line)(char *
 				handle_line(line);
 				/* Report an error the command caused at once, before the next
 				 * command runs on a dead connection. */
-				wl_display_flush(client->display);
-				if (wl_display_get_error(client->display) != 0) {
+				wl_display_flush(display);
+				if (wl_display_get_error(display) != 0) {
 					return CLIENT_RUN_CONNECTION_FAILED;
 				}
 				len -= (size_t)(nl + 1 - line);

@@ -40,7 +40,8 @@ struct client {
 	int output_count;
 	struct wl_pointer *pointer;
 	struct wl_keyboard *keyboard;
-	/* client_run returns once this is false (a window's close sets it). */
+	/* client_run(display, &running, ...) returns once this is false (a
+	 * window's close sets it). */
 	bool running;
 };
 
@@ -57,7 +58,7 @@ void client_fail_errno(const char *what) __attribute__((noreturn));
 void client_connect(struct client *client);
 /* Prints "protocol-error INTERFACE CODE" for the error that ended the
  * connection ("protocol-error ? 0" when it was not a protocol error). */
-void client_report_protocol_error(struct client *client);
+void client_report_protocol_error(struct wl_display *display);
 
 /* A memfd of size bytes named after the program, holding data unless NULL. */
 int client_memfd(struct client *client, const void *data, size_t size);
@@ -88,7 +89,7 @@ void client_window_create(struct client_window *window, struct client *client,
 	const char *app_id, const char *title);
 
 enum client_run_end {
-	CLIENT_RUN_STOPPED, /* client->running turned false */
+	CLIENT_RUN_STOPPED, /* *running turned false */
 	CLIENT_RUN_STDIN_CLOSED,
 	CLIENT_RUN_POLL_FAILED,
 	CLIENT_RUN_CONNECTION_FAILED, /* a failed dispatch, or an error after a command */
@@ -97,6 +98,7 @@ enum client_run_end {
 /* Serves the connection and hands every complete stdin line, without its
  * newline, to handle_line, flushing after each; stops at the first of the
  * ends above. Lines longer than 1023 bytes end the loop as a closed stdin. */
-enum client_run_end client_run(struct client *client, void (*handle_line)(char *line));
+enum client_run_end client_run(struct wl_display *display, const bool *running,
+	void (*handle_line)(char *line));
 
 #endif

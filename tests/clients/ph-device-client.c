@@ -497,7 +497,7 @@ int main(int argc, char *argv[]) {
 
 	client_window_create(&app.window, &client, "ph-device-client", "ph-device-client");
 
-	switch (client_run(&client, handle_command)) {
+	switch (client_run(client.display, &client.running, handle_command)) {
 	case CLIENT_RUN_POLL_FAILED:
 		return 1;
 	case CLIENT_RUN_CONNECTION_FAILED:

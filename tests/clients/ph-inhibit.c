@@ -88,7 +88,7 @@ int main(int argc, char *argv[]) {
 	app.inhibitor = zwp_idle_inhibit_manager_v1_create_inhibitor(app.inhibit_manager,
 		app.window.surface);
 
-	switch (client_run(&client, handle_command)) {
+	switch (client_run(client.display, &client.running, handle_command)) {
 	case CLIENT_RUN_POLL_FAILED:
 	case CLIENT_RUN_CONNECTION_FAILED:
 		return 1;

@@ -561,11 +561,11 @@ int main(void) {
 	}
 	reply("hello outputs=%d", client.output_count);
 
-	switch (client_run(&client, handle_command)) {
+	switch (client_run(client.display, &client.running, handle_command)) {
 	case CLIENT_RUN_POLL_FAILED:
 		return 1;
 	case CLIENT_RUN_CONNECTION_FAILED:
-		client_report_protocol_error(&client);
+		client_report_protocol_error(client.display);
 		return 3;
 	case CLIENT_RUN_STOPPED:
 	case CLIENT_RUN_STDIN_CLOSED:
