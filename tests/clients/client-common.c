@@ -265,3 +265,18 @@ enum client_run_end client_run(struct wl_display *display, const bool *running,
 	}
 	return CLIENT_RUN_STOPPED;
 }
+
+int client_main_loop(struct wl_display *display, const bool *running,
+		void (*handle_line)(char *line)) {
+	switch (client_run(display, running, handle_line)) {
+	case CLIENT_RUN_POLL_FAILED:
+		return 1;
+	case CLIENT_RUN_CONNECTION_FAILED:
+		client_report_protocol_error(display);
+		return 3;
+	case CLIENT_RUN_STOPPED:
+	case CLIENT_RUN_STDIN_CLOSED:
+		break;
+	}
+	return 0;
+}

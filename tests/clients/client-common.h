@@ -100,5 +100,9 @@ enum client_run_end {
  * ends above. Lines longer than 1023 bytes end the loop as a closed stdin. */
 enum client_run_end client_run(struct wl_display *display, const bool *running,
 	void (*handle_line)(char *line));
+/* client_run with the usual exit status: 0 when stdin closed or *running
+ * turned false, 1 when poll failed, 3 after client_report_protocol_error. */
+int client_main_loop(struct wl_display *display, const bool *running,
+	void (*handle_line)(char *line));
 
 #endif

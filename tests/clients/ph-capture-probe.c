@@ -725,15 +725,9 @@ int main(void) {
 	}
 	reply("hello outputs=%d", probe.output_count);
 
-	switch (client_run(probe.display, &probe.running, handle_command)) {
-	case CLIENT_RUN_POLL_FAILED:
-		return 1;
-	case CLIENT_RUN_CONNECTION_FAILED:
-		client_report_protocol_error(probe.display);
-		return 3;
-	case CLIENT_RUN_STOPPED:
-	case CLIENT_RUN_STDIN_CLOSED:
-		break;
+	int status = client_main_loop(probe.display, &probe.running, handle_command);
+	if (status != 0) {
+		return status;
 	}
 	cleanup(registry);
 	return 0;

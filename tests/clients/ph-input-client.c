@@ -637,15 +637,9 @@ int main(int argc, char *argv[]) {
 	wl_data_device_add_listener(app.data_device, &data_device_listener, NULL);
 	client_window_create(&app.window, &client, app.app_id, app.app_id);
 
-	switch (client_run(client.display, &client.running, handle_command)) {
-	case CLIENT_RUN_POLL_FAILED:
-		return 1;
-	case CLIENT_RUN_CONNECTION_FAILED:
-		client_report_protocol_error(client.display);
-		return 3;
-	case CLIENT_RUN_STOPPED:
-	case CLIENT_RUN_STDIN_CLOSED:
-		break;
+	int status = client_main_loop(client.display, &client.running, handle_command);
+	if (status != 0) {
+		return status;
 	}
 	wl_display_disconnect(client.display);
 	return 0;

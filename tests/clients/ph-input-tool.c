@@ -561,15 +561,9 @@ int main(void) {
 	}
 	reply("hello outputs=%d", client.output_count);
 
-	switch (client_run(client.display, &client.running, handle_command)) {
-	case CLIENT_RUN_POLL_FAILED:
-		return 1;
-	case CLIENT_RUN_CONNECTION_FAILED:
-		client_report_protocol_error(client.display);
-		return 3;
-	case CLIENT_RUN_STOPPED:
-	case CLIENT_RUN_STDIN_CLOSED:
-		break;
+	int status = client_main_loop(client.display, &client.running, handle_command);
+	if (status != 0) {
+		return status;
 	}
 	wl_display_disconnect(client.display);
 	return 0;
