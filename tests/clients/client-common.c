@@ -128,6 +128,24 @@ int client_memfd(struct client *client, const void *data, size_t size) {
 	return fd;
 }
 
+struct xkb_keymap *client_keymap(struct client *client, const struct xkb_rule_names *names,
+		int *fd, uint32_t *size) {
+	struct xkb_context *context = xkb_context_new(XKB_CONTEXT_NO_FLAGS);
+	struct xkb_keymap *keymap = context != NULL ?
+		xkb_keymap_new_from_names(context, names, XKB_KEYMAP_COMPILE_NO_FLAGS) : NULL;
+	/* The keymap holds its own reference to the context. */
+	xkb_context_unref(context);
+	char *text = keymap != NULL ?
+		xkb_keymap_get_as_string(keymap, XKB_KEYMAP_FORMAT_TEXT_V1) : NULL;
+	if (text == NULL) {
+		client_fail("no keymap");
+	}
+	*size = (uint32_t)strlen(text) + 1;
+	*fd = client_memfd(client, text, *size);
+	free(text);
+	return keymap;
+}
+
 static void buffer_handle_release(void *data, struct wl_buffer *buffer) {
 	wl_buffer_destroy(buffer);
 }

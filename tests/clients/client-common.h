@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <wayland-client.h>
+#include <xkbcommon/xkbcommon.h>
 #include "xdg-shell-client-protocol.h"
 
 #define CLIENT_MAX_OUTPUTS 8
@@ -66,6 +67,12 @@ int client_memfd(struct client *client, const void *data, size_t size);
  * releases it. format: WL_SHM_FORMAT_ARGB8888 or WL_SHM_FORMAT_XRGB8888. */
 struct wl_buffer *client_solid_buffer(struct client *client, int width, int height,
 	uint32_t format, uint32_t color);
+
+/* A keymap compiled from names (NULL: XKB_DEFAULT_* from the environment, as
+ * pinhole compiles its own keyboards'), and in *fd a memfd of its text, *size
+ * bytes with the final NUL, for a keymap request. Fails with "no keymap". */
+struct xkb_keymap *client_keymap(struct client *client, const struct xkb_rule_names *names,
+	int *fd, uint32_t *size);
 
 struct client_window {
 	struct client *client;

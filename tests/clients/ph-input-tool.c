@@ -239,23 +239,14 @@ static struct wl_proxy *virtual_keyboard(void) {
 	tool.virtual_keyboard = wl_proxy_marshal_flags(tool.virtual_keyboard_manager, 0,
 		&virtual_keyboard_interface, 1, 0, client.seat, NULL);
 	/* The default (XKB_DEFAULT_*) keymap, the one pinhole gives its own keyboards. */
-	struct xkb_context *context = xkb_context_new(XKB_CONTEXT_NO_FLAGS);
-	struct xkb_keymap *keymap = xkb_keymap_new_from_names(context, NULL,
-		XKB_KEYMAP_COMPILE_NO_FLAGS);
-	char *text = keymap != NULL ?
-		xkb_keymap_get_as_string(keymap, XKB_KEYMAP_FORMAT_TEXT_V1) : NULL;
-	if (text == NULL) {
-		client_fail("no keymap");
-	}
-	size_t size = strlen(text) + 1;
-	int fd = client_memfd(&client, text, size);
+	int fd;
+	uint32_t size;
+	struct xkb_keymap *keymap = client_keymap(&client, NULL, &fd, &size);
 	wl_proxy_marshal_flags(tool.virtual_keyboard, VIRTUAL_KEYBOARD_KEYMAP, NULL, 1, 0,
-		WL_KEYBOARD_KEYMAP_FORMAT_XKB_V1, fd, (uint32_t)size);
+		WL_KEYBOARD_KEYMAP_FORMAT_XKB_V1, fd, size);
 	close(fd);
-	free(text);
 	tool.xkb_state = xkb_state_new(keymap);
 	xkb_keymap_unref(keymap);
-	xkb_context_unref(context);
 	return tool.virtual_keyboard;
 }
 
