@@ -3,7 +3,8 @@
  * input protocols deliver to it, and asks for them on stdin. Tests compare
  * the lines with what they made the compositor do.
  *
- * Options: --size WxH (default 200x150), --color 0xAARRGGBB, --app-id A.
+ * Options: --size WxH (default 200x150), --color 0xAARRGGBB, --app-id A,
+ * --late-keyboard (no wl_keyboard until the "keyboard" command).
  * Commands (stdin), each answered with one line:
  *   lock [HX HY]             zwp_locked_pointer_v1 (persistent) with an optional
  *                            cursor hint, then "lock-requested"
@@ -22,6 +23,8 @@
  *                            icon of COLOR ("drag-started")
  *   drag-bad-icon            start_drag with the window's own surface as icon
  *   copy MIME DATA           wl_data_device.set_selection with the last serial
+ *   keyboard                 with --late-keyboard: gets the seat's wl_keyboard
+ *                            ("keyboard-ready" after a roundtrip)
  *   roundtrip                "roundtrip-done" after a wl_display roundtrip
  * Events: "ready", "pointer-enter X Y", "pointer-leave", "pointer-motion X Y",
  * "pointer-button B S", "relative-motion DX DY", "keyboard-enter",
@@ -60,6 +63,7 @@ static struct {
 
 	struct client_window window;
 	const char *app_id;
+	bool late_keyboard;
 
 	uint32_t button_serial; /* the last button press */
 	uint32_t last_serial; /* the last input event */
@@ -587,6 +591,13 @@ static void handle_command(char *line) {
 		wl_data_device_set_selection(app.data_device, app.selection, app.last_serial);
 		wl_display_roundtrip(client.display);
 		reply("copied");
+	} else if (strcmp(line, "keyboard") == 0) {
+		if (client.keyboard == NULL) {
+			client.keyboard = wl_seat_get_keyboard(client.seat);
+			wl_keyboard_add_listener(client.keyboard, &keyboard_listener, NULL);
+		}
+		wl_display_roundtrip(client.display);
+		reply("keyboard-ready");
 	} else if (strcmp(line, "roundtrip") == 0) {
 		wl_display_roundtrip(client.display);
 		reply("roundtrip-done");
@@ -608,9 +619,11 @@ static bool parse_args(int argc, char *argv[]) {
 		} else if (strcmp(argv[i], "--app-id") == 0 && value != NULL) {
 			app.app_id = value;
 			i++;
+		} else if (strcmp(argv[i], "--late-keyboard") == 0) {
+			app.late_keyboard = true;
 		} else {
 			fprintf(stderr, "usage: ph-input-client [--size WxH] [--color 0xAARRGGBB] "
-				"[--app-id A]\n");
+				"[--app-id A] [--late-keyboard]\n");
 			return false;
 		}
 	}
@@ -623,7 +636,7 @@ int main(int argc, char *argv[]) {
 	}
 	client.bind_global = bind_global;
 	client.pointer_listener = &pointer_listener;
-	client.keyboard_listener = &keyboard_listener;
+	client.keyboard_listener = app.late_keyboard ? NULL : &keyboard_listener;
 	client_connect(&client);
 	if (client.compositor == NULL || client.shm == NULL || client.seat == NULL ||
 			client.wm_base == NULL || app.data_device_manager == NULL ||
