@@ -69,7 +69,7 @@ struct wl_buffer *client_solid_buffer(struct client *client, int width, int heig
 	uint32_t format, uint32_t color);
 
 /* A keymap compiled from names (NULL: XKB_DEFAULT_* from the environment, as
- * pinhole compiles its own keyboards'), and in *fd a memfd of its text, *size
+ * pinhole does for its own keyboards), and in *fd a memfd of its text, *size
  * bytes with the final NUL, for a keymap request. Fails with "no keymap". */
 struct xkb_keymap *client_keymap(struct client *client, const struct xkb_rule_names *names,
 	int *fd, uint32_t *size);
@@ -91,7 +91,8 @@ struct client_window {
 
 /* Creates the toplevel (app_id, and title unless NULL) and commits it without
  * a buffer; width, height, format, color and handle_configure are read from
- * window as the caller set them. The toplevel's close stops client_run. */
+ * window as the caller set them. The toplevel's close sets client->running
+ * to false. */
 void client_window_create(struct client_window *window, struct client *client,
 	const char *app_id, const char *title);
 
