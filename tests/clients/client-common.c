@@ -244,19 +244,36 @@ void client_window_create(struct client_window *window, struct client *client,
 }
 
 enum client_run_end client_run(struct wl_display *display, const bool *running,
-		void (*handle_line)(char *line)) {
+		void (*handle_line)(void *data, char *line), void *data) {
 	char line[1024];
 	size_t len = 0;
 	while (*running) {
+		/* Events a roundtrip read along with its answer wait in the queue: not in poll. */
+		while (wl_display_prepare_read(display) != 0) {
+			if (wl_display_dispatch_pending(display) < 0) {
+				return CLIENT_RUN_CONNECTION_FAILED;
+			}
+		}
 		wl_display_flush(display);
 		struct pollfd fds[2] = {
 			{.fd = wl_display_get_fd(display), .events = POLLIN},
-			{.fd = STDIN_FILENO, .events = POLLIN},
+			{.fd = handle_line != NULL ? STDIN_FILENO : -1, .events = POLLIN},
 		};
-		if (poll(fds, 2, -1) < 0 && errno != EINTR) {
+		if (poll(fds, 2, -1) < 0) {
+			wl_display_cancel_read(display);
+			if (errno == EINTR) {
+				continue;
+			}
 			return CLIENT_RUN_POLL_FAILED;
 		}
-		if ((fds[0].revents & (POLLIN | POLLHUP)) && wl_display_dispatch(display) < 0) {
+		if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+			if (wl_display_read_events(display) < 0) {
+				return CLIENT_RUN_CONNECTION_FAILED;
+			}
+		} else {
+			wl_display_cancel_read(display);
+		}
+		if (wl_display_dispatch_pending(display) < 0) {
 			return CLIENT_RUN_CONNECTION_FAILED;
 		}
 		if (fds[1].revents & (POLLIN | POLLHUP)) {
@@ -269,7 +286,7 @@ enum client_run_end client_run(struct wl_display *display, const bool *running,
 			char *nl;
 			while ((nl = strchr(line, '\n')) != NULL) {
 				*nl = '\0';
-				handle_line(line);
+				handle_line(data, line);
 				/* Report an error the command caused at once, before the next
 				 * command runs on a dead connection. */
 				wl_display_flush(display);
@@ -285,8 +302,8 @@ enum client_run_end client_run(struct wl_display *display, const bool *running,
 }
 
 int client_main_loop(struct wl_display *display, const bool *running,
-		void (*handle_line)(char *line)) {
-	switch (client_run(display, running, handle_line)) {
+		void (*handle_line)(void *data, char *line), void *data) {
+	switch (client_run(display, running, handle_line, data)) {
 	case CLIENT_RUN_POLL_FAILED:
 		return 1;
 	case CLIENT_RUN_CONNECTION_FAILED:

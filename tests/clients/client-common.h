@@ -105,12 +105,14 @@ enum client_run_end {
 
 /* Serves the connection and hands every complete stdin line, without its
  * newline, to handle_line, flushing after each; stops at the first of the
- * ends above. Lines longer than 1023 bytes end the loop as a closed stdin. */
+ * ends above. Lines longer than 1023 bytes end the loop as a closed stdin.
+ * handle_line NULL: stdin is not read (a client that goes on after its stdin
+ * closed). */
 enum client_run_end client_run(struct wl_display *display, const bool *running,
-	void (*handle_line)(char *line));
+	void (*handle_line)(void *data, char *line), void *data);
 /* client_run with the usual exit status: 0 when stdin closed or *running
  * turned false, 1 when poll failed, 3 after client_report_protocol_error. */
 int client_main_loop(struct wl_display *display, const bool *running,
-	void (*handle_line)(char *line));
+	void (*handle_line)(void *data, char *line), void *data);
 
 #endif

@@ -536,7 +536,7 @@ static uint32_t *pixel(struct buffer *buffer, int x, int y) {
 	return (uint32_t *)(buffer->data + (size_t)y * buffer->stride) + x;
 }
 
-static void handle_command(char *line) {
+static void handle_command(void *data, char *line) {
 	char cmd[32] = "", a[128] = "";
 	int x = 0, y = 0, w = 0, h = 0;
 	unsigned int word = 0;
@@ -725,7 +725,7 @@ int main(void) {
 	}
 	reply("hello outputs=%d", probe.output_count);
 
-	int status = client_main_loop(probe.display, &probe.running, handle_command);
+	int status = client_main_loop(probe.display, &probe.running, handle_command, NULL);
 	if (status != 0) {
 		return status;
 	}

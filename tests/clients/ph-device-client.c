@@ -440,7 +440,7 @@ static void bind_global(struct wl_registry *registry, uint32_t name, const char 
 	}
 }
 
-static void handle_command(char *line) {
+static void handle_command(void *data, char *line) {
 	if (strcmp(line, "roundtrip") == 0) {
 		wl_display_roundtrip(client.display);
 		reply("roundtrip-done");
@@ -497,7 +497,7 @@ int main(int argc, char *argv[]) {
 
 	client_window_create(&app.window, &client, "ph-device-client", "ph-device-client");
 
-	switch (client_run(client.display, &client.running, handle_command)) {
+	switch (client_run(client.display, &client.running, handle_command, NULL)) {
 	case CLIENT_RUN_POLL_FAILED:
 		return 1;
 	case CLIENT_RUN_CONNECTION_FAILED:

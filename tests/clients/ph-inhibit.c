@@ -56,7 +56,7 @@ static void bind_global(struct wl_registry *registry, uint32_t name, const char 
 	}
 }
 
-static void handle_command(char *line) {
+static void handle_command(void *data, char *line) {
 	if (strcmp(line, "release") == 0) {
 		if (app.inhibitor != NULL) {
 			zwp_idle_inhibitor_v1_destroy(app.inhibitor);
@@ -88,7 +88,7 @@ int main(int argc, char *argv[]) {
 	app.inhibitor = zwp_idle_inhibit_manager_v1_create_inhibitor(app.inhibit_manager,
 		app.window.surface);
 
-	switch (client_run(client.display, &client.running, handle_command)) {
+	switch (client_run(client.display, &client.running, handle_command, NULL)) {
 	case CLIENT_RUN_POLL_FAILED:
 	case CLIENT_RUN_CONNECTION_FAILED:
 		return 1;

@@ -487,7 +487,7 @@ static void unconstrain(void) {
 	}
 }
 
-static void handle_command(char *line) {
+static void handle_command(void *data, char *line) {
 	char arg1[256], arg2[256];
 	unsigned color;
 	int x, y, w, h;
@@ -650,7 +650,7 @@ int main(int argc, char *argv[]) {
 	wl_data_device_add_listener(app.data_device, &data_device_listener, NULL);
 	client_window_create(&app.window, &client, app.app_id, app.app_id);
 
-	int status = client_main_loop(client.display, &client.running, handle_command);
+	int status = client_main_loop(client.display, &client.running, handle_command, NULL);
 	if (status != 0) {
 		return status;
 	}

@@ -426,7 +426,7 @@ static bool need(void *global, const char *what) {
 	return global != NULL;
 }
 
-static void handle_command(char *line) {
+static void handle_command(void *data, char *line) {
 	int x, y, w, h, n;
 	unsigned color;
 	char text[512];
@@ -552,7 +552,7 @@ int main(void) {
 	}
 	reply("hello outputs=%d", client.output_count);
 
-	int status = client_main_loop(client.display, &client.running, handle_command);
+	int status = client_main_loop(client.display, &client.running, handle_command, NULL);
 	if (status != 0) {
 		return status;
 	}
