@@ -19,7 +19,9 @@
  *   drawn below the text cursor (grim); a second input method is unavailable.
  *   The text input follows the keyboard focus whether or not an input method
  *   runs; one that starts later serves the enabled field at once. A layer
- *   surface (a launcher) gets the same, its popup below its text cursor.
+ *   surface (a launcher) gets the same, its popup below its text cursor. A
+ *   client that makes its text input before its wl_keyboard gets the
+ *   text-input enter only once it has the keyboard, after the keyboard enter.
  * - wlr-gamma-control: pixman on headless outputs cannot apply ramps, so the
  *   client is told `failed`.
  * - sandboxed clients (wp-security-context-v1) do not see the input method,
@@ -374,6 +376,36 @@ static void check_input_method(struct ph_compositor *c) {
 }
 
 /*
+ * The text-input enter comes after the client's wl_keyboard.enter (foot
+ * refuses one that comes first). A client that has the keyboard focus but
+ * makes its text input before its wl_keyboard waits for the enter until it
+ * gets the keyboard (src/text_input.c defers it to after the keyboard's).
+ */
+static void check_text_input_late_keyboard(struct ph_compositor *c) {
+	char log[8192], before[4096];
+	struct ph_process keyboard, window;
+	/* The seat gets a keyboard first: the window that opens then has the keyboard focus. */
+	bool ready = spawn_tool(c, &keyboard) && command(&keyboard, "keys 42", "keyed");
+	char line[256];
+	ph_spawn(c, &window, (const char *[]){ph_path("ph-input-client"), "--app-id", "late-keyboard",
+		"--late-keyboard", NULL}, PH_PIPE_STDIN | PH_PIPE_STDOUT);
+	ready = ph_expect_line(&window, "ready", line, sizeof(line), 5000) && ready;
+	ph_ok(ready, "a keyboard, and a window without a wl_keyboard, are up");
+
+	command_and_drain(&window, "text-input", "text-input-ready", before, sizeof(before));
+	ph_ok(strstr(before, "ti-enter") == NULL && strstr(before, "keyboard-enter") == NULL,
+		"no text-input enter for a focused client without a wl_keyboard: %s", before);
+	command_and_drain(&window, "keyboard", "keyboard-ready", log, sizeof(log));
+	const char *keyboard_enter = strstr(log, "keyboard-enter|");
+	const char *text_input_enter = strstr(log, "ti-enter|");
+	ph_ok(keyboard_enter != NULL && text_input_enter != NULL &&
+		keyboard_enter < text_input_enter && strstr(text_input_enter + 1, "ti-enter") == NULL,
+		"once it gets its wl_keyboard: the keyboard enter, then one text-input enter: %s", log);
+	ph_kill(&window);
+	ph_kill(&keyboard);
+}
+
+/*
  * A launcher's search field (fuzzel, say) is a layer surface: its text input
  * gets the keyboard's focus, the input method's text, and the popup below
  * its text cursor.
@@ -510,6 +542,12 @@ int main(int argc, char *argv[]) {
 	if (ph_compositor_start(&c, (const char *[]){"--mode", "640x480", NULL})) {
 		check_input_method(&c);
 		check_input_method_layer(&c);
+		ph_compositor_finish(&c);
+	} else {
+		ph_ok(false, "compositor started");
+	}
+	if (ph_compositor_start(&c, (const char *[]){"--mode", "640x480", NULL})) {
+		check_text_input_late_keyboard(&c);
 		ph_compositor_finish(&c);
 	} else {
 		ph_ok(false, "compositor started");

@@ -50,6 +50,7 @@
 #include <unistd.h>
 #include <wayland-client.h>
 #include <xkbcommon/xkbcommon.h>
+#include "client-common.h"
 #include "virtual-keyboard-client.h"
 #include "ext-foreign-toplevel-list-v1-client-protocol.h"
 #include "ext-image-capture-source-v1-client-protocol.h"
@@ -101,15 +102,6 @@ static struct {
 	struct wl_proxy *virtual_pointer;
 	struct ext_image_copy_capture_cursor_session_v1 *cursor_session;
 } probe = {.running = true};
-
-static void reply(const char *fmt, ...) {
-	va_list args;
-	va_start(args, fmt);
-	vprintf(fmt, args);
-	va_end(args);
-	putchar('\n');
-	fflush(stdout);
-}
 
 /* Globals */
 
@@ -544,7 +536,7 @@ static uint32_t *pixel(struct buffer *buffer, int x, int y) {
 	return (uint32_t *)(buffer->data + (size_t)y * buffer->stride) + x;
 }
 
-static void handle_command(char *line) {
+static void handle_command(void *data, char *line) {
 	char cmd[32] = "", a[128] = "";
 	int x = 0, y = 0, w = 0, h = 0;
 	unsigned int word = 0;
@@ -733,40 +725,9 @@ int main(void) {
 	}
 	reply("hello outputs=%d", probe.output_count);
 
-	char line[1024];
-	size_t len = 0;
-	while (probe.running) {
-		wl_display_flush(probe.display);
-		struct pollfd fds[2] = {
-			{.fd = wl_display_get_fd(probe.display), .events = POLLIN},
-			{.fd = STDIN_FILENO, .events = POLLIN},
-		};
-		if (poll(fds, 2, -1) < 0 && errno != EINTR) {
-			return 1;
-		}
-		if ((fds[0].revents & POLLIN) && wl_display_dispatch(probe.display) < 0) {
-			const struct wl_interface *interface;
-			uint32_t id;
-			uint32_t code = wl_display_get_protocol_error(probe.display, &interface, &id);
-			reply("protocol-error %s %u", interface ? interface->name : "?", code);
-			return 3;
-		}
-		if (fds[1].revents & (POLLIN | POLLHUP)) {
-			ssize_t n = read(STDIN_FILENO, line + len, sizeof(line) - len - 1);
-			if (n <= 0) {
-				break;
-			}
-			len += (size_t)n;
-			line[len] = '\0';
-			char *nl;
-			while ((nl = strchr(line, '\n')) != NULL) {
-				*nl = '\0';
-				handle_command(line);
-				wl_display_flush(probe.display);
-				len -= (size_t)(nl + 1 - line);
-				memmove(line, nl + 1, len + 1);
-			}
-		}
+	int status = client_main_loop(probe.display, &probe.running, handle_command, NULL);
+	if (status != 0) {
+		return status;
 	}
 	cleanup(registry);
 	return 0;

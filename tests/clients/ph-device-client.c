@@ -18,140 +18,33 @@
  * "tool-frame", "pad-added", "pad-enter", "pad-leave", "pad-button B S".
  */
 #define _GNU_SOURCE
-#include <errno.h>
-#include <poll.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 #include <wayland-client.h>
 #include <xkbcommon/xkbcommon.h>
+#include "client-common.h"
 #include "pointer-gestures-unstable-v1-client-protocol.h"
 #include "tablet-v2-client-protocol.h"
 #include "xdg-shell-client-protocol.h"
 
+static struct client client = {.program = "ph-device-client"};
+
 static struct {
-	struct wl_display *display;
-	struct wl_compositor *compositor;
-	struct wl_shm *shm;
-	struct wl_seat *seat;
-	struct wl_pointer *pointer;
-	struct wl_keyboard *keyboard;
-	struct xdg_wm_base *wm_base;
 	struct zwp_pointer_gestures_v1 *gestures;
 	uint32_t gestures_version;
 	struct zwp_tablet_manager_v2 *tablet_manager;
 
-	struct wl_surface *surface;
-	struct xdg_surface *xdg_surface;
-	struct xdg_toplevel *toplevel;
-	int width, height;
-	bool configured;
+	struct client_window window;
 
 	struct xkb_context *xkb_context;
 	struct xkb_keymap *keymap;
 	struct xkb_state *xkb_state;
-	bool running;
-} app = {.width = 400, .height = 300, .running = true};
-
-static void reply(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void reply(const char *fmt, ...) {
-	va_list args;
-	va_start(args, fmt);
-	vprintf(fmt, args);
-	va_end(args);
-	putchar('\n');
-	fflush(stdout);
-}
-
-static void buffer_handle_release(void *data, struct wl_buffer *buffer) {
-	wl_buffer_destroy(buffer);
-}
-
-static const struct wl_buffer_listener buffer_listener = {
-	.release = buffer_handle_release,
-};
-
-static struct wl_buffer *solid_buffer(int width, int height, uint32_t color) {
-	size_t size = (size_t)width * height * 4;
-	int fd = memfd_create("ph-device-client", MFD_CLOEXEC);
-	if (fd < 0 || ftruncate(fd, (off_t)size) < 0) {
-		perror("ph-device-client: memfd");
-		exit(1);
-	}
-	uint32_t *pixels = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (pixels == MAP_FAILED) {
-		perror("ph-device-client: mmap");
-		exit(1);
-	}
-	for (size_t i = 0; i < size / 4; i++) {
-		pixels[i] = color;
-	}
-	munmap(pixels, size);
-	struct wl_shm_pool *pool = wl_shm_create_pool(app.shm, fd, (int32_t)size);
-	struct wl_buffer *buffer = wl_shm_pool_create_buffer(pool, 0, width, height, width * 4,
-		WL_SHM_FORMAT_XRGB8888);
-	wl_shm_pool_destroy(pool);
-	close(fd);
-	wl_buffer_add_listener(buffer, &buffer_listener, NULL);
-	return buffer;
-}
-
-/* xdg-shell */
-
-static void xdg_surface_handle_configure(void *data, struct xdg_surface *xdg_surface,
-		uint32_t serial) {
-	xdg_surface_ack_configure(xdg_surface, serial);
-	if (!app.configured) {
-		app.configured = true;
-		wl_surface_attach(app.surface, solid_buffer(app.width, app.height, 0xff4080c0), 0, 0);
-		wl_surface_commit(app.surface);
-		wl_display_roundtrip(app.display);
-		reply("ready");
-	} else {
-		wl_surface_commit(app.surface);
-	}
-}
-
-static const struct xdg_surface_listener xdg_surface_listener = {
-	.configure = xdg_surface_handle_configure,
-};
-
-static void toplevel_handle_configure(void *data, struct xdg_toplevel *toplevel,
-		int32_t width, int32_t height, struct wl_array *states) {
-}
-
-static void toplevel_handle_close(void *data, struct xdg_toplevel *toplevel) {
-	app.running = false;
-}
-
-static void toplevel_handle_configure_bounds(void *data, struct xdg_toplevel *toplevel,
-		int32_t width, int32_t height) {
-}
-
-static void toplevel_handle_wm_capabilities(void *data, struct xdg_toplevel *toplevel,
-		struct wl_array *capabilities) {
-}
-
-static const struct xdg_toplevel_listener toplevel_listener = {
-	.configure = toplevel_handle_configure,
-	.close = toplevel_handle_close,
-	.configure_bounds = toplevel_handle_configure_bounds,
-	.wm_capabilities = toplevel_handle_wm_capabilities,
-};
-
-static void wm_base_handle_ping(void *data, struct xdg_wm_base *wm_base, uint32_t serial) {
-	xdg_wm_base_pong(wm_base, serial);
-}
-
-static const struct xdg_wm_base_listener wm_base_listener = {
-	.ping = wm_base_handle_ping,
-};
+} app = {.window = {.width = 400, .height = 300, .format = WL_SHM_FORMAT_XRGB8888,
+	.color = 0xff4080c0}};
 
 /* wl_pointer */
 
@@ -272,25 +165,6 @@ static const struct wl_keyboard_listener keyboard_listener = {
 	.repeat_info = keyboard_handle_repeat_info,
 };
 
-static void seat_handle_capabilities(void *data, struct wl_seat *seat, uint32_t caps) {
-	if ((caps & WL_SEAT_CAPABILITY_POINTER) && app.pointer == NULL) {
-		app.pointer = wl_seat_get_pointer(seat);
-		wl_pointer_add_listener(app.pointer, &pointer_listener, NULL);
-	}
-	if ((caps & WL_SEAT_CAPABILITY_KEYBOARD) && app.keyboard == NULL) {
-		app.keyboard = wl_seat_get_keyboard(seat);
-		wl_keyboard_add_listener(app.keyboard, &keyboard_listener, NULL);
-	}
-}
-
-static void seat_handle_name(void *data, struct wl_seat *seat, const char *name) {
-}
-
-static const struct wl_seat_listener seat_listener = {
-	.capabilities = seat_handle_capabilities,
-	.name = seat_handle_name,
-};
-
 /* pointer-gestures-v1 */
 
 static void swipe_handle_begin(void *data, struct zwp_pointer_gesture_swipe_v1 *swipe,
@@ -406,7 +280,7 @@ static void tool_handle_removed(void *data, struct zwp_tablet_tool_v2 *tool) {
 
 static void tool_handle_proximity_in(void *data, struct zwp_tablet_tool_v2 *tool,
 		uint32_t serial, struct zwp_tablet_v2 *tablet, struct wl_surface *surface) {
-	reply("tool-proximity-in%s", surface == app.surface ? "" : " other-surface");
+	reply("tool-proximity-in%s", surface == app.window.surface ? "" : " other-surface");
 }
 
 static void tool_handle_proximity_out(void *data, struct zwp_tablet_tool_v2 *tool) {
@@ -504,7 +378,7 @@ static void pad_handle_button(void *data, struct zwp_tablet_pad_v2 *pad, uint32_
 
 static void pad_handle_enter(void *data, struct zwp_tablet_pad_v2 *pad, uint32_t serial,
 		struct zwp_tablet_v2 *tablet, struct wl_surface *surface) {
-	reply("pad-enter%s", surface == app.surface ? "" : " other-surface");
+	reply("pad-enter%s", surface == app.window.surface ? "" : " other-surface");
 }
 
 static void pad_handle_leave(void *data, struct zwp_tablet_pad_v2 *pad, uint32_t serial,
@@ -554,20 +428,9 @@ static const struct zwp_tablet_seat_v2_listener tablet_seat_listener = {
 
 /* Registry */
 
-static void registry_handle_global(void *data, struct wl_registry *registry, uint32_t name,
-		const char *interface, uint32_t version) {
-	if (strcmp(interface, wl_compositor_interface.name) == 0) {
-		app.compositor = wl_registry_bind(registry, name, &wl_compositor_interface, 4);
-	} else if (strcmp(interface, wl_shm_interface.name) == 0) {
-		app.shm = wl_registry_bind(registry, name, &wl_shm_interface, 1);
-	} else if (strcmp(interface, wl_seat_interface.name) == 0 && app.seat == NULL) {
-		app.seat = wl_registry_bind(registry, name, &wl_seat_interface,
-			version < 5 ? version : 5);
-		wl_seat_add_listener(app.seat, &seat_listener, NULL);
-	} else if (strcmp(interface, xdg_wm_base_interface.name) == 0) {
-		app.wm_base = wl_registry_bind(registry, name, &xdg_wm_base_interface, 1);
-		xdg_wm_base_add_listener(app.wm_base, &wm_base_listener, NULL);
-	} else if (strcmp(interface, zwp_pointer_gestures_v1_interface.name) == 0) {
+static void bind_global(struct wl_registry *registry, uint32_t name, const char *interface,
+		uint32_t version) {
+	if (strcmp(interface, zwp_pointer_gestures_v1_interface.name) == 0) {
 		app.gestures_version = version < 3 ? version : 3;
 		app.gestures = wl_registry_bind(registry, name, &zwp_pointer_gestures_v1_interface,
 			app.gestures_version);
@@ -577,20 +440,21 @@ static void registry_handle_global(void *data, struct wl_registry *registry, uin
 	}
 }
 
-static void registry_handle_global_remove(void *data, struct wl_registry *registry,
-		uint32_t name) {
+static void handle_command(void *data, char *line) {
+	if (strcmp(line, "roundtrip") == 0) {
+		wl_display_roundtrip(client.display);
+		reply("roundtrip-done");
+	} else {
+		reply("error unknown command '%s'", line);
+	}
 }
-
-static const struct wl_registry_listener registry_listener = {
-	.global = registry_handle_global,
-	.global_remove = registry_handle_global_remove,
-};
 
 int main(int argc, char *argv[]) {
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--size") == 0 && i + 1 < argc &&
-				sscanf(argv[i + 1], "%dx%d", &app.width, &app.height) == 2 &&
-				app.width > 0 && app.height > 0 && app.width <= 4096 && app.height <= 4096) {
+				sscanf(argv[i + 1], "%dx%d", &app.window.width, &app.window.height) == 2 &&
+				app.window.width > 0 && app.window.height > 0 &&
+				app.window.width <= 4096 && app.window.height <= 4096) {
 			i++;
 		} else {
 			fprintf(stderr, "usage: ph-device-client [--size WxH]\n");
@@ -598,90 +462,54 @@ int main(int argc, char *argv[]) {
 		}
 	}
 	app.xkb_context = xkb_context_new(XKB_CONTEXT_NO_FLAGS);
-	app.display = wl_display_connect(NULL);
-	if (app.display == NULL || app.xkb_context == NULL) {
-		fprintf(stderr, "ph-device-client: cannot connect to the compositor\n");
-		return 1;
+	if (app.xkb_context == NULL) {
+		client_fail("no xkbcommon context");
 	}
-	struct wl_registry *registry = wl_display_get_registry(app.display);
-	wl_registry_add_listener(registry, &registry_listener, NULL);
-	wl_display_roundtrip(app.display);
-	if (app.compositor == NULL || app.shm == NULL || app.seat == NULL || app.wm_base == NULL ||
-			app.gestures == NULL || app.tablet_manager == NULL) {
-		fprintf(stderr, "ph-device-client: the compositor lacks a global this client needs "
-			"(pointer-gestures-v1 %s, tablet-v2 %s)\n", app.gestures ? "yes" : "no",
+	client.bind_global = bind_global;
+	client.pointer_listener = &pointer_listener;
+	client.keyboard_listener = &keyboard_listener;
+	client_connect(&client);
+	if (client.compositor == NULL || client.shm == NULL || client.seat == NULL ||
+			client.wm_base == NULL || app.gestures == NULL || app.tablet_manager == NULL) {
+		client_fail("the compositor lacks a global this client needs "
+			"(pointer-gestures-v1 %s, tablet-v2 %s)", app.gestures ? "yes" : "no",
 			app.tablet_manager ? "yes" : "no");
-		return 1;
 	}
 	/* The seat's capabilities, so that the pointer exists for the gestures. */
-	wl_display_roundtrip(app.display);
-	if (app.pointer == NULL) {
-		fprintf(stderr, "ph-device-client: the seat has no pointer\n");
-		return 1;
+	wl_display_roundtrip(client.display);
+	if (client.pointer == NULL) {
+		client_fail("the seat has no pointer");
 	}
 	struct zwp_pointer_gesture_swipe_v1 *swipe =
-		zwp_pointer_gestures_v1_get_swipe_gesture(app.gestures, app.pointer);
+		zwp_pointer_gestures_v1_get_swipe_gesture(app.gestures, client.pointer);
 	zwp_pointer_gesture_swipe_v1_add_listener(swipe, &swipe_listener, NULL);
 	struct zwp_pointer_gesture_pinch_v1 *pinch =
-		zwp_pointer_gestures_v1_get_pinch_gesture(app.gestures, app.pointer);
+		zwp_pointer_gestures_v1_get_pinch_gesture(app.gestures, client.pointer);
 	zwp_pointer_gesture_pinch_v1_add_listener(pinch, &pinch_listener, NULL);
 	if (app.gestures_version >= 3) {
 		struct zwp_pointer_gesture_hold_v1 *hold =
-			zwp_pointer_gestures_v1_get_hold_gesture(app.gestures, app.pointer);
+			zwp_pointer_gestures_v1_get_hold_gesture(app.gestures, client.pointer);
 		zwp_pointer_gesture_hold_v1_add_listener(hold, &hold_listener, NULL);
 	}
 	struct zwp_tablet_seat_v2 *tablet_seat =
-		zwp_tablet_manager_v2_get_tablet_seat(app.tablet_manager, app.seat);
+		zwp_tablet_manager_v2_get_tablet_seat(app.tablet_manager, client.seat);
 	zwp_tablet_seat_v2_add_listener(tablet_seat, &tablet_seat_listener, NULL);
 
-	app.surface = wl_compositor_create_surface(app.compositor);
-	app.xdg_surface = xdg_wm_base_get_xdg_surface(app.wm_base, app.surface);
-	xdg_surface_add_listener(app.xdg_surface, &xdg_surface_listener, NULL);
-	app.toplevel = xdg_surface_get_toplevel(app.xdg_surface);
-	xdg_toplevel_add_listener(app.toplevel, &toplevel_listener, NULL);
-	xdg_toplevel_set_app_id(app.toplevel, "ph-device-client");
-	xdg_toplevel_set_title(app.toplevel, "ph-device-client");
-	wl_surface_commit(app.surface);
+	client_window_create(&app.window, &client, "ph-device-client", "ph-device-client");
 
-	char line[1024];
-	size_t len = 0;
-	while (app.running) {
-		wl_display_flush(app.display);
-		struct pollfd fds[2] = {
-			{.fd = wl_display_get_fd(app.display), .events = POLLIN},
-			{.fd = STDIN_FILENO, .events = POLLIN},
-		};
-		if (poll(fds, 2, -1) < 0 && errno != EINTR) {
-			return 1;
-		}
-		if ((fds[0].revents & POLLIN) && wl_display_dispatch(app.display) < 0) {
-			reply("connection-error");
-			return 3;
-		}
-		if (fds[1].revents & (POLLIN | POLLHUP)) {
-			ssize_t n = read(STDIN_FILENO, line + len, sizeof(line) - len - 1);
-			if (n <= 0) {
-				break;
-			}
-			len += (size_t)n;
-			line[len] = '\0';
-			char *nl;
-			while ((nl = strchr(line, '\n')) != NULL) {
-				*nl = '\0';
-				if (strcmp(line, "roundtrip") == 0) {
-					wl_display_roundtrip(app.display);
-					reply("roundtrip-done");
-				} else {
-					reply("error unknown command '%s'", line);
-				}
-				len -= (size_t)(nl + 1 - line);
-				memmove(line, nl + 1, len + 1);
-			}
-		}
+	switch (client_run(client.display, &client.running, handle_command, NULL)) {
+	case CLIENT_RUN_POLL_FAILED:
+		return 1;
+	case CLIENT_RUN_CONNECTION_FAILED:
+		reply("connection-error");
+		return 3;
+	case CLIENT_RUN_STOPPED:
+	case CLIENT_RUN_STDIN_CLOSED:
+		break;
 	}
 	xkb_state_unref(app.xkb_state);
 	xkb_keymap_unref(app.keymap);
 	xkb_context_unref(app.xkb_context);
-	wl_display_disconnect(app.display);
+	wl_display_disconnect(client.display);
 	return 0;
 }

@@ -3,7 +3,8 @@
  * input protocols deliver to it, and asks for them on stdin. Tests compare
  * the lines with what they made the compositor do.
  *
- * Options: --size WxH (default 200x150), --color 0xAARRGGBB, --app-id A.
+ * Options: --size WxH (default 200x150), --color 0xAARRGGBB, --app-id A,
+ * --late-keyboard (no wl_keyboard until the "keyboard" command).
  * Commands (stdin), each answered with one line:
  *   lock [HX HY]             zwp_locked_pointer_v1 (persistent) with an optional
  *                            cursor hint, then "lock-requested"
@@ -22,6 +23,8 @@
  *                            icon of COLOR ("drag-started")
  *   drag-bad-icon            start_drag with the window's own surface as icon
  *   copy MIME DATA           wl_data_device.set_selection with the last serial
+ *   keyboard                 with --late-keyboard: gets the seat's wl_keyboard
+ *                            ("keyboard-ready" after a roundtrip)
  *   roundtrip                "roundtrip-done" after a wl_display roundtrip
  * Events: "ready", "pointer-enter X Y", "pointer-leave", "pointer-motion X Y",
  * "pointer-button B S", "relative-motion DX DY", "keyboard-enter",
@@ -34,32 +37,23 @@
  * "protocol-error INTERFACE CODE".
  */
 #define _GNU_SOURCE
-#include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 #include <wayland-client.h>
+#include "client-common.h"
 #include "keyboard-shortcuts-inhibit-unstable-v1-client-protocol.h"
 #include "pointer-constraints-unstable-v1-client-protocol.h"
 #include "relative-pointer-unstable-v1-client-protocol.h"
 #include "text-input-unstable-v3-client-protocol.h"
 #include "xdg-shell-client-protocol.h"
 
+static struct client client = {.program = "ph-input-client"};
+
 static struct {
-	struct wl_display *display;
-	struct wl_compositor *compositor;
-	struct wl_shm *shm;
-	struct wl_seat *seat;
-	struct wl_pointer *pointer;
-	struct wl_keyboard *keyboard;
-	struct xdg_wm_base *wm_base;
 	struct wl_data_device_manager *data_device_manager;
 	struct wl_data_device *data_device;
 	struct zwp_pointer_constraints_v1 *constraints;
@@ -67,13 +61,9 @@ static struct {
 	struct zwp_keyboard_shortcuts_inhibit_manager_v1 *inhibit_manager;
 	struct zwp_text_input_manager_v3 *text_input_manager;
 
-	struct wl_surface *surface;
-	struct xdg_surface *xdg_surface;
-	struct xdg_toplevel *toplevel;
-	int width, height;
-	uint32_t color;
+	struct client_window window;
 	const char *app_id;
-	bool configured;
+	bool late_keyboard;
 
 	uint32_t button_serial; /* the last button press */
 	uint32_t last_serial; /* the last input event */
@@ -94,105 +84,8 @@ static struct {
 	/* Drag target side. */
 	struct wl_data_offer *offer;
 	char offer_mime[128];
-	bool running;
-} app = {.width = 200, .height = 150, .color = 0xFF3366CC, .app_id = "ph-input-client",
-	.running = true};
-
-static void reply(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void reply(const char *fmt, ...) {
-	va_list args;
-	va_start(args, fmt);
-	vprintf(fmt, args);
-	va_end(args);
-	putchar('\n');
-	fflush(stdout);
-}
-
-static void buffer_handle_release(void *data, struct wl_buffer *buffer) {
-	wl_buffer_destroy(buffer);
-}
-
-static const struct wl_buffer_listener buffer_listener = {
-	.release = buffer_handle_release,
-};
-
-/* A buffer filled with color, destroyed once the compositor releases it. */
-static struct wl_buffer *solid_buffer(int width, int height, uint32_t color) {
-	size_t size = (size_t)width * height * 4;
-	int fd = memfd_create("ph-input-client", MFD_CLOEXEC);
-	if (fd < 0 || ftruncate(fd, (off_t)size) < 0) {
-		perror("ph-input-client: memfd");
-		exit(1);
-	}
-	uint32_t *pixels = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (pixels == MAP_FAILED) {
-		perror("ph-input-client: mmap");
-		exit(1);
-	}
-	for (size_t i = 0; i < size / 4; i++) {
-		pixels[i] = color;
-	}
-	munmap(pixels, size);
-	struct wl_shm_pool *pool = wl_shm_create_pool(app.shm, fd, (int32_t)size);
-	struct wl_buffer *buffer = wl_shm_pool_create_buffer(pool, 0, width, height, width * 4,
-		WL_SHM_FORMAT_ARGB8888);
-	wl_shm_pool_destroy(pool);
-	close(fd);
-	wl_buffer_add_listener(buffer, &buffer_listener, NULL);
-	return buffer;
-}
-
-/* xdg-shell */
-
-static void xdg_surface_handle_configure(void *data, struct xdg_surface *xdg_surface,
-		uint32_t serial) {
-	xdg_surface_ack_configure(xdg_surface, serial);
-	if (!app.configured) {
-		app.configured = true;
-		wl_surface_attach(app.surface, solid_buffer(app.width, app.height, app.color), 0, 0);
-		wl_surface_commit(app.surface);
-		wl_display_roundtrip(app.display);
-		reply("ready");
-	} else {
-		wl_surface_commit(app.surface);
-	}
-}
-
-static const struct xdg_surface_listener xdg_surface_listener = {
-	.configure = xdg_surface_handle_configure,
-};
-
-static void toplevel_handle_configure(void *data, struct xdg_toplevel *toplevel,
-		int32_t width, int32_t height, struct wl_array *states) {
-}
-
-static void toplevel_handle_close(void *data, struct xdg_toplevel *toplevel) {
-	app.running = false;
-}
-
-static void toplevel_handle_configure_bounds(void *data, struct xdg_toplevel *toplevel,
-		int32_t width, int32_t height) {
-}
-
-static void toplevel_handle_wm_capabilities(void *data, struct xdg_toplevel *toplevel,
-		struct wl_array *capabilities) {
-}
-
-static const struct xdg_toplevel_listener toplevel_listener = {
-	.configure = toplevel_handle_configure,
-	.close = toplevel_handle_close,
-	.configure_bounds = toplevel_handle_configure_bounds,
-	.wm_capabilities = toplevel_handle_wm_capabilities,
-};
-
-static void wm_base_handle_ping(void *data, struct xdg_wm_base *wm_base, uint32_t serial) {
-	xdg_wm_base_pong(wm_base, serial);
-}
-
-static const struct xdg_wm_base_listener wm_base_listener = {
-	.ping = wm_base_handle_ping,
-};
+} app = {.window = {.width = 200, .height = 150, .format = WL_SHM_FORMAT_ARGB8888,
+	.color = 0xFF3366CC}, .app_id = "ph-input-client"};
 
 /* wl_pointer */
 
@@ -363,7 +256,7 @@ static void data_device_handle_drop(void *data, struct wl_data_device *device) {
 	}
 	wl_data_offer_receive(app.offer, app.offer_mime, fds[1]);
 	close(fds[1]);
-	wl_display_flush(app.display);
+	wl_display_flush(client.display);
 	/* The source is another client: reading here cannot deadlock on ourselves. */
 	char buf[256];
 	size_t len = 0;
@@ -558,40 +451,11 @@ static const struct zwp_text_input_v3_listener text_input_listener = {
 	.done = text_input_handle_done,
 };
 
-/* wl_seat and registry */
+/* Registry */
 
-static void seat_handle_capabilities(void *data, struct wl_seat *seat, uint32_t caps) {
-	if ((caps & WL_SEAT_CAPABILITY_POINTER) && app.pointer == NULL) {
-		app.pointer = wl_seat_get_pointer(seat);
-		wl_pointer_add_listener(app.pointer, &pointer_listener, NULL);
-	}
-	if ((caps & WL_SEAT_CAPABILITY_KEYBOARD) && app.keyboard == NULL) {
-		app.keyboard = wl_seat_get_keyboard(seat);
-		wl_keyboard_add_listener(app.keyboard, &keyboard_listener, NULL);
-	}
-}
-
-static void seat_handle_name(void *data, struct wl_seat *seat, const char *name) {
-}
-
-static const struct wl_seat_listener seat_listener = {
-	.capabilities = seat_handle_capabilities,
-	.name = seat_handle_name,
-};
-
-static void registry_handle_global(void *data, struct wl_registry *registry, uint32_t name,
-		const char *interface, uint32_t version) {
-	if (strcmp(interface, wl_compositor_interface.name) == 0) {
-		app.compositor = wl_registry_bind(registry, name, &wl_compositor_interface, 4);
-	} else if (strcmp(interface, wl_shm_interface.name) == 0) {
-		app.shm = wl_registry_bind(registry, name, &wl_shm_interface, 1);
-	} else if (strcmp(interface, wl_seat_interface.name) == 0 && app.seat == NULL) {
-		app.seat = wl_registry_bind(registry, name, &wl_seat_interface, 5);
-		wl_seat_add_listener(app.seat, &seat_listener, NULL);
-	} else if (strcmp(interface, xdg_wm_base_interface.name) == 0) {
-		app.wm_base = wl_registry_bind(registry, name, &xdg_wm_base_interface, 1);
-		xdg_wm_base_add_listener(app.wm_base, &wm_base_listener, NULL);
-	} else if (strcmp(interface, wl_data_device_manager_interface.name) == 0) {
+static void bind_global(struct wl_registry *registry, uint32_t name, const char *interface,
+		uint32_t version) {
+	if (strcmp(interface, wl_data_device_manager_interface.name) == 0) {
 		app.data_device_manager = wl_registry_bind(registry, name,
 			&wl_data_device_manager_interface, 3);
 	} else if (strcmp(interface, zwp_pointer_constraints_v1_interface.name) == 0) {
@@ -610,15 +474,6 @@ static void registry_handle_global(void *data, struct wl_registry *registry, uin
 	}
 }
 
-static void registry_handle_global_remove(void *data, struct wl_registry *registry,
-		uint32_t name) {
-}
-
-static const struct wl_registry_listener registry_listener = {
-	.global = registry_handle_global,
-	.global_remove = registry_handle_global_remove,
-};
-
 /* Commands */
 
 static void unconstrain(void) {
@@ -632,67 +487,67 @@ static void unconstrain(void) {
 	}
 }
 
-static void handle_command(char *line) {
+static void handle_command(void *data, char *line) {
 	char arg1[256], arg2[256];
 	unsigned color;
 	int x, y, w, h;
 	if (strcmp(line, "lock") == 0 || sscanf(line, "lock %d %d", &x, &y) == 2) {
 		unconstrain();
-		app.locked = zwp_pointer_constraints_v1_lock_pointer(app.constraints, app.surface,
-			app.pointer, NULL, ZWP_POINTER_CONSTRAINTS_V1_LIFETIME_PERSISTENT);
+		app.locked = zwp_pointer_constraints_v1_lock_pointer(app.constraints, app.window.surface,
+			client.pointer, NULL, ZWP_POINTER_CONSTRAINTS_V1_LIFETIME_PERSISTENT);
 		zwp_locked_pointer_v1_add_listener(app.locked, &locked_listener, NULL);
 		if (strcmp(line, "lock") != 0) {
 			zwp_locked_pointer_v1_set_cursor_position_hint(app.locked,
 				wl_fixed_from_int(x), wl_fixed_from_int(y));
-			wl_surface_commit(app.surface);
+			wl_surface_commit(app.window.surface);
 		}
-		wl_display_roundtrip(app.display);
+		wl_display_roundtrip(client.display);
 		reply("lock-requested");
 	} else if (strcmp(line, "lock-again") == 0) {
 		/* A second constraint on the surface: already_constrained. */
-		zwp_pointer_constraints_v1_lock_pointer(app.constraints, app.surface, app.pointer,
+		zwp_pointer_constraints_v1_lock_pointer(app.constraints, app.window.surface, client.pointer,
 			NULL, ZWP_POINTER_CONSTRAINTS_V1_LIFETIME_PERSISTENT);
-		wl_display_roundtrip(app.display);
+		wl_display_roundtrip(client.display);
 		reply("lock-again-done");
 	} else if (sscanf(line, "confine %d %d %d %d", &x, &y, &w, &h) == 4) {
 		unconstrain();
-		struct wl_region *region = wl_compositor_create_region(app.compositor);
+		struct wl_region *region = wl_compositor_create_region(client.compositor);
 		wl_region_add(region, x, y, w, h);
 		app.confined = zwp_pointer_constraints_v1_confine_pointer(app.constraints,
-			app.surface, app.pointer, region,
+			app.window.surface, client.pointer, region,
 			ZWP_POINTER_CONSTRAINTS_V1_LIFETIME_PERSISTENT);
 		wl_region_destroy(region);
 		zwp_confined_pointer_v1_add_listener(app.confined, &confined_listener, NULL);
-		wl_display_roundtrip(app.display);
+		wl_display_roundtrip(client.display);
 		reply("confine-requested");
 	} else if (strcmp(line, "unconstrain") == 0) {
 		unconstrain();
-		wl_display_roundtrip(app.display);
+		wl_display_roundtrip(client.display);
 		reply("unconstrained");
 	} else if (strcmp(line, "relative") == 0) {
 		app.relative = zwp_relative_pointer_manager_v1_get_relative_pointer(
-			app.relative_manager, app.pointer);
+			app.relative_manager, client.pointer);
 		zwp_relative_pointer_v1_add_listener(app.relative, &relative_listener, NULL);
-		wl_display_roundtrip(app.display);
+		wl_display_roundtrip(client.display);
 		reply("relative-ready");
 	} else if (strcmp(line, "inhibit") == 0) {
 		app.inhibitor = zwp_keyboard_shortcuts_inhibit_manager_v1_inhibit_shortcuts(
-			app.inhibit_manager, app.surface, app.seat);
+			app.inhibit_manager, app.window.surface, client.seat);
 		zwp_keyboard_shortcuts_inhibitor_v1_add_listener(app.inhibitor, &inhibitor_listener,
 			NULL);
-		wl_display_roundtrip(app.display);
+		wl_display_roundtrip(client.display);
 		reply("inhibit-requested");
 	} else if (strcmp(line, "inhibit-again") == 0) {
 		/* A second inhibitor for the same surface and seat: already_inhibited. */
 		zwp_keyboard_shortcuts_inhibit_manager_v1_inhibit_shortcuts(app.inhibit_manager,
-			app.surface, app.seat);
-		wl_display_roundtrip(app.display);
+			app.window.surface, client.seat);
+		wl_display_roundtrip(client.display);
 		reply("inhibit-again-done");
 	} else if (strcmp(line, "text-input") == 0) {
 		app.text_input = zwp_text_input_manager_v3_get_text_input(app.text_input_manager,
-			app.seat);
+			client.seat);
 		zwp_text_input_v3_add_listener(app.text_input, &text_input_listener, NULL);
-		wl_display_roundtrip(app.display);
+		wl_display_roundtrip(client.display);
 		reply("text-input-ready");
 	} else if (sscanf(line, "drag %255s %255s 0x%x", arg1, arg2, &color) == 3) {
 		snprintf(app.source_data, sizeof(app.source_data), "%s", arg2);
@@ -700,31 +555,33 @@ static void handle_command(char *line) {
 		wl_data_source_add_listener(app.source, &source_listener, NULL);
 		wl_data_source_offer(app.source, arg1);
 		wl_data_source_set_actions(app.source, WL_DATA_DEVICE_MANAGER_DND_ACTION_COPY);
-		app.icon = wl_compositor_create_surface(app.compositor);
-		wl_data_device_start_drag(app.data_device, app.source, app.surface, app.icon,
+		app.icon = wl_compositor_create_surface(client.compositor);
+		wl_data_device_start_drag(app.data_device, app.source, app.window.surface, app.icon,
 			app.button_serial);
-		wl_surface_attach(app.icon, solid_buffer(32, 32, color), 0, 0);
+		wl_surface_attach(app.icon, client_solid_buffer(&client, 32, 32,
+			WL_SHM_FORMAT_ARGB8888, color), 0, 0);
 		wl_surface_commit(app.icon);
-		wl_display_roundtrip(app.display);
+		wl_display_roundtrip(client.display);
 		reply("drag-started");
 	} else if (sscanf(line, "drag-local 0x%x", &color) == 1) {
 		if (app.icon != NULL) {
 			wl_surface_destroy(app.icon);
 		}
-		app.icon = wl_compositor_create_surface(app.compositor);
-		wl_data_device_start_drag(app.data_device, NULL, app.surface, app.icon,
+		app.icon = wl_compositor_create_surface(client.compositor);
+		wl_data_device_start_drag(app.data_device, NULL, app.window.surface, app.icon,
 			app.button_serial);
-		wl_surface_attach(app.icon, solid_buffer(32, 32, color), 0, 0);
+		wl_surface_attach(app.icon, client_solid_buffer(&client, 32, 32,
+			WL_SHM_FORMAT_ARGB8888, color), 0, 0);
 		wl_surface_commit(app.icon);
-		wl_display_roundtrip(app.display);
+		wl_display_roundtrip(client.display);
 		reply("drag-started");
 	} else if (strcmp(line, "drag-bad-icon") == 0) {
 		/* The window's own surface as the icon: it has a role already. */
 		struct wl_data_source *source =
 			wl_data_device_manager_create_data_source(app.data_device_manager);
-		wl_data_device_start_drag(app.data_device, source, app.surface, app.surface,
+		wl_data_device_start_drag(app.data_device, source, app.window.surface, app.window.surface,
 			app.button_serial);
-		wl_display_roundtrip(app.display);
+		wl_display_roundtrip(client.display);
 		reply("drag-bad-icon-done");
 	} else if (sscanf(line, "copy %255s %255s", arg1, arg2) == 2) {
 		snprintf(app.selection_data, sizeof(app.selection_data), "%s", arg2);
@@ -732,10 +589,17 @@ static void handle_command(char *line) {
 		wl_data_source_add_listener(app.selection, &source_listener, NULL);
 		wl_data_source_offer(app.selection, arg1);
 		wl_data_device_set_selection(app.data_device, app.selection, app.last_serial);
-		wl_display_roundtrip(app.display);
+		wl_display_roundtrip(client.display);
 		reply("copied");
+	} else if (strcmp(line, "keyboard") == 0) {
+		if (client.keyboard == NULL) {
+			client.keyboard = wl_seat_get_keyboard(client.seat);
+			wl_keyboard_add_listener(client.keyboard, &keyboard_listener, NULL);
+		}
+		wl_display_roundtrip(client.display);
+		reply("keyboard-ready");
 	} else if (strcmp(line, "roundtrip") == 0) {
-		wl_display_roundtrip(app.display);
+		wl_display_roundtrip(client.display);
 		reply("roundtrip-done");
 	} else {
 		reply("error unknown command '%s'", line);
@@ -746,18 +610,20 @@ static bool parse_args(int argc, char *argv[]) {
 	for (int i = 1; i < argc; i++) {
 		const char *value = i + 1 < argc ? argv[i + 1] : NULL;
 		if (strcmp(argv[i], "--size") == 0 && value != NULL &&
-				sscanf(value, "%dx%d", &app.width, &app.height) == 2 &&
-				app.width > 0 && app.height > 0 && app.width <= 4096 && app.height <= 4096) {
+				sscanf(value, "%dx%d", &app.window.width, &app.window.height) == 2 &&
+				app.window.width > 0 && app.window.height > 0 && app.window.width <= 4096 && app.window.height <= 4096) {
 			i++;
 		} else if (strcmp(argv[i], "--color") == 0 && value != NULL &&
-				sscanf(value, "0x%x", &app.color) == 1) {
+				sscanf(value, "0x%x", &app.window.color) == 1) {
 			i++;
 		} else if (strcmp(argv[i], "--app-id") == 0 && value != NULL) {
 			app.app_id = value;
 			i++;
+		} else if (strcmp(argv[i], "--late-keyboard") == 0) {
+			app.late_keyboard = true;
 		} else {
 			fprintf(stderr, "usage: ph-input-client [--size WxH] [--color 0xAARRGGBB] "
-				"[--app-id A]\n");
+				"[--app-id A] [--late-keyboard]\n");
 			return false;
 		}
 	}
@@ -768,79 +634,26 @@ int main(int argc, char *argv[]) {
 	if (!parse_args(argc, argv)) {
 		return 2;
 	}
-	app.display = wl_display_connect(NULL);
-	if (app.display == NULL) {
-		fprintf(stderr, "ph-input-client: cannot connect to the compositor\n");
-		return 1;
+	client.bind_global = bind_global;
+	client.pointer_listener = &pointer_listener;
+	client.keyboard_listener = app.late_keyboard ? NULL : &keyboard_listener;
+	client_connect(&client);
+	if (client.compositor == NULL || client.shm == NULL || client.seat == NULL ||
+			client.wm_base == NULL || app.data_device_manager == NULL ||
+			app.constraints == NULL || app.relative_manager == NULL ||
+			app.inhibit_manager == NULL || app.text_input_manager == NULL) {
+		client_fail("the compositor lacks a global this client needs");
 	}
-	struct wl_registry *registry = wl_display_get_registry(app.display);
-	wl_registry_add_listener(registry, &registry_listener, NULL);
-	wl_display_roundtrip(app.display);
-	if (app.compositor == NULL || app.shm == NULL || app.seat == NULL || app.wm_base == NULL ||
-			app.data_device_manager == NULL || app.constraints == NULL ||
-			app.relative_manager == NULL || app.inhibit_manager == NULL ||
-			app.text_input_manager == NULL) {
-		fprintf(stderr, "ph-input-client: the compositor lacks a global this client needs\n");
-		return 1;
-	}
-	wl_display_roundtrip(app.display);
+	wl_display_roundtrip(client.display);
 	app.data_device = wl_data_device_manager_get_data_device(app.data_device_manager,
-		app.seat);
+		client.seat);
 	wl_data_device_add_listener(app.data_device, &data_device_listener, NULL);
+	client_window_create(&app.window, &client, app.app_id, app.app_id);
 
-	app.surface = wl_compositor_create_surface(app.compositor);
-	app.xdg_surface = xdg_wm_base_get_xdg_surface(app.wm_base, app.surface);
-	xdg_surface_add_listener(app.xdg_surface, &xdg_surface_listener, NULL);
-	app.toplevel = xdg_surface_get_toplevel(app.xdg_surface);
-	xdg_toplevel_add_listener(app.toplevel, &toplevel_listener, NULL);
-	xdg_toplevel_set_app_id(app.toplevel, app.app_id);
-	xdg_toplevel_set_title(app.toplevel, app.app_id);
-	wl_surface_commit(app.surface);
-
-	char line[1024];
-	size_t len = 0;
-	while (app.running) {
-		wl_display_flush(app.display);
-		struct pollfd fds[2] = {
-			{.fd = wl_display_get_fd(app.display), .events = POLLIN},
-			{.fd = STDIN_FILENO, .events = POLLIN},
-		};
-		if (poll(fds, 2, -1) < 0 && errno != EINTR) {
-			return 1;
-		}
-		if ((fds[0].revents & POLLIN) && wl_display_dispatch(app.display) < 0) {
-			const struct wl_interface *interface;
-			uint32_t id;
-			uint32_t code = wl_display_get_protocol_error(app.display, &interface, &id);
-			reply("protocol-error %s %u", interface ? interface->name : "?", code);
-			return 3;
-		}
-		if (fds[1].revents & (POLLIN | POLLHUP)) {
-			ssize_t n = read(STDIN_FILENO, line + len, sizeof(line) - len - 1);
-			if (n <= 0) {
-				break;
-			}
-			len += (size_t)n;
-			line[len] = '\0';
-			char *nl;
-			while ((nl = strchr(line, '\n')) != NULL) {
-				*nl = '\0';
-				handle_command(line);
-				wl_display_flush(app.display);
-				if (wl_display_get_error(app.display) != 0) {
-					const struct wl_interface *interface;
-					uint32_t id;
-					uint32_t code = wl_display_get_protocol_error(app.display,
-						&interface, &id);
-					reply("protocol-error %s %u", interface ? interface->name : "?",
-						code);
-					return 3;
-				}
-				len -= (size_t)(nl + 1 - line);
-				memmove(line, nl + 1, len + 1);
-			}
-		}
+	int status = client_main_loop(client.display, &client.running, handle_command, NULL);
+	if (status != 0) {
+		return status;
 	}
-	wl_display_disconnect(app.display);
+	wl_display_disconnect(client.display);
 	return 0;
 }

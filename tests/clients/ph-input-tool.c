@@ -31,20 +31,17 @@
  * so their interfaces are written out here, as in ph-capture-probe.
  */
 #define _GNU_SOURCE
-#include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 #include <wayland-client.h>
 #include <xkbcommon/xkbcommon.h>
+#include "client-common.h"
 
 /* zwlr_virtual_pointer_v1 */
 static const struct wl_interface virtual_pointer_interface;
@@ -200,15 +197,9 @@ static const struct wl_interface gamma_control_interface = {
 	"zwlr_gamma_control_v1", 1, 2, gamma_control_requests, 2, gamma_control_events,
 };
 
-#define MAX_OUTPUTS 4
+static struct client client = {.program = "ph-input-tool"};
 
 static struct {
-	struct wl_display *display;
-	struct wl_compositor *compositor;
-	struct wl_shm *shm;
-	struct wl_seat *seat;
-	struct wl_output *outputs[MAX_OUTPUTS];
-	int output_count;
 	struct wl_proxy *virtual_pointer_manager, *virtual_pointer;
 	struct wl_proxy *virtual_keyboard_manager, *virtual_keyboard;
 	struct wl_proxy *input_method_manager, *input_method, *keyboard_grab;
@@ -218,19 +209,7 @@ static struct {
 	struct xkb_state *xkb_state;
 	uint32_t input_method_dones;
 	uint32_t gamma_size;
-	bool running;
-} tool = {.running = true};
-
-static void reply(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void reply(const char *fmt, ...) {
-	va_list args;
-	va_start(args, fmt);
-	vprintf(fmt, args);
-	va_end(args);
-	putchar('\n');
-	fflush(stdout);
-}
+} tool;
 
 static uint32_t now_ms(void) {
 	struct timespec ts;
@@ -238,32 +217,19 @@ static uint32_t now_ms(void) {
 	return (uint32_t)(ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
 }
 
-static int memfd_with(const void *data, size_t size) {
-	int fd = memfd_create("ph-input-tool", MFD_CLOEXEC);
-	if (fd < 0 || ftruncate(fd, (off_t)size) < 0) {
-		perror("ph-input-tool: memfd");
-		exit(1);
-	}
-	if (data != NULL && pwrite(fd, data, size, 0) != (ssize_t)size) {
-		perror("ph-input-tool: write");
-		exit(1);
-	}
-	return fd;
-}
-
 /* Virtual devices */
 
 static struct wl_proxy *virtual_pointer(void) {
 	if (tool.virtual_pointer == NULL) {
 		tool.virtual_pointer = wl_proxy_marshal_flags(tool.virtual_pointer_manager, 0,
-			&virtual_pointer_interface, 1, 0, tool.seat, NULL);
+			&virtual_pointer_interface, 1, 0, client.seat, NULL);
 	}
 	return tool.virtual_pointer;
 }
 
 static void pointer_frame(void) {
 	wl_proxy_marshal_flags(virtual_pointer(), VIRTUAL_POINTER_FRAME, NULL, 1, 0);
-	wl_display_roundtrip(tool.display);
+	wl_display_roundtrip(client.display);
 }
 
 static struct wl_proxy *virtual_keyboard(void) {
@@ -271,26 +237,16 @@ static struct wl_proxy *virtual_keyboard(void) {
 		return tool.virtual_keyboard;
 	}
 	tool.virtual_keyboard = wl_proxy_marshal_flags(tool.virtual_keyboard_manager, 0,
-		&virtual_keyboard_interface, 1, 0, tool.seat, NULL);
+		&virtual_keyboard_interface, 1, 0, client.seat, NULL);
 	/* The default (XKB_DEFAULT_*) keymap, the one pinhole gives its own keyboards. */
-	struct xkb_context *context = xkb_context_new(XKB_CONTEXT_NO_FLAGS);
-	struct xkb_keymap *keymap = xkb_keymap_new_from_names(context, NULL,
-		XKB_KEYMAP_COMPILE_NO_FLAGS);
-	char *text = keymap != NULL ?
-		xkb_keymap_get_as_string(keymap, XKB_KEYMAP_FORMAT_TEXT_V1) : NULL;
-	if (text == NULL) {
-		fprintf(stderr, "ph-input-tool: no keymap\n");
-		exit(1);
-	}
-	size_t size = strlen(text) + 1;
-	int fd = memfd_with(text, size);
+	int fd;
+	uint32_t size;
+	struct xkb_keymap *keymap = client_keymap(&client, NULL, &fd, &size);
 	wl_proxy_marshal_flags(tool.virtual_keyboard, VIRTUAL_KEYBOARD_KEYMAP, NULL, 1, 0,
-		WL_KEYBOARD_KEYMAP_FORMAT_XKB_V1, fd, (uint32_t)size);
+		WL_KEYBOARD_KEYMAP_FORMAT_XKB_V1, fd, size);
 	close(fd);
-	free(text);
 	tool.xkb_state = xkb_state_new(keymap);
 	xkb_keymap_unref(keymap);
-	xkb_context_unref(context);
 	return tool.virtual_keyboard;
 }
 
@@ -405,36 +361,8 @@ static const struct {
 static void input_method_commit(void) {
 	wl_proxy_marshal_flags(tool.input_method, INPUT_METHOD_COMMIT, NULL, 1, 0,
 		tool.input_method_dones);
-	wl_display_roundtrip(tool.display);
+	wl_display_roundtrip(client.display);
 	reply("im-committed");
-}
-
-static void buffer_handle_release(void *data, struct wl_buffer *buffer) {
-	wl_buffer_destroy(buffer);
-}
-
-static const struct wl_buffer_listener buffer_listener = {
-	.release = buffer_handle_release,
-};
-
-static struct wl_buffer *solid_buffer(int width, int height, uint32_t color) {
-	size_t size = (size_t)width * height * 4;
-	uint32_t *pixels = malloc(size);
-	if (pixels == NULL) {
-		exit(1);
-	}
-	for (size_t i = 0; i < size / 4; i++) {
-		pixels[i] = color;
-	}
-	int fd = memfd_with(pixels, size);
-	free(pixels);
-	struct wl_shm_pool *pool = wl_shm_create_pool(tool.shm, fd, (int32_t)size);
-	struct wl_buffer *buffer = wl_shm_pool_create_buffer(pool, 0, width, height, width * 4,
-		WL_SHM_FORMAT_ARGB8888);
-	wl_shm_pool_destroy(pool);
-	close(fd);
-	wl_buffer_add_listener(buffer, &buffer_listener, NULL);
-	return buffer;
 }
 
 /* Gamma */
@@ -466,28 +394,18 @@ static void set_gamma(uint32_t entries) {
 		uint16_t value = entries > 1 ? (uint16_t)(i * 0xffffu / (tool.gamma_size - 1)) : 0;
 		ramps[i] = ramps[entries + i] = ramps[2 * entries + i] = value;
 	}
-	int fd = memfd_with(ramps, size);
+	int fd = client_memfd(&client, ramps, size);
 	free(ramps);
 	wl_proxy_marshal_flags(tool.gamma_control, 0, NULL, 1, 0, fd);
 	close(fd);
-	wl_display_roundtrip(tool.display);
+	wl_display_roundtrip(client.display);
 }
 
 /* Registry */
 
-static void registry_handle_global(void *data, struct wl_registry *registry, uint32_t name,
-		const char *interface, uint32_t version) {
-	if (strcmp(interface, wl_compositor_interface.name) == 0) {
-		tool.compositor = wl_registry_bind(registry, name, &wl_compositor_interface, 4);
-	} else if (strcmp(interface, wl_shm_interface.name) == 0) {
-		tool.shm = wl_registry_bind(registry, name, &wl_shm_interface, 1);
-	} else if (strcmp(interface, wl_seat_interface.name) == 0 && tool.seat == NULL) {
-		tool.seat = wl_registry_bind(registry, name, &wl_seat_interface, 1);
-	} else if (strcmp(interface, wl_output_interface.name) == 0 &&
-			tool.output_count < MAX_OUTPUTS) {
-		tool.outputs[tool.output_count++] = wl_registry_bind(registry, name,
-			&wl_output_interface, 1);
-	} else if (strcmp(interface, virtual_pointer_manager_interface.name) == 0) {
+static void bind_global(struct wl_registry *registry, uint32_t name, const char *interface,
+		uint32_t version) {
+	if (strcmp(interface, virtual_pointer_manager_interface.name) == 0) {
 		tool.virtual_pointer_manager = wl_registry_bind(registry, name,
 			&virtual_pointer_manager_interface, 1);
 	} else if (strcmp(interface, virtual_keyboard_manager_interface.name) == 0) {
@@ -501,15 +419,6 @@ static void registry_handle_global(void *data, struct wl_registry *registry, uin
 	}
 }
 
-static void registry_handle_global_remove(void *data, struct wl_registry *registry,
-		uint32_t name) {
-}
-
-static const struct wl_registry_listener registry_listener = {
-	.global = registry_handle_global,
-	.global_remove = registry_handle_global_remove,
-};
-
 static bool need(void *global, const char *what) {
 	if (global == NULL) {
 		reply("error the compositor has no %s", what);
@@ -517,7 +426,7 @@ static bool need(void *global, const char *what) {
 	return global != NULL;
 }
 
-static void handle_command(char *line) {
+static void handle_command(void *data, char *line) {
 	int x, y, w, h, n;
 	unsigned color;
 	char text[512];
@@ -560,15 +469,15 @@ static void handle_command(char *line) {
 		for (int i = count - 1; i >= 0; i--) {
 			send_key(codes[i], WL_KEYBOARD_KEY_STATE_RELEASED);
 		}
-		wl_display_roundtrip(tool.display);
+		wl_display_roundtrip(client.display);
 		reply("keyed");
 	} else if (strcmp(line, "im") == 0) {
 		if (need(tool.input_method_manager, "input method manager")) {
 			tool.input_method = wl_proxy_marshal_flags(tool.input_method_manager, 0,
-				&input_method_interface, 1, 0, tool.seat, NULL);
+				&input_method_interface, 1, 0, client.seat, NULL);
 			wl_proxy_add_listener(tool.input_method, (void (**)(void))&input_method_listener,
 				NULL);
-			wl_display_roundtrip(tool.display);
+			wl_display_roundtrip(client.display);
 			reply("im-ready");
 		}
 	} else if (sscanf(line, "im-preedit %511s %d %d", text, &x, &y) == 3) {
@@ -587,37 +496,38 @@ static void handle_command(char *line) {
 		tool.keyboard_grab = wl_proxy_marshal_flags(tool.input_method,
 			INPUT_METHOD_GRAB_KEYBOARD, &keyboard_grab_interface, 1, 0, NULL);
 		wl_proxy_add_listener(tool.keyboard_grab, (void (**)(void))&grab_listener, NULL);
-		wl_display_roundtrip(tool.display);
+		wl_display_roundtrip(client.display);
 		reply("im-grabbed");
 	} else if (sscanf(line, "im-popup 0x%x", &color) == 1) {
-		tool.popup_surface = wl_compositor_create_surface(tool.compositor);
+		tool.popup_surface = wl_compositor_create_surface(client.compositor);
 		struct wl_proxy *popup = wl_proxy_marshal_flags(tool.input_method,
 			INPUT_METHOD_GET_INPUT_POPUP_SURFACE, &input_popup_surface_interface, 1, 0, NULL,
 			tool.popup_surface);
 		wl_proxy_add_listener(popup, (void (**)(void))&popup_listener, NULL);
-		wl_surface_attach(tool.popup_surface, solid_buffer(40, 20, color), 0, 0);
+		wl_surface_attach(tool.popup_surface, client_solid_buffer(&client, 40, 20,
+			WL_SHM_FORMAT_ARGB8888, color), 0, 0);
 		wl_surface_commit(tool.popup_surface);
-		wl_display_roundtrip(tool.display);
+		wl_display_roundtrip(client.display);
 		reply("im-popup-ready");
 	} else if (strcmp(line, "im-popup-again") == 0) {
 		wl_proxy_marshal_flags(tool.input_method, INPUT_METHOD_GET_INPUT_POPUP_SURFACE,
 			&input_popup_surface_interface, 1, 0, NULL, tool.popup_surface);
-		wl_display_roundtrip(tool.display);
+		wl_display_roundtrip(client.display);
 		reply("im-popup-again-done");
 	} else if (strcmp(line, "im-destroy") == 0) {
 		wl_proxy_marshal_flags(tool.input_method, INPUT_METHOD_DESTROY, NULL, 1,
 			WL_MARSHAL_FLAG_DESTROY);
 		tool.input_method = NULL;
-		wl_display_roundtrip(tool.display);
+		wl_display_roundtrip(client.display);
 		reply("im-destroyed");
 	} else if (sscanf(line, "gamma %d", &x) == 1) {
 		if (need(tool.gamma_manager, "gamma control manager") && x >= 0 &&
-				x < tool.output_count) {
+				x < client.output_count) {
 			tool.gamma_control = wl_proxy_marshal_flags(tool.gamma_manager, 0,
-				&gamma_control_interface, 1, 0, NULL, tool.outputs[x]);
+				&gamma_control_interface, 1, 0, NULL, client.outputs[x]);
 			wl_proxy_add_listener(tool.gamma_control, (void (**)(void))&gamma_listener,
 				NULL);
-			wl_display_roundtrip(tool.display);
+			wl_display_roundtrip(client.display);
 			reply("gamma-requested");
 		}
 	} else if (strcmp(line, "gamma-set") == 0) {
@@ -627,7 +537,7 @@ static void handle_command(char *line) {
 		set_gamma(tool.gamma_size - 1);
 		reply("gamma-set-bad-done");
 	} else if (strcmp(line, "roundtrip") == 0) {
-		wl_display_roundtrip(tool.display);
+		wl_display_roundtrip(client.display);
 		reply("roundtrip-done");
 	} else {
 		reply("error unknown command '%s'", line);
@@ -635,66 +545,17 @@ static void handle_command(char *line) {
 }
 
 int main(void) {
-	tool.display = wl_display_connect(NULL);
-	if (tool.display == NULL) {
-		fprintf(stderr, "ph-input-tool: cannot connect to the compositor\n");
-		return 1;
+	client.bind_global = bind_global;
+	client_connect(&client);
+	if (client.compositor == NULL || client.shm == NULL || client.seat == NULL) {
+		client_fail("the compositor lacks wl_compositor, wl_shm or wl_seat");
 	}
-	struct wl_registry *registry = wl_display_get_registry(tool.display);
-	wl_registry_add_listener(registry, &registry_listener, NULL);
-	wl_display_roundtrip(tool.display);
-	if (tool.compositor == NULL || tool.shm == NULL || tool.seat == NULL) {
-		fprintf(stderr, "ph-input-tool: the compositor lacks wl_compositor, wl_shm or wl_seat\n");
-		return 1;
-	}
-	reply("hello outputs=%d", tool.output_count);
+	reply("hello outputs=%d", client.output_count);
 
-	char line[1024];
-	size_t len = 0;
-	while (tool.running) {
-		wl_display_flush(tool.display);
-		struct pollfd fds[2] = {
-			{.fd = wl_display_get_fd(tool.display), .events = POLLIN},
-			{.fd = STDIN_FILENO, .events = POLLIN},
-		};
-		if (poll(fds, 2, -1) < 0 && errno != EINTR) {
-			return 1;
-		}
-		if ((fds[0].revents & POLLIN) && wl_display_dispatch(tool.display) < 0) {
-			const struct wl_interface *interface;
-			uint32_t id;
-			uint32_t code = wl_display_get_protocol_error(tool.display, &interface, &id);
-			reply("protocol-error %s %u", interface ? interface->name : "?", code);
-			return 3;
-		}
-		if (fds[1].revents & (POLLIN | POLLHUP)) {
-			ssize_t n = read(STDIN_FILENO, line + len, sizeof(line) - len - 1);
-			if (n <= 0) {
-				break;
-			}
-			len += (size_t)n;
-			line[len] = '\0';
-			char *nl;
-			while ((nl = strchr(line, '\n')) != NULL) {
-				*nl = '\0';
-				handle_command(line);
-				wl_display_flush(tool.display);
-				if (wl_display_get_error(tool.display) != 0) {
-					const struct wl_interface *interface;
-					uint32_t id;
-					uint32_t code = wl_display_get_protocol_error(tool.display,
-						&interface, &id);
-					reply("protocol-error %s %u", interface ? interface->name : "?",
-						code);
-					return 3;
-				}
-				len -= (size_t)(nl + 1 - line);
-				memmove(line, nl + 1, len + 1);
-			}
-		}
+	int status = client_main_loop(client.display, &client.running, handle_command, NULL);
+	if (status != 0) {
+		return status;
 	}
-	/* The other proxies stay reachable through `tool`; this one is the last local. */
-	wl_registry_destroy(registry);
-	wl_display_disconnect(tool.display);
+	wl_display_disconnect(client.display);
 	return 0;
 }

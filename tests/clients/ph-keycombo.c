@@ -15,14 +15,14 @@
  * for each, exits 0; 1 with a message on stderr otherwise.
  */
 #define _GNU_SOURCE
+#include <stdbool.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/mman.h>
 #include <unistd.h>
 #include <wayland-client.h>
 #include <xkbcommon/xkbcommon.h>
+#include "client-common.h"
 
 /*
  * virtual-keyboard-unstable-v1 is a wlroots protocol that wayland-protocols
@@ -50,26 +50,16 @@ static const struct wl_interface zwp_virtual_keyboard_manager_v1_interface = {
 };
 enum { VK_KEYMAP, VK_KEY, VK_MODIFIERS, VK_DESTROY };
 
-static struct wl_seat *seat;
+static struct client client = {.program = "ph-keycombo"};
 static struct wl_proxy *manager;
 static uint32_t now_ms = 1;
 
-static void handle_global(void *data, struct wl_registry *registry, uint32_t name,
-		const char *interface, uint32_t version) {
-	if (strcmp(interface, "wl_seat") == 0 && seat == NULL) {
-		seat = wl_registry_bind(registry, name, &wl_seat_interface, 1);
-	} else if (strcmp(interface, zwp_virtual_keyboard_manager_v1_interface.name) == 0) {
+static void bind_global(struct wl_registry *registry, uint32_t name, const char *interface,
+		uint32_t version) {
+	if (strcmp(interface, zwp_virtual_keyboard_manager_v1_interface.name) == 0) {
 		manager = wl_registry_bind(registry, name, &zwp_virtual_keyboard_manager_v1_interface, 1);
 	}
 }
-
-static void handle_global_remove(void *data, struct wl_registry *registry, uint32_t name) {
-}
-
-static const struct wl_registry_listener registry_listener = {
-	.global = handle_global,
-	.global_remove = handle_global_remove,
-};
 
 /* The first keycode whose level-0 symbol is keysym. */
 static xkb_keycode_t find_keycode(struct xkb_keymap *keymap, xkb_keysym_t keysym) {
@@ -159,40 +149,21 @@ int main(int argc, char *argv[]) {
 		fprintf(stderr, "usage: ph-keycombo COMBO...\n");
 		return 2;
 	}
-	struct wl_display *display = wl_display_connect(NULL);
-	if (display == NULL) {
-		fprintf(stderr, "ph-keycombo: cannot connect\n");
-		return 1;
+	client.bind_global = bind_global;
+	client_connect(&client);
+	struct wl_display *display = client.display;
+	if (client.seat == NULL || manager == NULL) {
+		client_fail("no wl_seat or zwp_virtual_keyboard_manager_v1");
 	}
-	struct wl_registry *registry = wl_display_get_registry(display);
-	wl_registry_add_listener(registry, &registry_listener, NULL);
-	wl_display_roundtrip(display);
-	if (seat == NULL || manager == NULL) {
-		fprintf(stderr, "ph-keycombo: no wl_seat or zwp_virtual_keyboard_manager_v1\n");
-		return 1;
-	}
-	struct xkb_context *context = xkb_context_new(XKB_CONTEXT_NO_FLAGS);
-	struct xkb_rule_names names = {.layout = "us"};
-	struct xkb_keymap *keymap = xkb_keymap_new_from_names(context, &names, 0);
-	char *text = keymap != NULL ?
-		xkb_keymap_get_as_string(keymap, XKB_KEYMAP_FORMAT_TEXT_V1) : NULL;
-	if (text == NULL) {
-		fprintf(stderr, "ph-keycombo: no keymap\n");
-		return 1;
-	}
-	size_t size = strlen(text) + 1;
-	int fd = memfd_create("ph-keycombo-keymap", MFD_CLOEXEC);
-	if (fd < 0 || write(fd, text, size) != (ssize_t)size) {
-		fprintf(stderr, "ph-keycombo: memfd\n");
-		return 1;
-	}
+	int fd;
+	uint32_t size;
+	struct xkb_keymap *keymap = client_keymap(&client, &(struct xkb_rule_names){.layout = "us"},
+		&fd, &size);
 	struct xkb_state *state = xkb_state_new(keymap);
 	struct wl_proxy *keyboard = wl_proxy_marshal_constructor(manager, 0,
-		&zwp_virtual_keyboard_v1_interface, seat, NULL);
-	wl_proxy_marshal(keyboard, VK_KEYMAP, WL_KEYBOARD_KEYMAP_FORMAT_XKB_V1, fd,
-		(uint32_t)size);
+		&zwp_virtual_keyboard_v1_interface, client.seat, NULL);
+	wl_proxy_marshal(keyboard, VK_KEYMAP, WL_KEYBOARD_KEYMAP_FORMAT_XKB_V1, fd, size);
 	close(fd);
-	free(text);
 	if (wl_display_roundtrip(display) < 0) {
 		fprintf(stderr, "ph-keycombo: protocol error after the keymap\n");
 		return 1;
@@ -219,11 +190,10 @@ int main(int argc, char *argv[]) {
 	wl_proxy_destroy(keyboard);
 	wl_display_roundtrip(display);
 	wl_proxy_destroy(manager);
-	wl_seat_destroy(seat);
-	wl_registry_destroy(registry);
+	wl_seat_destroy(client.seat);
+	wl_registry_destroy(client.registry);
 	xkb_state_unref(state);
 	xkb_keymap_unref(keymap);
-	xkb_context_unref(context);
 	wl_display_disconnect(display);
 	return 0;
 }

@@ -10,12 +10,11 @@
  */
 #define _GNU_SOURCE
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 #include <wayland-client.h>
 #include <xkbcommon/xkbcommon.h>
+#include "client-common.h"
 
 /*
  * virtual-keyboard-unstable-v1, written out by hand: its XML is not
@@ -42,65 +41,35 @@ static const struct wl_interface virtual_keyboard_interface = {
 	"zwp_virtual_keyboard_v1", 1, 4, keyboard_requests, 0, NULL,
 };
 
-static struct wl_seat *seat;
+static struct client client = {.program = "ph-keys"};
 static struct wl_proxy *manager;
 
-static void registry_global(void *data, struct wl_registry *registry, uint32_t name,
-		const char *interface, uint32_t version) {
-	if (strcmp(interface, wl_seat_interface.name) == 0 && seat == NULL) {
-		seat = wl_registry_bind(registry, name, &wl_seat_interface, 1);
-	} else if (strcmp(interface, manager_interface.name) == 0) {
+static void bind_global(struct wl_registry *registry, uint32_t name, const char *interface,
+		uint32_t version) {
+	if (strcmp(interface, manager_interface.name) == 0) {
 		manager = wl_registry_bind(registry, name, &manager_interface, 1);
 	}
 }
 
-static void registry_global_remove(void *data, struct wl_registry *registry, uint32_t name) {
-}
-
-static const struct wl_registry_listener registry_listener = {
-	.global = registry_global,
-	.global_remove = registry_global_remove,
-};
-
 int main(void) {
-	struct wl_display *display = wl_display_connect(NULL);
-	if (display == NULL) {
-		fprintf(stderr, "ph-keys: cannot connect\n");
-		return 1;
+	client.bind_global = bind_global;
+	client_connect(&client);
+	struct wl_display *display = client.display;
+	if (client.seat == NULL || manager == NULL) {
+		client_fail("the compositor lacks zwp_virtual_keyboard_manager_v1");
 	}
-	struct wl_registry *registry = wl_display_get_registry(display);
-	wl_registry_add_listener(registry, &registry_listener, NULL);
-	wl_display_roundtrip(display);
-	if (seat == NULL || manager == NULL) {
-		fprintf(stderr, "ph-keys: the compositor lacks zwp_virtual_keyboard_manager_v1\n");
-		return 1;
-	}
-	struct xkb_context *context = xkb_context_new(XKB_CONTEXT_NO_FLAGS);
-	struct xkb_keymap *keymap = context == NULL ? NULL :
-		xkb_keymap_new_from_names(context, NULL, XKB_KEYMAP_COMPILE_NO_FLAGS);
-	char *text = keymap == NULL ? NULL :
-		xkb_keymap_get_as_string(keymap, XKB_KEYMAP_FORMAT_TEXT_V1);
-	if (text == NULL) {
-		fprintf(stderr, "ph-keys: no keymap\n");
-		return 1;
-	}
-	size_t size = strlen(text) + 1;
-	int fd = memfd_create("ph-keys", MFD_CLOEXEC);
-	if (fd < 0 || write(fd, text, size) != (ssize_t)size) {
-		perror("ph-keys: keymap");
-		return 1;
-	}
+	int fd;
+	uint32_t size;
+	struct xkb_keymap *keymap = client_keymap(&client, NULL, &fd, &size);
 	struct wl_proxy *keyboard = wl_proxy_marshal_flags(manager, 0,
-		&virtual_keyboard_interface, 1, 0, seat, NULL);
+		&virtual_keyboard_interface, 1, 0, client.seat, NULL);
 	wl_proxy_marshal_flags(keyboard, KEYBOARD_KEYMAP, NULL, 1, 0,
-		XKB_KEYMAP_FORMAT_TEXT_V1, fd, (uint32_t)size);
+		XKB_KEYMAP_FORMAT_TEXT_V1, fd, size);
 	wl_display_roundtrip(display);
 	close(fd);
-	free(text);
 	xkb_mod_index_t alt_index = xkb_keymap_mod_get_index(keymap, XKB_MOD_NAME_ALT);
 	uint32_t alt = alt_index == XKB_MOD_INVALID ? 0 : 1u << alt_index;
 	xkb_keymap_unref(keymap);
-	xkb_context_unref(context);
 	printf("hello\n");
 	fflush(stdout);
 
@@ -134,8 +103,8 @@ int main(void) {
 	wl_proxy_marshal_flags(keyboard, KEYBOARD_DESTROY, NULL, 1, WL_MARSHAL_FLAG_DESTROY);
 	wl_display_roundtrip(display);
 	wl_proxy_destroy(manager);
-	wl_seat_destroy(seat);
-	wl_registry_destroy(registry);
+	wl_seat_destroy(client.seat);
+	wl_registry_destroy(client.registry);
 	wl_display_disconnect(display);
 	return 0;
 }

@@ -16,15 +16,12 @@
  * 'bad-event ...' and make the exit code 4.
  */
 #define _GNU_SOURCE
-#include <errno.h>
-#include <poll.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include <wayland-client.h>
+#include "client-common.h"
 #include "wlr-foreign-toplevel-management-unstable-v1-client-protocol.h"
 
 #define MAX_OUTPUTS 8
@@ -61,16 +58,6 @@ struct app {
 };
 
 static int bad_events;
-
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void say(const char *fmt, ...) {
-	va_list args;
-	va_start(args, fmt);
-	vprintf(fmt, args);
-	va_end(args);
-	putchar('\n');
-	fflush(stdout);
-}
 
 static const char *output_name(struct app *app, struct wl_output *wl_output) {
 	struct output *output;
@@ -122,7 +109,7 @@ static void handle_output_enter(void *data, struct zwlr_foreign_toplevel_handle_
 	struct toplevel *toplevel = data;
 	for (int i = 0; i < MAX_OUTPUTS; i++) {
 		if (toplevel->outputs[i] == output) {
-			say("bad-event output_enter twice for %d", toplevel->id);
+			reply("bad-event output_enter twice for %d", toplevel->id);
 			bad_events++;
 			return;
 		}
@@ -144,7 +131,7 @@ static void handle_output_leave(void *data, struct zwlr_foreign_toplevel_handle_
 			return;
 		}
 	}
-	say("bad-event output_leave without enter for %d", toplevel->id);
+	reply("bad-event output_leave without enter for %d", toplevel->id);
 	bad_events++;
 }
 
@@ -188,14 +175,14 @@ static void handle_done(void *data, struct zwlr_foreign_toplevel_handle_v1 *hand
 	if (parent != NULL) {
 		snprintf(parent_id, sizeof(parent_id), "%d", parent->id);
 	}
-	say("done %d app_id=%s title=%s states=%s outputs=%s parent=%s", toplevel->id,
+	reply("done %d app_id=%s title=%s states=%s outputs=%s parent=%s", toplevel->id,
 		toplevel->app_id ? toplevel->app_id : "", toplevel->title ? toplevel->title : "",
 		states[0] ? states : "-", outputs[0] ? outputs : "-", parent_id);
 }
 
 static void handle_closed(void *data, struct zwlr_foreign_toplevel_handle_v1 *handle) {
 	struct toplevel *toplevel = data;
-	say("closed %d app_id=%s", toplevel->id, toplevel->app_id ? toplevel->app_id : "");
+	reply("closed %d app_id=%s", toplevel->id, toplevel->app_id ? toplevel->app_id : "");
 	/* Children that named this one as parent get a parent event of their own. */
 	wl_list_remove(&toplevel->link);
 	zwlr_foreign_toplevel_handle_v1_destroy(handle);
@@ -238,7 +225,7 @@ static void manager_handle_toplevel(void *data, struct zwlr_foreign_toplevel_man
 static void manager_handle_finished(void *data,
 		struct zwlr_foreign_toplevel_manager_v1 *manager) {
 	struct app *app = data;
-	say("finished");
+	reply("finished");
 	zwlr_foreign_toplevel_manager_v1_destroy(manager);
 	app->manager = NULL;
 }
@@ -311,7 +298,8 @@ static const struct wl_registry_listener registry_listener = {
 	.global_remove = registry_global_remove,
 };
 
-static void run_command(struct app *app, char *line) {
+static void run_command(void *data, char *line) {
+	struct app *app = data;
 	char cmd[32], name[64] = "";
 	int id = 0, x = 0, y = 0, w = 0, h = 0;
 	int n = sscanf(line, "%31s %d %d %d %d %d", cmd, &id, &x, &y, &w, &h);
@@ -325,12 +313,12 @@ static void run_command(struct app *app, char *line) {
 	}
 	if (strcmp(cmd, "sync") == 0) {
 		wl_display_roundtrip(app->display);
-		say("synced");
+		reply("synced");
 		return;
 	}
 	struct toplevel *toplevel = n >= 2 ? toplevel_by_id(app, id) : NULL;
 	if (toplevel == NULL) {
-		say("error no toplevel %d", id);
+		reply("error no toplevel %d", id);
 		return;
 	}
 	struct zwlr_foreign_toplevel_handle_v1 *handle = toplevel->handle;
@@ -356,7 +344,7 @@ static void run_command(struct app *app, char *line) {
 			}
 		}
 		if (found == NULL) {
-			say("error no output '%s'", name);
+			reply("error no output '%s'", name);
 			return;
 		}
 		zwlr_foreign_toplevel_handle_v1_set_fullscreen(handle, found->wl_output);
@@ -365,7 +353,7 @@ static void run_command(struct app *app, char *line) {
 	} else if (strcmp(cmd, "rect") == 0 && n == 6) {
 		zwlr_foreign_toplevel_handle_v1_set_rectangle(handle, app->surface, x, y, w, h);
 	} else {
-		say("error unknown command '%s'", line);
+		reply("error unknown command '%s'", line);
 		return;
 	}
 	wl_display_flush(app->display);
@@ -416,69 +404,24 @@ int main(void) {
 	wl_display_roundtrip(app.display);
 	if (app.manager == NULL || app.compositor == NULL || app.seat == NULL) {
 		fprintf(stderr, "ph-toplevels: no zwlr_foreign_toplevel_manager_v1\n");
-		say("no-manager");
+		reply("no-manager");
 		return 2;
 	}
 	app.surface = wl_compositor_create_surface(app.compositor);
 	zwlr_foreign_toplevel_manager_v1_add_listener(app.manager, &manager_listener, &app);
 	wl_display_roundtrip(app.display); /* output names */
 	wl_display_roundtrip(app.display); /* the toplevels and their first done */
-	say("listed");
+	reply("listed");
 
-	char buf[512];
-	size_t len = 0;
-	bool stdin_open = true;
-	while (app.running) {
-		while (wl_display_prepare_read(app.display) != 0) {
-			wl_display_dispatch_pending(app.display);
-		}
-		wl_display_flush(app.display);
-		struct pollfd fds[2] = {
-			{.fd = wl_display_get_fd(app.display), .events = POLLIN},
-			{.fd = stdin_open ? STDIN_FILENO : -1, .events = POLLIN},
-		};
-		if (poll(fds, 2, -1) < 0 && errno != EINTR) {
-			wl_display_cancel_read(app.display);
-			break;
-		}
-		if (fds[0].revents & POLLIN) {
-			if (wl_display_read_events(app.display) < 0) {
-				break;
-			}
-		} else {
-			wl_display_cancel_read(app.display);
-		}
-		if (wl_display_dispatch_pending(app.display) < 0) {
-			break;
-		}
-		if (fds[1].revents != 0) {
-			ssize_t n = read(STDIN_FILENO, buf + len, sizeof(buf) - 1 - len);
-			if (n <= 0) {
-				stdin_open = false;
-				continue;
-			}
-			len += (size_t)n;
-			char *nl;
-			while ((nl = memchr(buf, '\n', len)) != NULL) {
-				*nl = '\0';
-				run_command(&app, buf);
-				size_t used = (size_t)(nl - buf) + 1;
-				memmove(buf, buf + used, len - used);
-				len -= used;
-			}
-			if (len == sizeof(buf) - 1) {
-				len = 0;
-			}
-		}
-		if (fds[0].revents & (POLLHUP | POLLERR)) {
-			break;
-		}
+	/* A taskbar goes on when its stdin closes. */
+	if (client_run(app.display, &app.running, run_command, &app) == CLIENT_RUN_STDIN_CLOSED) {
+		client_run(app.display, &app.running, NULL, NULL);
 	}
 	int code = bad_events > 0 ? 4 : 0;
 	if (wl_display_get_error(app.display) != 0) {
 		const struct wl_interface *interface = NULL;
 		uint32_t protocol_code = wl_display_get_protocol_error(app.display, &interface, NULL);
-		say("protocol-error %s %u", interface != NULL ? interface->name : "?", protocol_code);
+		reply("protocol-error %s %u", interface != NULL ? interface->name : "?", protocol_code);
 		code = 3;
 	} else if (app.manager != NULL) {
 		/* Tell the compositor we are done, and wait for `finished`, as a taskbar would. */

@@ -30,6 +30,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 #include <wayland-client.h>
+#include "client-common.h"
 #include "xdg-activation-v1-client-protocol.h"
 #include "xdg-shell-client-protocol.h"
 
@@ -377,7 +378,8 @@ static void open_dialog(struct app *app) {
 	wl_surface_commit(app->dialog_surface);
 }
 
-static void run_command(struct app *app, char *line) {
+static void run_command(void *data, char *line) {
+	struct app *app = data;
 	char cmd[32], arg[256] = "";
 	if (sscanf(line, "%31s %255s", cmd, arg) < 1) {
 		return;
@@ -515,54 +517,9 @@ int main(int argc, char *argv[]) {
 	}
 	wl_surface_commit(app.surface);
 
-	char buf[512];
-	size_t len = 0;
-	bool stdin_open = true;
-	while (app.running) {
-		while (wl_display_prepare_read(app.display) != 0) {
-			wl_display_dispatch_pending(app.display);
-		}
-		wl_display_flush(app.display);
-		struct pollfd fds[2] = {
-			{.fd = wl_display_get_fd(app.display), .events = POLLIN},
-			{.fd = stdin_open ? STDIN_FILENO : -1, .events = POLLIN},
-		};
-		if (poll(fds, 2, -1) < 0 && errno != EINTR) {
-			wl_display_cancel_read(app.display);
-			break;
-		}
-		if (fds[0].revents & POLLIN) {
-			if (wl_display_read_events(app.display) < 0) {
-				break;
-			}
-		} else {
-			wl_display_cancel_read(app.display);
-		}
-		if (wl_display_dispatch_pending(app.display) < 0) {
-			break;
-		}
-		if (fds[1].revents != 0) {
-			ssize_t n = read(STDIN_FILENO, buf + len, sizeof(buf) - 1 - len);
-			if (n <= 0) {
-				stdin_open = false;
-				continue;
-			}
-			len += (size_t)n;
-			char *nl;
-			while ((nl = memchr(buf, '\n', len)) != NULL) {
-				*nl = '\0';
-				run_command(&app, buf);
-				size_t used = (size_t)(nl - buf) + 1;
-				memmove(buf, buf + used, len - used);
-				len -= used;
-			}
-			if (len == sizeof(buf) - 1) {
-				len = 0;
-			}
-		}
-		if (fds[0].revents & (POLLHUP | POLLERR)) {
-			break;
-		}
+	/* It goes on when its stdin closes. */
+	if (client_run(app.display, &app.running, run_command, &app) == CLIENT_RUN_STDIN_CLOSED) {
+		client_run(app.display, &app.running, NULL, NULL);
 	}
 	int code = 0;
 	if (wl_display_get_error(app.display) != 0) {
