@@ -792,6 +792,20 @@ bool capture_source_is_wanted(struct capture_source *source) {
 	return false;
 }
 
+void capture_source_content_replaced(struct capture_source *source) {
+	pixman_region32_t full;
+	pixman_region32_init_rect(&full, 0, 0, source->width, source->height);
+	bool waiting = false;
+	struct capture_session *session;
+	wl_list_for_each(session, &source->sessions, source_link) {
+		session_add_damage(session, &full);
+		waiting = waiting || capture_session_is_waiting(session);
+	}
+	pixman_region32_fini(&full);
+	if (waiting) {
+		source->impl->request_frame(source, !source->impl->has_content(source));
+	}
+}
 
 void capture_source_release_held(struct capture_source *source) {
 	struct capture_session *session, *tmp;
