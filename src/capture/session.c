@@ -799,7 +799,13 @@ void capture_source_content_replaced(struct capture_source *source) {
 	struct capture_session *session;
 	wl_list_for_each(session, &source->sessions, source_link) {
 		session_add_damage(session, &full);
-		waiting = waiting || capture_session_is_waiting(session);
+		struct capture_frame *frame = session->frame;
+		if (frame == NULL || frame->state != FRAME_WAITING) {
+			continue;
+		}
+		/* A step of the old content's clock will not commit: step the new one. */
+		frame->step_pending = source->impl->step != NULL && source->impl->step(source);
+		waiting = waiting || !frame->step_pending;
 	}
 	pixman_region32_fini(&full);
 	if (waiting) {
