@@ -18,6 +18,7 @@
 #include "server.h"
 #include "step_clock.h"
 #include "view.h"
+#include "vt_switch.h"
 
 static void output_render(struct output *output) {
 	struct wlr_session *session = output->server->session;
@@ -120,7 +121,12 @@ static void handle_destroy(struct wl_listener *listener, void *data) {
 		wl_event_source_remove(output->render_idle);
 	}
 	view_forget_output(output->server, output->wlr_output);
-	capture_output_destroy(output->capture);
+	if (vt_switch_output_away(output->server->vt_switch, output)) {
+		/* Only while another VT is shown: its capture sessions wait for it. */
+		capture_output_detach(output->capture);
+	} else {
+		capture_output_destroy(output->capture);
+	}
 	output_clock_destroy(output->clock);
 	wl_list_remove(&output->frame.link);
 	wl_list_remove(&output->needs_frame.link);
@@ -165,7 +171,13 @@ void output_handle_new(struct wl_listener *listener, void *data) {
 		wlr_log(WLR_ERROR, "output %s: cannot render to it", wlr_output->name);
 		return;
 	}
-	apply_initial_state(server, wlr_output);
+	/* Back from another VT (vt_switch.c): as it was, where it was. */
+	bool has_position = false;
+	struct wlr_box box = {0};
+	bool returning = vt_switch_output_back(server->vt_switch, wlr_output, &has_position, &box);
+	if (!returning) {
+		apply_initial_state(server, wlr_output);
+	}
 
 	struct output *output = calloc(1, sizeof(*output));
 	if (output == NULL) {
@@ -173,6 +185,8 @@ void output_handle_new(struct wl_listener *listener, void *data) {
 	}
 	output->server = server;
 	output->wlr_output = wlr_output;
+	output->has_position = has_position;
+	output->box = box;
 	output->render_on_demand = wlr_output_is_headless(wlr_output);
 	wlr_output->data = output;
 	if (server->options->clock == CLOCK_STEP) {
@@ -190,7 +204,7 @@ void output_handle_new(struct wl_listener *listener, void *data) {
 	wl_list_insert(server->outputs.prev, &output->link);
 
 	output->scene_output = wlr_scene_output_create(server->scene, wlr_output);
-	output_place(output, config_output_for(server->config, wlr_output));
+	output_place(output, returning ? NULL : config_output_for(server->config, wlr_output));
 	output->capture = capture_output_create(server->capture, wlr_output,
 		output->scene_output);
 
@@ -340,8 +354,13 @@ static void handle_layout_change(struct wl_listener *listener, void *data) {
 	/* A new mode, scale, transform or place: maximized and fullscreen windows refit. */
 	view_arrange_states(server, false);
 	send_output_config(server);
-	/* Windows of an output that went away or was turned off move to another. */
-	view_rescue_orphans(server);
+	/*
+	 * Windows of an output that went away or was turned off move to
+	 * another, unless the outputs are only away while another VT is shown.
+	 */
+	if (!vt_switch_outputs_away(server->vt_switch)) {
+		view_rescue_orphans(server);
+	}
 }
 
 static bool apply_config(struct server *server, struct wlr_output_configuration_v1 *config,

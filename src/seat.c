@@ -293,11 +293,13 @@ static void handle_member_destroy(struct wl_listener *listener, void *data) {
 	wl_list_remove(&member->destroy.link);
 	wl_list_remove(&member->link);
 	free(member);
-	/* No physical keyboard left: the seat has no keyboard through the group. */
-	struct keyboard *group = group_keyboard(seat);
-	if (wl_list_empty(&seat->group_members) && group != NULL) {
-		remove_keyboard(group);
-	}
+	/*
+	 * With no physical keyboard left the group's keyboard stays on the seat:
+	 * keyboards come back (plugged in again, or libinput's devices after a
+	 * VT switch, which come with the first input after the return). A seat
+	 * that lost its keyboard capability would lose that first key, since
+	 * clients ask for a new wl_keyboard only once they see the capability.
+	 */
 }
 
 /*

@@ -127,6 +127,20 @@ void capture_set_renderer(struct pinhole_capture *capture, struct wlr_renderer *
 struct capture_output *capture_output_create(struct pinhole_capture *capture,
 	struct wlr_output *output, struct wlr_scene_output *scene_output);
 void capture_output_destroy(struct capture_output *output);
+/*
+ * The output is destroyed only for a while: wlroots 0.20 destroys the DRM
+ * outputs while the session is inactive (another VT is shown) and adds them
+ * again, as new outputs, when it is active again. Call this instead of
+ * capture_output_destroy() from the output's destroy handler: the source
+ * outlives its output under the output's name, with its sessions (not
+ * stopped) and their waiting frames, which wait. The next
+ * capture_output_create() for an output of the same name takes it over:
+ * sessions go on there (with new constraints if its size changed) and every
+ * pixel counts as damaged. capture_outputs_drop_detached() ends those whose
+ * output did not come back, as capture_output_destroy() would.
+ */
+void capture_output_detach(struct capture_output *output);
+void capture_outputs_drop_detached(struct pinhole_capture *capture);
 /* True while a frame waits for this output's next commit. */
 bool capture_output_wants_frame(struct capture_output *output);
 

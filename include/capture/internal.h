@@ -91,6 +91,8 @@ struct pinhole_capture {
 	struct wl_global *output_source_manager_global;
 	struct wl_global *toplevel_source_manager_global;
 	struct wl_list outputs; /* capture_output.link */
+	/* Sources whose output is away for a VT switch (capture_output_detach). */
+	struct wl_list detached_outputs; /* capture_output.link */
 	struct wl_list toplevels; /* capture_toplevel.link */
 	struct wl_list sources; /* capture_source.link: outputs, toplevels, cursor images */
 	/* SHM formats offered to every session (DRM fourcc), first preferred. */
@@ -150,6 +152,11 @@ bool capture_source_is_toplevel(struct capture_source *source);
 void capture_outputs_forget_content(struct pinhole_capture *capture);
 /* The session was unlocked: held toplevel frames with new content are served. */
 void capture_source_release_held(struct capture_source *source);
+/*
+ * The source's content was replaced as a whole (its output came back after a
+ * VT switch): everything is damaged, and waiting frames ask for new content.
+ */
+void capture_source_content_replaced(struct capture_source *source);
 
 /*
  * The renderer is being replaced (capture_set_renderer), the old one still

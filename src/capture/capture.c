@@ -237,6 +237,7 @@ struct pinhole_capture *capture_create(const struct capture_config *config) {
 	capture->config = *config;
 	wl_list_init(&capture->toplevels);
 	wl_list_init(&capture->outputs);
+	wl_list_init(&capture->detached_outputs);
 	wl_list_init(&capture->sources);
 	init_shm_formats(capture);
 	capture_dmabuf_init(capture);
@@ -306,7 +307,8 @@ void capture_destroy(struct pinhole_capture *capture) {
 	if (capture == NULL) {
 		return;
 	}
-	if (!wl_list_empty(&capture->outputs) || !wl_list_empty(&capture->toplevels)) {
+	if (!wl_list_empty(&capture->outputs) || !wl_list_empty(&capture->detached_outputs) ||
+			!wl_list_empty(&capture->toplevels)) {
 		wlr_log(WLR_ERROR, "capture: destroyed before its sources");
 	}
 	if (capture->cursor_idle != NULL) {

@@ -1,5 +1,6 @@
 #include <drm_fourcc.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <wlr/render/allocator.h>
 #include <wlr/render/wlr_renderer.h>
@@ -24,9 +25,11 @@
  */
 struct capture_output {
 	struct capture_source base;
-	struct wlr_output *output;
+	struct wlr_output *output; /* NULL while detached */
 	struct wlr_scene_output *scene_output;
-	struct wl_list link; /* pinhole_capture.outputs */
+	struct wl_list link; /* pinhole_capture.outputs or .detached_outputs */
+	/* While detached: the name of the output it waits for (capture_output_detach). */
+	char *detached_name;
 	struct wlr_buffer *current; /* locked; NULL before the first commit */
 	uint32_t current_seq; /* commit that produced current */
 	bool presented;
@@ -56,6 +59,9 @@ static struct capture_output *output_from_source(struct capture_source *source) 
 static void output_request_frame(struct capture_source *source, bool force) {
 	struct capture_output *output = output_from_source(source);
 	struct pinhole_capture *capture = source->capture;
+	if (output->output == NULL) {
+		return; /* away: its frames wait until it is back */
+	}
 	/*
 	 * A full-screen scan-out buffer can be copied as it is; only when the
 	 * last commit was not a whole frame does the next one have to be composited.
@@ -72,7 +78,7 @@ static void output_request_frame(struct capture_source *source, bool force) {
 static bool output_step(struct capture_source *source) {
 	struct capture_output *output = output_from_source(source);
 	struct pinhole_capture *capture = source->capture;
-	if (capture->config.step_output == NULL ||
+	if (output->output == NULL || capture->config.step_output == NULL ||
 			!capture->config.step_output(capture->config.data, output->output)) {
 		return false;
 	}
@@ -204,7 +210,7 @@ static bool output_has_content(struct capture_source *source) {
 	 * which request_frame makes come at once where nothing paces it. An
 	 * output switched off shows nothing: frames wait until it is on again.
 	 */
-	return output->current != NULL && output->output->enabled &&
+	return output->output != NULL && output->current != NULL && output->output->enabled &&
 		(output->scene_output == NULL ||
 		!wlr_scene_output_needs_frame(output->scene_output));
 }
@@ -217,8 +223,11 @@ static bool output_presented(struct capture_source *source, struct timespec *whe
 
 void capture_output_get_cursor(struct capture_source *source, struct capture_cursor *cursor) {
 	struct capture_output *output = output_from_source(source);
-	struct wlr_output_cursor *output_cursor = capture_output_pointer_cursor(output->output);
 	*cursor = (struct capture_cursor){0};
+	if (output->output == NULL) {
+		return; /* away: no cursor on it */
+	}
+	struct wlr_output_cursor *output_cursor = capture_output_pointer_cursor(output->output);
 	capture_cursor_image_update(&output->cursor_image, source->capture->config.renderer,
 		output_cursor);
 	if (output_cursor == NULL || output->cursor_image.pixels == NULL) {
@@ -387,16 +396,8 @@ static void handle_needs_frame(struct wl_listener *listener, void *data) {
 	capture_cursor_schedule_update(output->base.capture);
 }
 
-struct capture_output *capture_output_create(struct pinhole_capture *capture,
-		struct wlr_output *wlr_output, struct wlr_scene_output *scene_output) {
-	if (capture == NULL) {
-		return NULL;
-	}
-	struct capture_output *output = calloc(1, sizeof(*output));
-	if (output == NULL) {
-		return NULL;
-	}
-	capture_source_init(&output->base, capture, &output_source_impl);
+static void output_attach(struct capture_output *output, struct wlr_output *wlr_output,
+		struct wlr_scene_output *scene_output) {
 	output->output = wlr_output;
 	output->scene_output = scene_output;
 	update_constraints(output);
@@ -408,7 +409,69 @@ struct capture_output *capture_output_create(struct pinhole_capture *capture,
 	wl_signal_add(&wlr_output->events.damage, &output->damage);
 	output->needs_frame.notify = handle_needs_frame;
 	wl_signal_add(&wlr_output->events.needs_frame, &output->needs_frame);
-	wl_list_insert(&capture->outputs, &output->link);
+	wl_list_insert(&output->base.capture->outputs, &output->link);
+}
+
+/* Lets go of the output and of the buffers it committed; the source stays. */
+static void output_release(struct capture_output *output) {
+	wl_list_remove(&output->link);
+	wl_list_init(&output->link);
+	if (output->output == NULL) {
+		return;
+	}
+	if (output->scanout_locked) {
+		wlr_output_lock_attach_render(output->output, false);
+		output->scanout_locked = false;
+	}
+	wl_list_remove(&output->commit.link);
+	wl_list_remove(&output->present.link);
+	wl_list_remove(&output->damage.link);
+	wl_list_remove(&output->needs_frame.link);
+	if (output->current != NULL) {
+		wlr_buffer_unlock(output->current);
+		output->current = NULL;
+	}
+	output->output = NULL;
+	output->scene_output = NULL;
+	output->baked_cursor = (struct wlr_box){0};
+}
+
+/* The detached source waiting for an output of this name, taken off the list. */
+static struct capture_output *take_detached(struct pinhole_capture *capture, const char *name) {
+	struct capture_output *output;
+	wl_list_for_each(output, &capture->detached_outputs, link) {
+		if (strcmp(output->detached_name, name) == 0) {
+			wl_list_remove(&output->link);
+			wl_list_init(&output->link);
+			free(output->detached_name);
+			output->detached_name = NULL;
+			return output;
+		}
+	}
+	return NULL;
+}
+
+struct capture_output *capture_output_create(struct pinhole_capture *capture,
+		struct wlr_output *wlr_output, struct wlr_scene_output *scene_output) {
+	if (capture == NULL) {
+		return NULL;
+	}
+	struct capture_output *output = take_detached(capture, wlr_output->name);
+	if (output != NULL) {
+		/* Sessions get new constraints first if the size is not what it was. */
+		output_attach(output, wlr_output, scene_output);
+		wlr_log(WLR_INFO, "capture output %s: back, %d session(s) go on", wlr_output->name,
+			wl_list_length(&output->base.sessions));
+		/* What it shows now has nothing to do with what it showed before it went. */
+		capture_source_content_replaced(&output->base);
+		return output;
+	}
+	output = calloc(1, sizeof(*output));
+	if (output == NULL) {
+		return NULL;
+	}
+	capture_source_init(&output->base, capture, &output_source_impl);
+	output_attach(output, wlr_output, scene_output);
 	return output;
 }
 
@@ -417,18 +480,53 @@ void capture_output_destroy(struct capture_output *output) {
 		return;
 	}
 	capture_source_finish(&output->base);
-	unlock_scanout_if_idle(output);
-	wl_list_remove(&output->commit.link);
-	wl_list_remove(&output->present.link);
-	wl_list_remove(&output->damage.link);
-	wl_list_remove(&output->needs_frame.link);
-	wl_list_remove(&output->link);
+	output_release(output);
 	capture_cursor_image_finish(&output->cursor_image);
 	wlr_buffer_drop(output->unbake_buffer);
-	if (output->current != NULL) {
-		wlr_buffer_unlock(output->current);
-	}
+	free(output->detached_name);
 	free(output);
+}
+
+void capture_output_detach(struct capture_output *output) {
+	if (output == NULL) {
+		return;
+	}
+	struct pinhole_capture *capture = output->base.capture;
+	char *name = strdup(output->output->name);
+	if (name == NULL) {
+		capture_output_destroy(output);
+		return;
+	}
+	/* One source per name: an older one still waiting is not coming back. */
+	capture_output_destroy(take_detached(capture, name));
+	/*
+	 * A frame copied from the last commit holds what was on screen; the
+	 * present event it waits for will not come from a destroyed output.
+	 */
+	if (output->current != NULL && !output->presented) {
+		output->presented = true;
+		clock_gettime(CLOCK_MONOTONIC, &output->present_time);
+		capture_source_presented(&output->base, &output->present_time);
+	}
+	output_release(output);
+	wlr_buffer_drop(output->unbake_buffer);
+	output->unbake_buffer = NULL;
+	output->detached_name = name;
+	wl_list_insert(&capture->detached_outputs, &output->link);
+	wlr_log(WLR_INFO, "capture output %s: away, %d session(s) kept for its return", name,
+		wl_list_length(&output->base.sessions));
+}
+
+void capture_outputs_drop_detached(struct pinhole_capture *capture) {
+	if (capture == NULL) {
+		return;
+	}
+	struct capture_output *output, *tmp;
+	wl_list_for_each_safe(output, tmp, &capture->detached_outputs, link) {
+		wlr_log(WLR_INFO, "capture output %s: did not come back, its sessions are stopped",
+			output->detached_name);
+		capture_output_destroy(output);
+	}
 }
 
 void capture_outputs_forget_content(struct pinhole_capture *capture) {

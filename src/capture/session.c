@@ -799,6 +799,26 @@ bool capture_source_is_wanted(struct capture_source *source) {
 	return false;
 }
 
+void capture_source_content_replaced(struct capture_source *source) {
+	pixman_region32_t full;
+	pixman_region32_init_rect(&full, 0, 0, source->width, source->height);
+	bool waiting = false;
+	struct capture_session *session;
+	wl_list_for_each(session, &source->sessions, source_link) {
+		session_add_damage(session, &full);
+		struct capture_frame *frame = session->frame;
+		if (frame == NULL || frame->state != FRAME_WAITING) {
+			continue;
+		}
+		/* A step of the old content's clock will not commit: step the new one. */
+		frame->step_pending = source->impl->step != NULL && source->impl->step(source);
+		waiting = waiting || !frame->step_pending;
+	}
+	pixman_region32_fini(&full);
+	if (waiting) {
+		source->impl->request_frame(source, !source->impl->has_content(source));
+	}
+}
 
 void capture_source_release_held(struct capture_source *source) {
 	struct capture_session *session, *tmp;
