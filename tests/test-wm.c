@@ -25,6 +25,7 @@
 #include <unistd.h>
 #include "harness.h"
 #include "probe.h"
+#include "wm-checks.h"
 
 #define OUT_W 640
 #define OUT_H 480
@@ -35,44 +36,7 @@
 #define WIN_C 0xff8040c0u
 #define WAIT_MS 8000
 
-struct box {
-	int x1, y1, x2, y2; /* x2, y2 exclusive */
-	long count;
-};
-
-static bool screenshot(struct ph_compositor *c, struct ph_image *image) {
-	static int n;
-	char name[32], out[1024];
-	snprintf(name, sizeof(name), "shot-%d.png", n++);
-	int code = ph_run(c, (const char *[]){"grim", ph_scratch(name), NULL}, 10000, out,
-		sizeof(out));
-	if (code != 0 || !ph_image_load(ph_scratch(name), image)) {
-		ph_diag("grim exit %d: %s", code, out);
-		return false;
-	}
-	return true;
-}
-
-static struct box colour_box(const struct ph_image *image, uint32_t argb) {
-	struct box b = {image->width, image->height, 0, 0, 0};
-	for (int y = 0; y < image->height; y++) {
-		for (int x = 0; x < image->width; x++) {
-			if (ph_image_at(image, x, y) == argb) {
-				b.count++;
-				b.x1 = x < b.x1 ? x : b.x1;
-				b.y1 = y < b.y1 ? y : b.y1;
-				b.x2 = x + 1 > b.x2 ? x + 1 : b.x2;
-				b.y2 = y + 1 > b.y2 ? y + 1 : b.y2;
-			}
-		}
-	}
-	if (b.count == 0) {
-		b = (struct box){0};
-	}
-	return b;
-}
-
-static bool box_is_solid(struct box b) {
+static bool box_is_solid(struct wm_box b) {
 	return b.count > 0 && b.count == (long)(b.x2 - b.x1) * (b.y2 - b.y1);
 }
 
@@ -80,13 +44,13 @@ static bool box_is_solid(struct box b) {
  * Screenshots until the colour's box is `want` (solid), or absent when want
  * is NULL; returns the last box seen. Windows redraw on their own schedule.
  */
-static bool wait_colour(struct ph_compositor *c, uint32_t argb, const struct box *want,
-		struct box *seen) {
+static bool wait_colour(struct ph_compositor *c, uint32_t argb, const struct wm_box *want,
+		struct wm_box *seen) {
 	int64_t deadline = ph_now_ms() + WAIT_MS;
 	for (;;) {
 		struct ph_image image;
-		if (screenshot(c, &image)) {
-			*seen = colour_box(&image, argb);
+		if (wm_screenshot(c, NULL, &image)) {
+			*seen = wm_colour_box(&image, argb);
 			ph_image_finish(&image);
 			bool ok = want == NULL ? seen->count == 0 :
 				box_is_solid(*seen) && seen->x1 == want->x1 && seen->y1 == want->y1 &&
@@ -103,12 +67,12 @@ static bool wait_colour(struct ph_compositor *c, uint32_t argb, const struct box
 }
 
 /* Waits for the colour to appear as one solid rectangle, whatever its place. */
-static bool wait_window(struct ph_compositor *c, uint32_t argb, struct box *seen) {
+static bool wait_window(struct ph_compositor *c, uint32_t argb, struct wm_box *seen) {
 	int64_t deadline = ph_now_ms() + WAIT_MS;
 	for (;;) {
 		struct ph_image image;
-		if (screenshot(c, &image)) {
-			*seen = colour_box(&image, argb);
+		if (wm_screenshot(c, NULL, &image)) {
+			*seen = wm_colour_box(&image, argb);
 			ph_image_finish(&image);
 			if (box_is_solid(*seen) && seen->x2 - seen->x1 > 16) {
 				return true;
@@ -225,7 +189,7 @@ static void test_foot(struct ph_compositor *c, struct ph_process *toplevels) {
 	snprintf(typed_a, sizeof(typed_a), "%s", ph_scratch("foot-a.txt"));
 	snprintf(typed_b, sizeof(typed_b), "%s", ph_scratch("foot-b.txt"));
 	struct ph_process foot_a, foot_b;
-	struct box a_box, b_box, seen;
+	struct wm_box a_box, b_box, seen;
 	spawn_foot(c, &foot_a, "foot-a", FOOT_A, typed_a);
 	bool a_up = wait_window(c, FOOT_A, &a_box);
 	spawn_foot(c, &foot_b, "foot-b", FOOT_B, typed_b);
@@ -287,7 +251,7 @@ static void test_foot(struct ph_compositor *c, struct ph_process *toplevels) {
 	/* maximize, unmaximize */
 	wlrctl(c, (const char *[]){"wlrctl", "toplevel", "maximize", "app_id:foot-a", NULL});
 	bool maximized = EXPECT(toplevels, line, "app_id=foot-a ", "states=maximized,activated ");
-	struct box full = {0, 0, OUT_W, OUT_H, 0};
+	struct wm_box full = {0, 0, OUT_W, OUT_H, 0};
 	bool fills = wait_colour(c, FOOT_A, &full, &seen);
 	ph_ok(maximized && fills, "wlrctl toplevel maximize: foot-a maximized, its background "
 		"fills the %dx%d output (seen %d,%d-%d,%d)", OUT_W, OUT_H, seen.x1, seen.y1, seen.x2,
@@ -332,7 +296,7 @@ static void spawn_window(struct ph_compositor *c, struct ph_process *p, const ch
 static void test_client_states(struct ph_compositor *c, struct ph_process *toplevels) {
 	char line[1024];
 	struct ph_process win;
-	struct box seen, placed;
+	struct wm_box seen, placed;
 	spawn_window(c, &win, "ph-window-a", WIN_A, false);
 	bool caps = EXPECT(&win, line, "wm-capabilities ");
 	ph_ok(caps && strstr(line, "maximize") && strstr(line, "minimize") &&
@@ -342,7 +306,7 @@ static void test_client_states(struct ph_compositor *c, struct ph_process *tople
 
 	ph_write_line(&win, "maximize");
 	bool configured = EXPECT(&win, line, "configure 640 480 ", "maximized");
-	struct box full = {0, 0, OUT_W, OUT_H, 0};
+	struct wm_box full = {0, 0, OUT_W, OUT_H, 0};
 	bool fills = wait_colour(c, WIN_A, &full, &seen);
 	bool state = EXPECT(toplevels, line, "app_id=ph-window-a ", "states=maximized,activated ");
 	ph_ok(shown && configured && fills && state, "xdg_toplevel.set_maximized: configure with "
@@ -460,10 +424,10 @@ static void check_attention_only(struct ph_compositor *c, struct ph_process *a,
 /* The point of a window's colour box that no other window covers, from grim. */
 static bool visible_point(struct ph_compositor *c, uint32_t argb, int *x, int *y) {
 	struct ph_image image;
-	if (!screenshot(c, &image)) {
+	if (!wm_screenshot(c, NULL, &image)) {
 		return false;
 	}
-	struct box b = colour_box(&image, argb);
+	struct wm_box b = wm_colour_box(&image, argb);
 	bool ok = b.count > 0 && ph_image_at(&image, b.x1 + 2, b.y1 + 2) == argb;
 	*x = b.x1 + 2;
 	*y = b.y1 + 2;
@@ -795,14 +759,14 @@ static void test_outputs(void) {
 	bool back = EXPECT(&toplevels, line, "app_id=two-outputs ", "states=activated ",
 		"outputs=HEADLESS-2 ");
 	/* It stays on the output it was sent to, at its own size, in that output's corner. */
-	struct box seen = {0};
+	struct wm_box seen = {0};
 	bool placed = false;
 	deadline = ph_now_ms() + WAIT_MS;
 	while (!placed && ph_now_ms() < deadline) {
 		struct ph_image image;
 		if (ph_run(&c, (const char *[]){"grim", "-o", "HEADLESS-2", ph_scratch("o2.png"), NULL},
 				10000, out, sizeof(out)) == 0 && ph_image_load(ph_scratch("o2.png"), &image)) {
-			seen = colour_box(&image, WIN_B);
+			seen = wm_colour_box(&image, WIN_B);
 			placed = box_is_solid(seen) && seen.x1 == 0 && seen.y1 == 0 && seen.x2 == 160 &&
 				seen.y2 == 120;
 			ph_image_finish(&image);
@@ -821,7 +785,7 @@ static void test_outputs(void) {
 	kill(c.pid, SIGUSR2);
 	bool moved = EXPECT(&toplevels, line, "app_id=two-outputs ", "states=maximized,activated ",
 		"outputs=HEADLESS-1 ");
-	struct box full = {0, 0, OUT_W, OUT_H, 0};
+	struct wm_box full = {0, 0, OUT_W, OUT_H, 0};
 	bool fills = wait_colour(&c, WIN_B, &full, &seen);
 	ph_ok(maximized && moved && fills, "a window maximized on an output that goes away is "
 		"maximized on the remaining one: handle on HEADLESS-1, grim sees it fill the %dx%d "
@@ -869,7 +833,7 @@ static void test_gtk(void) {
 	int64_t deadline = ph_now_ms() + WAIT_MS;
 	while (!drawn && ph_now_ms() < deadline) {
 		struct ph_image image;
-		if (screenshot(&c, &image)) {
+		if (wm_screenshot(&c, NULL, &image)) {
 			drawn = ph_image_at(&image, 400, 20) != 0xff000000u && corner_black(&image);
 			ph_image_finish(&image);
 		}
@@ -889,7 +853,7 @@ static void test_gtk(void) {
 	deadline = ph_now_ms() + WAIT_MS;
 	while (!covers && ph_now_ms() < deadline) {
 		struct ph_image image;
-		if (screenshot(&c, &image)) {
+		if (wm_screenshot(&c, NULL, &image)) {
 			char why[128];
 			covers = !corner_black(&image) &&
 				!ph_image_rect_is(&image, 0, image.height - 10, 10, 10, 0xff000000u, why,

@@ -2,8 +2,8 @@
 #define PINHOLE_TESTS_WM_CHECKS_H
 
 /*
- * What the X11 window management and output layout tests (test-xwm.c,
- * test-outputs.c) read from clients: grim's pictures, a client's lines, a
+ * What the window management and output layout tests (test-wm.c,
+ * test-xwm.c, test-outputs.c) read from clients: grim's pictures, a client's lines, a
  * tool's listing, each waited for until it says what is expected.
  */
 
