@@ -18,6 +18,7 @@ struct wlr_output;
 struct wlr_output_cursor;
 struct wlr_renderer;
 struct capture_source;
+struct capture_copy_worker;
 struct capture_session;
 
 /*
@@ -106,6 +107,8 @@ struct pinhole_capture {
 	bool egl_fences; /* EGL 1.5 fences: GPU copies complete outside the event loop */
 	bool gpu_pending; /* GPU work was submitted that a frame must wait for */
 	bool locked; /* the session is locked: see capture_set_locked() */
+	struct capture_copy_worker *copy_worker; /* capture_copy_worker_get() */
+	bool copy_worker_tried;
 	struct wl_listener display_destroy;
 };
 
@@ -247,8 +250,10 @@ bool capture_format_is_supported(uint32_t drm_format);
 /* One pixel between ARGB8888 order and a supported format (a red/blue swap or nothing). */
 uint32_t capture_pixel_from_argb(uint32_t argb, uint32_t dst_format);
 uint32_t capture_pixel_to_argb(uint32_t pixel, uint32_t src_format);
-void capture_copy_rect(void *dst, int dst_stride, uint32_t dst_format,
-	const void *src, int src_stride, uint32_t src_format, int x, int y, int width, int height);
+/* worker: NULL, or a helper that takes part of copies of CAPTURE_SHARED_COPY_MIN_BYTES or more. */
+void capture_copy_rect(struct capture_copy_worker *worker, void *dst, int dst_stride,
+	uint32_t dst_format, const void *src, int src_stride, uint32_t src_format,
+	int x, int y, int width, int height);
 /*
  * Copies region from src to dst (same size). CPU copy when both expose their
  * memory, otherwise a texture read through the renderer. opaque: src's alpha
@@ -257,8 +262,24 @@ void capture_copy_rect(void *dst, int dst_stride, uint32_t dst_format,
 bool capture_copy_buffer(struct pinhole_capture *capture, struct wlr_buffer *dst,
 	struct wlr_buffer *src, const pixman_region32_t *region, bool opaque);
 /* Copies region from memory (src_format, src_stride) into a CPU-accessible dst. */
-bool capture_copy_from_memory(struct wlr_buffer *dst, const void *src, uint32_t src_format,
-	int src_stride, const pixman_region32_t *region);
+bool capture_copy_from_memory(struct capture_copy_worker *worker, struct wlr_buffer *dst,
+	const void *src, uint32_t src_format, int src_stride, const pixman_region32_t *region);
+
+/*
+ * A helper thread for large copies (copy_worker.c). Smaller copies are not
+ * worth waking it; bands are what it and the caller claim in turn.
+ */
+#define CAPTURE_SHARED_COPY_MIN_BYTES (2u << 20)
+#define CAPTURE_SHARED_COPY_BAND_BYTES (256u << 10)
+typedef void (*capture_copy_band_fn)(void *data, int band);
+/* NULL when the process may use one CPU only, or the thread cannot start. */
+struct capture_copy_worker *capture_copy_worker_create(void);
+void capture_copy_worker_destroy(struct capture_copy_worker *worker);
+/* Calls band(data, i) for every i in [0, bands), on this thread and the helper's. */
+void capture_copy_worker_run(struct capture_copy_worker *worker, int bands,
+	capture_copy_band_fn band, void *data);
+/* The capture's helper, started on first use; NULL if there is none. */
+struct capture_copy_worker *capture_copy_worker_get(struct pinhole_capture *capture);
 
 /* DMA-BUF capture (dmabuf.c) */
 void capture_dmabuf_init(struct pinhole_capture *capture);

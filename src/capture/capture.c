@@ -324,5 +324,14 @@ void capture_destroy(struct pinhole_capture *capture) {
 		wl_global_destroy(capture->toplevel_source_manager_global);
 	}
 	capture_dmabuf_finish(capture);
+	capture_copy_worker_destroy(capture->copy_worker);
 	free(capture);
+}
+
+struct capture_copy_worker *capture_copy_worker_get(struct pinhole_capture *capture) {
+	if (!capture->copy_worker_tried) {
+		capture->copy_worker_tried = true;
+		capture->copy_worker = capture_copy_worker_create();
+	}
+	return capture->copy_worker;
 }

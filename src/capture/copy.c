@@ -1,5 +1,8 @@
 #include <drm_fourcc.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 #include <wlr/render/wlr_renderer.h>
 #include <wlr/render/wlr_texture.h>
 #include <wlr/types/wlr_buffer.h>
@@ -54,42 +57,145 @@ static bool format_is_bgr(uint32_t drm_format) {
 	return drm_format == DRM_FORMAT_XBGR8888 || drm_format == DRM_FORMAT_ABGR8888;
 }
 
-void capture_copy_rect(void *dst, int dst_stride, uint32_t dst_format,
-		const void *src, int src_stride, uint32_t src_format, int x, int y, int width, int height) {
-	bool swap = format_is_bgr(src_format) != format_is_bgr(dst_format);
-	/* An X channel is undefined: make it opaque when the reader sees alpha. */
-	uint32_t opaque = capture_format_has_alpha(dst_format) &&
-		!capture_format_has_alpha(src_format) ? 0xff000000u : 0;
-	size_t row_bytes = (size_t)width * 4;
-	if (!swap && opaque == 0 && x == 0 && (size_t)src_stride == row_bytes &&
-			(size_t)dst_stride == row_bytes) {
+/*
+ * Copies with streaming (non-temporal) stores, which go around the cache:
+ * the destination is not read before it is written and the copy does not
+ * evict what the compositor works with. glibc's memcpy does the same above
+ * a few MiB, but a band of a shared copy is smaller than that. Two pages at a
+ * time, like glibc's large copies: a hand-written one-page loop was about
+ * 10% slower here.
+ */
+static void copy_streaming(uint8_t *dst, const uint8_t *src, size_t n) {
+#ifdef __SSE2__
+	/* Streaming stores need an aligned destination. */
+	size_t head = (size_t)(-(uintptr_t)dst & 63);
+	if (head > n) {
+		head = n;
+	}
+	memcpy(dst, src, head);
+	dst += head;
+	src += head;
+	n -= head;
+	for (; n >= 8192; dst += 8192, src += 8192, n -= 8192) {
+		for (size_t o = 0; o < 4096; o += 64) {
+			_mm_prefetch((const char *)src + o + 256, _MM_HINT_T0);
+			_mm_prefetch((const char *)src + 4096 + o + 256, _MM_HINT_T0);
+			for (size_t page = 0; page < 8192; page += 4096) {
+				const __m128i *s = (const __m128i *)(src + page + o);
+				__m128i *d = (__m128i *)(dst + page + o);
+				__m128i a = _mm_loadu_si128(s), b = _mm_loadu_si128(s + 1);
+				__m128i c = _mm_loadu_si128(s + 2), e = _mm_loadu_si128(s + 3);
+				_mm_stream_si128(d, a);
+				_mm_stream_si128(d + 1, b);
+				_mm_stream_si128(d + 2, c);
+				_mm_stream_si128(d + 3, e);
+			}
+		}
+	}
+	for (; n >= 64; dst += 64, src += 64, n -= 64) {
+		const __m128i *s = (const __m128i *)src;
+		__m128i *d = (__m128i *)dst;
+		__m128i a = _mm_loadu_si128(s), b = _mm_loadu_si128(s + 1);
+		__m128i c = _mm_loadu_si128(s + 2), e = _mm_loadu_si128(s + 3);
+		_mm_stream_si128(d, a);
+		_mm_stream_si128(d + 1, b);
+		_mm_stream_si128(d + 2, c);
+		_mm_stream_si128(d + 3, e);
+	}
+	/* Streaming stores are weakly ordered: fence before anyone reads. */
+	_mm_sfence();
+#endif
+	memcpy(dst, src, n);
+}
+
+struct rect_copy {
+	uint8_t *dst;
+	const uint8_t *src;
+	size_t dst_stride, src_stride;
+	int x, y, width, height;
+	bool swap;
+	uint32_t opaque;
+	bool block; /* whole rows without padding: one contiguous block */
+	bool streaming; /* bands of a shared copy: write around the cache */
+	int band_rows;
+};
+
+static void copy_rows(const struct rect_copy *c, int first, int count) {
+	size_t row_bytes = (size_t)c->width * 4;
+	if (c->block) {
 		/*
-		 * Whole rows without padding are one block. One large memcpy
-		 * lets libc write around the cache (non-temporal stores); row by
-		 * row, every destination line is read into the cache before it
-		 * is written, and a full frame took 1.5-2x as long (profile and
-		 * figures in docs/benchmarks.md).
+		 * One large memcpy lets libc write around the cache (non-temporal
+		 * stores); row by row, every destination line is read into the
+		 * cache before it is written, and a full frame took 1.5-2x as long
+		 * (profile and figures in docs/benchmarks.md).
 		 */
-		memcpy((uint8_t *)dst + (size_t)y * row_bytes, (const uint8_t *)src +
-			(size_t)y * row_bytes, row_bytes * height);
+		size_t offset = (size_t)first * row_bytes;
+		if (c->streaming) {
+			copy_streaming(c->dst + offset, c->src + offset, row_bytes * count);
+		} else {
+			memcpy(c->dst + offset, c->src + offset, row_bytes * count);
+		}
 		return;
 	}
-	for (int row = y; row < y + height; row++) {
-		const uint32_t *s = (const uint32_t *)((const uint8_t *)src +
-			(size_t)row * src_stride) + x;
-		uint32_t *d = (uint32_t *)((uint8_t *)dst + (size_t)row * dst_stride) + x;
-		if (!swap && opaque == 0) {
-			memcpy(d, s, (size_t)width * 4);
+	for (int row = first; row < first + count; row++) {
+		const uint32_t *s = (const uint32_t *)(c->src + (size_t)row * c->src_stride) + c->x;
+		uint32_t *d = (uint32_t *)(c->dst + (size_t)row * c->dst_stride) + c->x;
+		if (!c->swap && c->opaque == 0) {
+			if (c->streaming) {
+				copy_streaming((uint8_t *)d, (const uint8_t *)s, row_bytes);
+			} else {
+				memcpy(d, s, row_bytes);
+			}
 			continue;
 		}
-		for (int i = 0; i < width; i++) {
+		for (int i = 0; i < c->width; i++) {
 			uint32_t p = s[i];
-			if (swap) {
+			if (c->swap) {
 				p = (p & 0xff00ff00u) | ((p >> 16) & 0xffu) | ((p & 0xffu) << 16);
 			}
-			d[i] = p | opaque;
+			d[i] = p | c->opaque;
 		}
 	}
+}
+
+static void copy_band(void *data, int band) {
+	const struct rect_copy *c = data;
+	int first = c->y + band * c->band_rows;
+	int count = c->y + c->height - first;
+	copy_rows(c, first, count < c->band_rows ? count : c->band_rows);
+}
+
+void capture_copy_rect(struct capture_copy_worker *worker, void *dst, int dst_stride,
+		uint32_t dst_format, const void *src, int src_stride, uint32_t src_format,
+		int x, int y, int width, int height) {
+	size_t row_bytes = (size_t)width * 4;
+	struct rect_copy c = {
+		.dst = dst,
+		.src = src,
+		.dst_stride = (size_t)dst_stride,
+		.src_stride = (size_t)src_stride,
+		.x = x,
+		.y = y,
+		.width = width,
+		.height = height,
+		.swap = format_is_bgr(src_format) != format_is_bgr(dst_format),
+		/* An X channel is undefined: make it opaque when the reader sees alpha. */
+		.opaque = capture_format_has_alpha(dst_format) &&
+			!capture_format_has_alpha(src_format) ? 0xff000000u : 0,
+	};
+	c.block = !c.swap && c.opaque == 0 && x == 0 && (size_t)src_stride == row_bytes &&
+		(size_t)dst_stride == row_bytes;
+	size_t bytes = row_bytes * (size_t)height;
+	if (worker == NULL || bytes < CAPTURE_SHARED_COPY_MIN_BYTES) {
+		copy_rows(&c, y, height);
+		return;
+	}
+	c.streaming = true;
+	c.band_rows = (int)(CAPTURE_SHARED_COPY_BAND_BYTES / row_bytes);
+	if (c.band_rows < 1) {
+		c.band_rows = 1;
+	}
+	capture_copy_worker_run(worker, (height + c.band_rows - 1) / c.band_rows, copy_band, &c);
 }
 
 uint32_t capture_pixel_from_argb(uint32_t argb, uint32_t dst_format) {
@@ -115,8 +221,8 @@ static uint32_t opaque_variant(uint32_t drm_format) {
 	}
 }
 
-bool capture_copy_from_memory(struct wlr_buffer *dst, const void *src, uint32_t src_format,
-		int src_stride, const pixman_region32_t *region) {
+bool capture_copy_from_memory(struct capture_copy_worker *worker, struct wlr_buffer *dst,
+		const void *src, uint32_t src_format, int src_stride, const pixman_region32_t *region) {
 	void *dst_data;
 	uint32_t dst_format;
 	size_t dst_stride;
@@ -132,7 +238,7 @@ bool capture_copy_from_memory(struct wlr_buffer *dst, const void *src, uint32_t 
 	int nrects;
 	const pixman_box32_t *rects = pixman_region32_rectangles(region, &nrects);
 	for (int i = 0; i < nrects; i++) {
-		capture_copy_rect(dst_data, (int)dst_stride, dst_format, src, src_stride,
+		capture_copy_rect(worker, dst_data, (int)dst_stride, dst_format, src, src_stride,
 			src_format, rects[i].x1, rects[i].y1, rects[i].x2 - rects[i].x1,
 			rects[i].y2 - rects[i].y1);
 	}
@@ -140,7 +246,8 @@ bool capture_copy_from_memory(struct wlr_buffer *dst, const void *src, uint32_t 
 	return true;
 }
 
-static bool copy_cpu(struct wlr_buffer *dst, struct wlr_buffer *src,
+static bool copy_cpu(struct pinhole_capture *capture, struct wlr_buffer *dst,
+		struct wlr_buffer *src,
 		const pixman_region32_t *region, bool opaque) {
 	void *src_data;
 	uint32_t src_format;
@@ -149,7 +256,7 @@ static bool copy_cpu(struct wlr_buffer *dst, struct wlr_buffer *src,
 			&src_data, &src_format, &src_stride)) {
 		return false;
 	}
-	bool ok = capture_copy_from_memory(dst, src_data,
+	bool ok = capture_copy_from_memory(capture_copy_worker_get(capture), dst, src_data,
 		opaque ? opaque_variant(src_format) : src_format, (int)src_stride, region);
 	wlr_buffer_end_data_ptr_access(src);
 	return ok;
@@ -193,7 +300,7 @@ static bool copy_texture(struct pinhole_capture *capture, struct wlr_buffer *dst
 			!capture_format_has_alpha(wlr_texture_preferred_read_format(texture)))) {
 		/* Readers of an opaque source must not see the undefined X byte as alpha. */
 		for (int i = 0; i < nrects; i++) {
-			capture_copy_rect(dst_data, (int)dst_stride, dst_format, dst_data,
+			capture_copy_rect(NULL, dst_data, (int)dst_stride, dst_format, dst_data,
 				(int)dst_stride, opaque_variant(dst_format),
 				rects[i].x1, rects[i].y1, rects[i].x2 - rects[i].x1,
 				rects[i].y2 - rects[i].y1);
@@ -209,7 +316,7 @@ bool capture_copy_buffer(struct pinhole_capture *capture, struct wlr_buffer *dst
 	if (capture_buffer_is_dmabuf(dst)) {
 		return capture_dmabuf_copy(capture, dst, src, region, opaque);
 	}
-	if (copy_cpu(dst, src, region, opaque)) {
+	if (copy_cpu(capture, dst, src, region, opaque)) {
 		return true;
 	}
 	return copy_texture(capture, dst, src, region, opaque);

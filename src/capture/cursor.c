@@ -308,7 +308,7 @@ static bool image_source_copy(struct capture_source *source, struct wlr_buffer *
 			cursor->height != source->height) {
 		return false;
 	}
-	return capture_copy_from_memory(dst, cursor->pixels, DRM_FORMAT_ARGB8888,
+	return capture_copy_from_memory(NULL, dst, cursor->pixels, DRM_FORMAT_ARGB8888,
 		cursor->width * 4, region);
 }
 

@@ -495,7 +495,7 @@ bool capture_gpu_staging_read(struct wlr_buffer *staging, struct wlr_buffer *dst
 	}
 	struct dma_buf_sync sync = {.flags = DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ};
 	ioctl(attribs.fd[0], DMA_BUF_IOCTL_SYNC, &sync);
-	bool ok = capture_copy_from_memory(dst, (const uint8_t *)map + attribs.offset[0],
+	bool ok = capture_copy_from_memory(NULL, dst, (const uint8_t *)map + attribs.offset[0],
 		attribs.format, (int)attribs.stride[0], region);
 	sync.flags = DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ;
 	ioctl(attribs.fd[0], DMA_BUF_IOCTL_SYNC, &sync);
