@@ -21,6 +21,7 @@
 #include <wayland-client.h>
 #include <xkbcommon/xkbcommon.h>
 #include "cursor-shape-v1-client-protocol.h"
+#include "pattern.h"
 #include "xdg-shell-client-protocol.h"
 
 /* Enough for the compositor to hold two buffers while we draw a third. */
@@ -53,6 +54,7 @@ struct options {
 	int width, height;
 	uint32_t color;
 	bool quad;
+	bool xy; /* --pattern xy */
 	uint32_t shm_format;
 	const char *title, *app_id;
 	bool fullscreen;
@@ -111,6 +113,7 @@ struct app {
 	bool mapped;
 	/* Base fill of the main surface: the pattern, then the last `color`. */
 	bool fill_quad;
+	bool fill_xy;
 	uint32_t fill_color;
 
 	struct paint_surface popup;
@@ -138,6 +141,8 @@ static void usage(FILE *f) {
 		"  --size WXH                 buffer size (default 200x150)\n"
 		"  --color 0xAARRGGBB         solid fill (default 0xFF3366CC)\n"
 		"  --pattern quad             red/green/blue/white quadrants\n"
+		"  --pattern xy               every pixel different: pattern_xy(x, y, 0)\n"
+		"                             (tests/clients/pattern.h), opaque\n"
 		"  --format argb|xrgb         wl_shm format (default xrgb)\n"
 		"  --title T, --app-id A      (default ph-paint)\n"
 		"  --fullscreen               ask to be fullscreen\n"
@@ -162,7 +167,8 @@ static void usage(FILE *f) {
 		"stdin: 'color 0xAARRGGBB', 'rect X Y W H 0xAARRGGBB', 'sub-color\n"
 		"0xAARRGGBB' (the subsurface, made desynchronized, repainted and committed\n"
 		"alone), 'noise SEED' (16x16 blocks of pseudo-random colours over the whole\n"
-		"buffer) (reply 'ok' once rendered, 'error ...' if malformed), 'quit'.\n");
+		"buffer), 'xy SEED X Y W H' (pattern_xy(x, y, SEED) in the rectangle) (reply\n"
+		"'ok' once rendered, 'error ...' if malformed), 'quit'.\n");
 }
 
 static bool parse_color(const char *s, uint32_t *color) {
@@ -257,8 +263,9 @@ static bool parse_options(struct options *opts, int argc, char *argv[]) {
 			ok = parse_color(optarg, &opts->color);
 			break;
 		case OPT_PATTERN:
-			ok = strcmp(optarg, "quad") == 0;
-			opts->quad = true;
+			opts->quad = strcmp(optarg, "quad") == 0;
+			opts->xy = strcmp(optarg, "xy") == 0;
+			ok = opts->quad || opts->xy;
 			break;
 		case OPT_FORMAT:
 			if (strcmp(optarg, "argb") == 0) {
@@ -371,6 +378,16 @@ static void fill_quad(struct buffer *buffer, uint32_t format) {
 	fill_rect(buffer, hw, 0, w - hw, hh, pixel_value(0xFF00FF00, format));
 	fill_rect(buffer, 0, hh, hw, h - hh, pixel_value(0xFF0000FF, format));
 	fill_rect(buffer, hw, hh, w - hw, h - hh, pixel_value(0xFFFFFFFF, format));
+}
+
+static void fill_xy(struct buffer *buffer, int x, int y, int width, int height,
+		uint32_t seed) {
+	for (int row = y; row < y + height; row++) {
+		uint32_t *p = buffer->data + (size_t)row * buffer->width;
+		for (int col = x; col < x + width; col++) {
+			p[col] = pattern_xy(col, row, seed);
+		}
+	}
 }
 
 static void buffer_handle_release(void *data, struct wl_buffer *wl_buffer) {
@@ -566,6 +583,8 @@ static bool redraw_main(struct app *app) {
 	}
 	if (app->fill_quad) {
 		fill_quad(buffer, app->opts.shm_format);
+	} else if (app->fill_xy) {
+		fill_xy(buffer, 0, 0, buffer->width, buffer->height, 0);
 	} else {
 		fill_rect(buffer, 0, 0, buffer->width, buffer->height,
 			pixel_value(app->fill_color, app->opts.shm_format));
@@ -793,7 +812,7 @@ static void pointer_handle_button(void *data, struct wl_pointer *pointer, uint32
 	if (app->opts.has_click_color && state == WL_POINTER_BUTTON_STATE_PRESSED) {
 		/* The state every redraw shows (a configure's too), not only the game's. */
 		app->fill_color = app->opts.click_color;
-		app->fill_quad = false;
+		app->fill_quad = app->fill_xy = false;
 	}
 	if (app->opts.input) {
 		reply("pointer-button %u %s", button,
@@ -1078,7 +1097,7 @@ static void command_color(struct app *app, char *tokens[], int n) {
 	if (buffer == NULL) {
 		return;
 	}
-	app->fill_quad = false;
+	app->fill_quad = app->fill_xy = false;
 	app->fill_color = color;
 	fill_rect(buffer, 0, 0, buffer->width, buffer->height,
 		pixel_value(color, app->opts.shm_format));
@@ -1120,6 +1139,30 @@ static void command_rect(struct app *app, char *tokens[], int n) {
 	surface_present(app, &app->main, buffer, rx, ry, rw, rh, REPLY_OK);
 }
 
+/* The rectangle in pattern_xy of SEED, over what is shown. */
+static void command_xy(struct app *app, char *tokens[], int n) {
+	int seed, x, y, w, h;
+	if (n != 6 || !parse_int(tokens[1], &seed) || !parse_int(tokens[2], &x) ||
+			!parse_int(tokens[3], &y) || !parse_int(tokens[4], &w) ||
+			!parse_int(tokens[5], &h)) {
+		reply("error usage: xy SEED X Y W H");
+		return;
+	}
+	if (x < 0 || y < 0 || w <= 0 || h <= 0 || x > app->width - w || y > app->height - h) {
+		reply("error rect is empty or outside the %dx%d buffer", app->width, app->height);
+		return;
+	}
+	struct buffer *buffer = surface_acquire(app, &app->main, app->width, app->height);
+	if (buffer == NULL) {
+		return;
+	}
+	if (app->main.front != NULL && app->main.front != buffer) {
+		memcpy(buffer->data, app->main.front->data, buffer->size);
+	}
+	fill_xy(buffer, x, y, w, h, (uint32_t)seed);
+	surface_present(app, &app->main, buffer, x, y, w, h, REPLY_OK);
+}
+
 /* A busy picture that changes everywhere: benchmarks' worst case. */
 static void command_noise(struct app *app, char *tokens[], int n) {
 	int seed;
@@ -1131,7 +1174,7 @@ static void command_noise(struct app *app, char *tokens[], int n) {
 	if (buffer == NULL) {
 		return;
 	}
-	app->fill_quad = false;
+	app->fill_quad = app->fill_xy = false;
 	uint32_t state = (uint32_t)seed * 2654435761u + 1;
 	for (int y = 0; y < buffer->height; y += 16) {
 		for (int x = 0; x < buffer->width; x += 16) {
@@ -1179,6 +1222,8 @@ static void handle_command(struct app *app, char *line) {
 		command_sub_color(app, tokens, n);
 	} else if (strcmp(tokens[0], "noise") == 0) {
 		command_noise(app, tokens, n);
+	} else if (strcmp(tokens[0], "xy") == 0) {
+		command_xy(app, tokens, n);
 	} else if (strcmp(tokens[0], "quit") == 0) {
 		app->running = false;
 	} else {
@@ -1406,6 +1451,7 @@ int main(int argc, char *argv[]) {
 	app.width = app.opts.width;
 	app.height = app.opts.height;
 	app.fill_quad = app.opts.quad;
+	app.fill_xy = app.opts.xy;
 	app.fill_color = app.opts.color;
 	wl_list_init(&app.frame_waits);
 	app.xkb_context = xkb_context_new(XKB_CONTEXT_NO_FLAGS);
