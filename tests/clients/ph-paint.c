@@ -35,6 +35,7 @@ struct buffer {
 	size_t size;
 	int width, height;
 	bool busy;
+	int fd; /* the pool's file, for the truncate command */
 };
 
 /* A wl_surface with its own buffers; `front` is the last buffer attached. */
@@ -115,6 +116,8 @@ struct app {
 	bool fill_quad;
 	bool fill_xy;
 	uint32_t fill_color;
+	/* The truncate command shrank the shown buffer's pool: nothing is drawn again. */
+	bool truncated;
 
 	struct paint_surface popup;
 	struct xdg_surface *popup_xdg_surface;
@@ -168,7 +171,9 @@ static void usage(FILE *f) {
 		"0xAARRGGBB' (the subsurface, made desynchronized, repainted and committed\n"
 		"alone), 'noise SEED' (16x16 blocks of pseudo-random colours over the whole\n"
 		"buffer), 'xy SEED X Y W H' (pattern_xy(x, y, SEED) in the rectangle) (reply\n"
-		"'ok' once rendered, 'error ...' if malformed), 'quit'.\n");
+		"'ok' once rendered, 'error ...' if malformed), 'truncate [BYTES]' (shrinks\n"
+		"the file of the last committed buffer's pool to BYTES, default 0, under the\n"
+		"compositor, replies 'truncated'; nothing is drawn after it), 'quit'.\n");
 }
 
 static bool parse_color(const char *s, uint32_t *color) {
@@ -405,6 +410,7 @@ static void buffer_destroy(struct buffer *buffer) {
 	}
 	wl_buffer_destroy(buffer->wl_buffer);
 	munmap(buffer->data, buffer->size);
+	close(buffer->fd);
 	free(buffer);
 }
 
@@ -433,7 +439,7 @@ static struct buffer *buffer_create(struct app *app, int width, int height) {
 	buffer->wl_buffer = wl_shm_pool_create_buffer(pool, 0, width, height,
 		stride, app->opts.shm_format);
 	wl_shm_pool_destroy(pool);
-	close(fd);
+	buffer->fd = fd;
 	wl_buffer_add_listener(buffer->wl_buffer, &buffer_listener, buffer);
 	return buffer;
 
@@ -1163,6 +1169,35 @@ static void command_xy(struct app *app, char *tokens[], int n) {
 	surface_present(app, &app->main, buffer, x, y, w, h, REPLY_OK);
 }
 
+/*
+ * A client that shrinks its pool under the compositor after committing: the
+ * compositor's next read of the buffer faults (SIGBUS) unless it is ready
+ * for it. Our own mapping goes first, so that we cannot fault ourselves.
+ */
+static void command_truncate(struct app *app, char *tokens[], int n) {
+	struct buffer *buffer = app->main.front;
+	int bytes = 0;
+	if (n > 2 || (n == 2 && (!parse_int(tokens[1], &bytes) || bytes < 0))) {
+		reply("error usage: truncate [BYTES]");
+		return;
+	}
+	if (buffer == NULL || (size_t)bytes >= buffer->size) {
+		reply("error nothing committed yet, or not smaller than the buffer");
+		return;
+	}
+	munmap(buffer->data, buffer->size);
+	buffer->data = mmap(NULL, buffer->size, PROT_READ | PROT_WRITE,
+		MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (buffer->data == MAP_FAILED || ftruncate(buffer->fd, bytes) != 0) {
+		perror("ph-paint: truncate");
+		app->running = false;
+		app->exit_code = 1;
+		return;
+	}
+	app->truncated = true;
+	reply("truncated");
+}
+
 /* A busy picture that changes everywhere: benchmarks' worst case. */
 static void command_noise(struct app *app, char *tokens[], int n) {
 	int seed;
@@ -1214,6 +1249,8 @@ static void handle_command(struct app *app, char *line) {
 		return;
 	} else if (n < 0) {
 		reply("error too many arguments");
+	} else if (app->truncated && strcmp(tokens[0], "quit") != 0) {
+		reply("error the pool was truncated: nothing more is drawn");
 	} else if (strcmp(tokens[0], "color") == 0) {
 		command_color(app, tokens, n);
 	} else if (strcmp(tokens[0], "rect") == 0) {
@@ -1224,6 +1261,8 @@ static void handle_command(struct app *app, char *line) {
 		command_noise(app, tokens, n);
 	} else if (strcmp(tokens[0], "xy") == 0) {
 		command_xy(app, tokens, n);
+	} else if (strcmp(tokens[0], "truncate") == 0) {
+		command_truncate(app, tokens, n);
 	} else if (strcmp(tokens[0], "quit") == 0) {
 		app->running = false;
 	} else {
