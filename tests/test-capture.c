@@ -414,7 +414,9 @@ static void test_large(const char *mode, int width, int height, bool damage) {
 		ph_write_line(&paint, "xy 1 %d %d %d %d", changed.rect_x, changed.rect_y,
 			changed.rect_w, changed.rect_h);
 		bool painted = ph_expect_line(&paint, "ok", line, sizeof(line), 10000);
-		probe_cmd(&probe, "fill a 0x5a5aa5a5", "filled");
+		char fill[64];
+		snprintf(fill, sizeof(fill), "fill a 0x%08x", PADDING_SENTINEL);
+		probe_cmd(&probe, fill, "filled");
 		ready = probe_cmd(&probe, "capture a", "ready");
 		char damage_want[96];
 		snprintf(damage_want, sizeof(damage_want), "ready damage=%d,%d,%d,%d", changed.rect_x,
