@@ -3,10 +3,14 @@
  * order, stride, position, damage (reported and copied), the first capture of
  * a session, waiting for new content, renegotiation and stop on output removal.
  * ph-paint draws the known pixels; ph-capture-probe scripts the capture.
+ * Then screens large enough for copies shared with the helper thread
+ * (1920x1080 and 3840x2160): every pixel of a picture in which all differ,
+ * through the probe and through grim, and a damage-limited frame.
  */
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include "clients/pattern.h"
 #include "harness.h"
 #include "probe.h"
 
@@ -255,9 +259,203 @@ static void test_mode_change(struct ph_compositor *c) {
 	ph_ok(ph_wait(&probe.process, 5000) == 0, "probe disconnected cleanly");
 }
 
+/*
+ * What a large screen shows: pattern_xy of seed over all of it, with a
+ * rectangle of another seed drawn over it when rect_w > 0. A capture buffer
+ * that kept the sentinel outside the rectangle is checked with
+ * outside_sentinel: the copy wrote only the damage.
+ */
+struct picture {
+	int width, height;
+	uint32_t seed;
+	int rect_x, rect_y, rect_w, rect_h;
+	uint32_t rect_seed;
+	bool outside_sentinel;
+};
+
+/*
+ * Compares every pixel of words (rows of stride_words) with the picture in
+ * format, under mask (the X byte of the X formats is undefined). Returns the
+ * number of wrong pixels and describes them in why: the first, and the rows
+ * they span (a band of a shared copy left out shows as a block of rows).
+ */
+static long picture_diff(const struct picture *p, const uint32_t *words, size_t stride_words,
+		uint32_t format, uint32_t mask, char *why, size_t why_size) {
+	long wrong = 0;
+	int first_row = -1, last_row = -1;
+	for (int y = 0; y < p->height; y++) {
+		const uint32_t *row = words + (size_t)y * stride_words;
+		for (int x = 0; x < p->width; x++) {
+			bool in_rect = p->rect_w > 0 && x >= p->rect_x && x < p->rect_x + p->rect_w &&
+				y >= p->rect_y && y < p->rect_y + p->rect_h;
+			uint32_t want;
+			if (in_rect) {
+				want = word_for(format, pattern_xy(x, y, p->rect_seed) & 0xffffff);
+			} else if (p->outside_sentinel) {
+				want = PADDING_SENTINEL;
+			} else {
+				want = word_for(format, pattern_xy(x, y, p->seed) & 0xffffff);
+			}
+			if ((row[x] & mask) == (want & mask)) {
+				continue;
+			}
+			if (wrong++ == 0) {
+				first_row = y;
+				snprintf(why, why_size, "first at (%d,%d): 0x%08x, expected 0x%08x", x, y,
+					row[x], want);
+			}
+			last_row = y;
+		}
+	}
+	if (wrong == 0) {
+		snprintf(why, why_size, "all %d pixels", p->width * p->height);
+	} else {
+		size_t len = strlen(why);
+		snprintf(why + len, why_size - len, "; %ld wrong in rows %d-%d", wrong, first_row,
+			last_row);
+	}
+	return wrong;
+}
+
+/* Captures probe buffer name and checks every pixel of it against the picture. */
+static bool probe_picture(struct probe *probe, const char *name, uint32_t format,
+		const struct picture *p, char *why, size_t why_size) {
+	char cmd[600];
+	const char *path = ph_scratch("large.raw");
+	snprintf(cmd, sizeof(cmd), "dump %s %s", name, path);
+	int w = 0, h = 0;
+	if (!probe_cmd(probe, cmd, "dumped") || sscanf(probe->line, "dumped %dx%d", &w, &h) != 2 ||
+			w != p->width || h != p->height) {
+		snprintf(why, why_size, "no dump of %dx%d: %.150s", p->width, p->height,
+			probe->line);
+		return false;
+	}
+	char *data = ph_read_file(path);
+	if (data == NULL) {
+		snprintf(why, why_size, "cannot read %s", path);
+		return false;
+	}
+	bool alpha = format == SHM_ARGB8888 || format == SHM_ABGR8888;
+	long wrong = picture_diff(p, (const uint32_t *)data, (size_t)w, format,
+		alpha ? 0xffffffffu : 0x00ffffffu, why, why_size);
+	free(data);
+	return wrong == 0;
+}
+
+/* grim of the output, decoded, checked against the picture. */
+static bool grim_picture(struct ph_compositor *c, const struct picture *p, char *why,
+		size_t why_size) {
+	char out[1024];
+	const char *png = ph_scratch("large.png");
+	int code = ph_run(c, (const char *[]){"grim", "-o", "HEADLESS-1", png, NULL}, 20000, out,
+		sizeof(out));
+	struct ph_image image;
+	if (code != 0 || !ph_image_load(png, &image)) {
+		snprintf(why, why_size, "grim exit %d: %.200s", code, out);
+		return false;
+	}
+	bool ok = image.width == p->width && image.height == p->height;
+	if (!ok) {
+		snprintf(why, why_size, "image %dx%d", image.width, image.height);
+	} else {
+		/* PNG pixels decode to 0xAARRGGBB: XRGB8888 words with an opaque alpha. */
+		ok = picture_diff(p, image.pixels, (size_t)image.width, SHM_ARGB8888, 0xffffffffu,
+			why, why_size) == 0;
+	}
+	ph_image_finish(&image);
+	return ok;
+}
+
+/*
+ * A fullscreen window of pattern_xy on a WxH output, every pixel through the
+ * probe (XRGB8888: one block; ABGR8888: converted row by row) and grim; with
+ * damage, a rectangle of over 2 MiB not as wide as the screen redrawn, and
+ * the frame of the buffer that saw the whole picture before must carry just
+ * that damage and copy just that.
+ */
+static void test_large(const char *mode, int width, int height, bool damage) {
+	int64_t start = ph_now_ms();
+	struct ph_compositor c;
+	if (!ph_compositor_start(&c, (const char *[]){"--mode", mode, NULL})) {
+		ph_ok(false, "%s: compositor started", mode);
+		return;
+	}
+	struct ph_process paint;
+	ph_spawn(&c, &paint, (const char *[]){ph_path("ph-paint"), "--pattern", "xy",
+		"--fullscreen", "--app-id", "large", NULL}, PH_PIPE_STDIN | PH_PIPE_STDOUT);
+	char line[256], want[64], why[300];
+	snprintf(want, sizeof(want), "ready %dx%d", width, height);
+	bool shown = false;
+	while (!shown && ph_expect_line(&paint, "ready", line, sizeof(line), 10000)) {
+		shown = strcmp(line, want) == 0;
+	}
+	ph_ok(shown, "%s: fullscreen window of pattern_xy drawn (%s)", mode, line);
+
+	struct probe probe;
+	probe_start(&c, &probe);
+	probe_cmd(&probe, "output 0", "constraints");
+	probe_cmd(&probe, "buffer a 1", "buffer");
+	bool ready = probe_cmd(&probe, "capture a", "ready");
+	struct picture picture = {.width = width, .height = height};
+	bool exact = ready && probe_picture(&probe, "a", SHM_XRGB8888, &picture, why, sizeof(why));
+	ph_ok(exact, "%s: probe, XRGB8888: every pixel exact (%s)", mode, ready ? why :
+		probe.line);
+	ph_ok(grim_picture(&c, &picture, why, sizeof(why)), "%s: grim: every pixel exact (%s)",
+		mode, why);
+
+	if (damage) {
+		/* Not the screen's width: row by row, in bands of rows. */
+		struct picture changed = picture;
+		changed.rect_x = width / 8;
+		changed.rect_y = height / 8;
+		changed.rect_w = width * 3 / 4;
+		changed.rect_h = height * 3 / 4;
+		changed.rect_seed = 1;
+		ph_write_line(&paint, "xy 1 %d %d %d %d", changed.rect_x, changed.rect_y,
+			changed.rect_w, changed.rect_h);
+		bool painted = ph_expect_line(&paint, "ok", line, sizeof(line), 10000);
+		char fill[64];
+		snprintf(fill, sizeof(fill), "fill a 0x%08x", PADDING_SENTINEL);
+		probe_cmd(&probe, fill, "filled");
+		ready = probe_cmd(&probe, "capture a", "ready");
+		char damage_want[96];
+		snprintf(damage_want, sizeof(damage_want), "ready damage=%d,%d,%d,%d", changed.rect_x,
+			changed.rect_y, changed.rect_w, changed.rect_h);
+		ph_ok(painted && ready && strcmp(probe.line, damage_want) == 0,
+			"%s: %dx%d (%.1f MiB) redrawn: the frame's damage is exactly it (%s)", mode,
+			changed.rect_w, changed.rect_h,
+			changed.rect_w * changed.rect_h * 4 / 1048576.0, probe.line);
+		changed.outside_sentinel = true;
+		exact = ready && probe_picture(&probe, "a", SHM_XRGB8888, &changed, why, sizeof(why));
+		ph_ok(exact, "%s: the damaged rectangle copied exactly and nothing else written "
+			"(%s)", mode, why);
+		changed.outside_sentinel = false;
+		ph_ok(grim_picture(&c, &changed, why, sizeof(why)),
+			"%s: grim: the new rectangle, the rest as before, every pixel (%s)", mode, why);
+		picture = changed;
+	}
+
+	/* A new session copies everything again, converting every pixel. */
+	new_session(&probe);
+	probe_cmd(&probe, "buffer b 0x34324241", "buffer");
+	ready = probe_cmd(&probe, "capture b", "ready");
+	exact = ready && probe_picture(&probe, "b", SHM_ABGR8888, &picture, why, sizeof(why));
+	ph_ok(exact, "%s: probe, ABGR8888 (red and blue swapped, alpha opaque): every pixel "
+		"exact (%s)", mode, ready ? why : probe.line);
+	probe_cmd(&probe, "quit", NULL);
+	ph_ok(ph_wait(&probe.process, 5000) == 0, "%s: probe exits cleanly", mode);
+	/* Without a second CPU nothing above was shared: that is not what this checks. */
+	ph_ok(ph_compositor_log_contains(&c, "copy helper thread started"),
+		"%s: the copies were shared with the helper thread (it started)", mode);
+	ph_kill(&paint);
+	ph_compositor_finish(&c);
+	ph_diag("%s: %lld ms", mode, (long long)(ph_now_ms() - start));
+}
+
 int main(int argc, char *argv[]) {
 	ph_init(argc, argv, 120);
-	ph_plan(40);
+	/* The large screens: 9 + 2 and 6 + 2 checks (a compositor's end is two). */
+	ph_plan(40 + 11 + 8);
 	struct ph_compositor c;
 	if (!ph_compositor_start(&c, (const char *[]){"--mode", "640x480", "--outputs", "2",
 			NULL})) {
@@ -288,5 +486,8 @@ int main(int argc, char *argv[]) {
 
 	ph_kill(&paint);
 	ph_compositor_finish(&c);
+
+	test_large("1920x1080", 1920, 1080, true);
+	test_large("3840x2160", 3840, 2160, false);
 	return ph_finish();
 }

@@ -6,10 +6,14 @@
  * and VmRSS of the compositor). After each fault the compositor must be
  * alive and other clients' captures must still give the right pixels: grim
  * (a fresh session) and one probe session that lives through all of it.
+ * Last, on a 1920x1080 screen whose copies are shared with the helper
+ * thread, pools shrunk under a capture buffer and under a scanned-out
+ * window (SIGBUS in the middle of a shared copy).
  */
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include "clients/pattern.h"
 #include "harness.h"
 #include "probe.h"
 
@@ -197,9 +201,175 @@ static void test_leaks(struct ph_compositor *c) {
 		rss_after - rss_before);
 }
 
+#define LARGE_W 1920
+#define LARGE_H 1080
+#define SHRINKER_RGB 0x204060
+/*
+ * What the shrinking window keeps of its pool: 256 KiB, the first band of a
+ * shared copy (CAPTURE_SHARED_COPY_BAND_BYTES), which the event loop's
+ * thread takes. The next band, most often the helper's first, is all gone.
+ */
+#define SHRINKER_KEPT_BYTES (256 << 10)
+
+/* A probe buffer of the large screen, dumped; NULL if it could not be. Free it. */
+static uint32_t *probe_large_dump(struct probe *probe, const char *name) {
+	char cmd[600];
+	const char *path = ph_scratch("large.raw");
+	snprintf(cmd, sizeof(cmd), "dump %s %s", name, path);
+	int w = 0, h = 0;
+	if (!probe_cmd(probe, cmd, "dumped") || sscanf(probe->line, "dumped %dx%d", &w, &h) != 2 ||
+			w != LARGE_W || h != LARGE_H) {
+		return NULL;
+	}
+	return (uint32_t *)ph_read_file(path);
+}
+
+/* Pixels of a large probe buffer that are not pattern_xy (X byte left out); -1: no buffer. */
+static long probe_large_not_pattern(struct probe *probe, const char *name) {
+	uint32_t *words = probe_large_dump(probe, name);
+	if (words == NULL) {
+		return -1;
+	}
+	long wrong = 0;
+	for (int y = 0; y < LARGE_H; y++) {
+		for (int x = 0; x < LARGE_W; x++) {
+			wrong += (words[(size_t)y * LARGE_W + x] & 0xffffff) !=
+				(pattern_xy(x, y, 0) & 0xffffff);
+		}
+	}
+	free(words);
+	return wrong;
+}
+
+/* grim of the large screen: the pixels that are not pattern_xy; -1: no picture. */
+static long grim_large_not_pattern(struct ph_compositor *c) {
+	const char *png = ph_scratch("large.png");
+	struct ph_image image;
+	if (ph_run(c, (const char *[]){"grim", png, NULL}, 20000, NULL, 0) != 0 ||
+			!ph_image_load(png, &image)) {
+		return -1;
+	}
+	long wrong = image.width == LARGE_W && image.height == LARGE_H ? 0 : -1;
+	for (int y = 0; wrong >= 0 && y < LARGE_H; y++) {
+		for (int x = 0; x < LARGE_W; x++) {
+			wrong += ph_image_at(&image, x, y) != pattern_xy(x, y, 0);
+		}
+	}
+	ph_image_finish(&image);
+	return wrong;
+}
+
+static bool wait_ready_size(struct ph_process *p, const char *want, char *line, size_t size) {
+	while (ph_expect_line(p, "ready", line, size, 10000)) {
+		if (strcmp(line, want) == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * Pools shrunk on a 1920x1080 screen, whose copies are shared with the
+ * helper thread. (a) A capture buffer's pool shrunk to nothing between
+ * create_buffer and capture. (b) A fullscreen window's pool shrunk after
+ * its buffer was committed, to its first 512 rows: the window is scanned
+ * out, so the output's copy reads the client's buffer, both threads copy
+ * bands of it and whichever first reaches a page that is gone takes the
+ * SIGBUS. wlroots' handler maps zeros over the whole pool (found by
+ * address, so on either thread), the copy goes on and the frame is ready:
+ * rows the copy took before the fault have the window's colour, all others
+ * zeros. Then the compositor must go on serving everyone else.
+ */
+static void test_large_truncate(void) {
+	struct ph_compositor c;
+	if (!ph_compositor_start(&c, (const char *[]){"--mode", "1920x1080", NULL})) {
+		ph_ok(false, "1920x1080: compositor started");
+		return;
+	}
+	struct ph_process good;
+	ph_spawn(&c, &good, (const char *[]){ph_path("ph-paint"), "--pattern", "xy",
+		"--fullscreen", "--app-id", "good", NULL}, PH_PIPE_STDOUT);
+	char line[256] = "";
+	ph_ok(wait_ready_size(&good, "ready 1920x1080", line, sizeof(line)),
+		"1920x1080: a well-behaved fullscreen window of pattern_xy (%s)", line);
+
+	struct probe probe;
+	probe_start(&c, &probe);
+	probe_cmd(&probe, "output 0", "constraints");
+	probe_cmd(&probe, "buffer t 1", "buffer");
+	bool truncated = probe_cmd(&probe, "truncate t", "truncated");
+	bool answered = probe_cmd(&probe, "capture t", NULL) &&
+		ph_read_line(&probe.process, probe.line, sizeof(probe.line), 5000);
+	ph_ok(truncated && answered && strcmp(probe.line, "failed 1") == 0,
+		"(a) capture buffer's pool shrunk to 0 before capture: failed buffer_constraints "
+		"(%s)", answered ? probe.line : "no answer");
+	probe_cmd(&probe, "buffer k 1", "buffer");
+	bool ready = probe_cmd(&probe, "capture k", "ready");
+	long wrong = ready ? probe_large_not_pattern(&probe, "k") : -1;
+	ph_ok(wrong == 0, "(a) the same session's next frame, a good buffer: every pixel of the "
+		"window (%ld wrong; %s)", wrong, probe.line);
+
+	struct ph_process shrinker;
+	ph_spawn(&c, &shrinker, (const char *[]){ph_path("ph-paint"), "--color", "0xff204060",
+		"--fullscreen", "--app-id", "shrinker", NULL}, PH_PIPE_STDIN | PH_PIPE_STDOUT);
+	bool shown = wait_ready_size(&shrinker, "ready 1920x1080", line, sizeof(line));
+	ph_write_line(&shrinker, "truncate %d", SHRINKER_KEPT_BYTES);
+	truncated = ph_expect_line(&shrinker, "truncated", line, sizeof(line), 5000);
+	ph_ok(shown && truncated, "(b) a fullscreen window shrank its committed buffer's pool to "
+		"%d KiB (%s)", SHRINKER_KEPT_BYTES >> 10, line);
+	struct probe other;
+	probe_start(&c, &other);
+	probe_cmd(&other, "output 0", "constraints");
+	probe_cmd(&other, "buffer s 1", "buffer");
+	ready = probe_cmd(&other, "capture s", "ready");
+	uint32_t *words = ready ? probe_large_dump(&other, "s") : NULL;
+	bool dumped = words != NULL;
+	long colour = 0, zeros = 0, other_words = 0;
+	for (long i = 0; words != NULL && i < (long)LARGE_W * LARGE_H; i++) {
+		/* Beyond the kept bytes every read faults or reads the zeros put there. */
+		bool is_colour = (words[i] & 0xffffff) == SHRINKER_RGB && i < SHRINKER_KEPT_BYTES / 4;
+		colour += is_colour;
+		zeros += words[i] == 0;
+		other_words += words[i] != 0 && !is_colour;
+	}
+	free(words);
+	char seen[160];
+	snprintf(seen, sizeof(seen), "%ld colour, %ld zero pixels, %ld other", colour, zeros,
+		other_words);
+	ph_ok(dumped && other_words == 0, "(b) the output captured over the shrunk pool: "
+		"ready, the window's colour in the kept part or zeros (%s)",
+		dumped ? seen : other.line);
+
+	ph_kill(&shrinker);
+	/*
+	 * Each grim waits for the frame after the window closed; a few more
+	 * tries only in case the first came before the compositor saw it go.
+	 */
+	long grim_wrong = -1;
+	int tries = 0;
+	while (grim_wrong != 0 && tries < 10) {
+		tries++;
+		grim_wrong = grim_large_not_pattern(&c);
+	}
+	ph_ok(grim_wrong == 0, "the compositor still serves: grim of the well-behaved window once "
+		"the other closed, every pixel (%ld wrong, %d grim runs)", grim_wrong, tries);
+	probe_cmd(&other, "destroy-session", "destroyed");
+	probe_cmd(&other, "output 0", "constraints");
+	probe_cmd(&other, "buffer r 1", "buffer");
+	ready = probe_cmd(&other, "capture r", "ready");
+	wrong = ready ? probe_large_not_pattern(&other, "r") : -1;
+	ph_ok(wrong == 0, "and a new session of another client: every pixel (%ld wrong)", wrong);
+	probe_cmd(&probe, "quit", NULL);
+	probe_cmd(&other, "quit", NULL);
+	ph_ok(ph_wait(&probe.process, 5000) == 0 && ph_wait(&other.process, 5000) == 0,
+		"both probes exit cleanly");
+	ph_kill(&good);
+	ph_compositor_finish(&c);
+}
+
 int main(int argc, char *argv[]) {
 	ph_init(argc, argv, 240);
-	ph_plan(32);
+	ph_plan(32 + 10); /* test_large_truncate: 8, and its compositor's end 2 */
 	/* See test-soak.c: a small ASan quarantine so RSS shows pinhole's own memory. */
 	char asan[512];
 	const char *old = getenv("ASAN_OPTIONS");
@@ -246,5 +416,7 @@ int main(int argc, char *argv[]) {
 
 	ph_kill(&paint);
 	ph_compositor_finish(&c);
+
+	test_large_truncate();
 	return ph_finish();
 }

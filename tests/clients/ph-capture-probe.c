@@ -17,6 +17,9 @@
  *                              row padding included ("filled")
  *   dump-all NAME PATH         the whole buffer, padding included, to PATH
  *                              ("dumped WxH stride=S")
+ *   truncate NAME              shrink the file of the buffer's pool to 0 bytes
+ *                              under the compositor ("truncated"); the probe's
+ *                              own view of the buffer reads zeros from then on
  *   cursor-session N           pointer cursor session on output N; its image
  *                              capture session becomes the session above
  *   pointer X Y W H            move the pointer (virtual pointer) to X,Y of a
@@ -67,6 +70,7 @@ struct buffer {
 	uint8_t *data;
 	size_t size;
 	int width, height, stride;
+	int fd; /* the pool's file */
 };
 
 struct toplevel {
@@ -508,7 +512,7 @@ static void cmd_buffer(const char *name, uint32_t format, int stride) {
 	buffer->wl_buffer = wl_shm_pool_create_buffer(pool, 0, buffer->width, buffer->height,
 		buffer->stride, format);
 	wl_shm_pool_destroy(pool);
-	close(fd);
+	buffer->fd = fd;
 	reply("buffer %s %dx%d stride %d", name, buffer->width, buffer->height, buffer->stride);
 }
 
@@ -530,6 +534,26 @@ static void cmd_capture(char *args) {
 		}
 	}
 	ext_image_copy_capture_frame_v1_capture(probe.frame);
+}
+
+/*
+ * A client that shrinks its pool under the compositor: a copy into it would
+ * fault (SIGBUS) in the compositor. Our own mapping becomes anonymous zeros
+ * first, so that the probe's later commands cannot fault.
+ */
+static void cmd_truncate(const char *name) {
+	struct buffer *buffer = find_buffer(name);
+	if (buffer == NULL) {
+		reply("error no buffer %s", name);
+		return;
+	}
+	if (mmap(buffer->data, buffer->size, PROT_READ | PROT_WRITE,
+			MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == MAP_FAILED ||
+			ftruncate(buffer->fd, 0) != 0) {
+		reply("error truncate %s: %s", name, strerror(errno));
+		exit(1);
+	}
+	reply("truncated");
 }
 
 static uint32_t *pixel(struct buffer *buffer, int x, int y) {
@@ -622,6 +646,8 @@ static void handle_command(void *data, char *line) {
 		char path[512] = "";
 		sscanf(line, "%*s %*s %511s", path);
 		cmd_dump_all(a, path);
+	} else if (strcmp(cmd, "truncate") == 0) {
+		cmd_truncate(a);
 	} else if (strcmp(cmd, "destroy-cursor-session") == 0) {
 		if (probe.cursor_session != NULL) {
 			ext_image_copy_capture_cursor_session_v1_destroy(probe.cursor_session);
@@ -639,6 +665,7 @@ static void handle_command(void *data, char *line) {
 		if (buffer != NULL) {
 			wl_buffer_destroy(buffer->wl_buffer);
 			munmap(buffer->data, buffer->size);
+			close(buffer->fd);
 			buffer->wl_buffer = NULL;
 		}
 		reply("destroyed");
@@ -682,6 +709,7 @@ static void cleanup(struct wl_registry *registry) {
 		if (probe.buffers[i].wl_buffer != NULL) {
 			wl_buffer_destroy(probe.buffers[i].wl_buffer);
 			munmap(probe.buffers[i].data, probe.buffers[i].size);
+			close(probe.buffers[i].fd);
 		}
 	}
 	for (int i = 0; i < probe.toplevel_count; i++) {

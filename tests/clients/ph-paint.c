@@ -21,6 +21,7 @@
 #include <wayland-client.h>
 #include <xkbcommon/xkbcommon.h>
 #include "cursor-shape-v1-client-protocol.h"
+#include "pattern.h"
 #include "xdg-shell-client-protocol.h"
 
 /* Enough for the compositor to hold two buffers while we draw a third. */
@@ -34,6 +35,7 @@ struct buffer {
 	size_t size;
 	int width, height;
 	bool busy;
+	int fd; /* the pool's file, for the truncate command */
 };
 
 /* A wl_surface with its own buffers; `front` is the last buffer attached. */
@@ -53,6 +55,7 @@ struct options {
 	int width, height;
 	uint32_t color;
 	bool quad;
+	bool xy; /* --pattern xy */
 	uint32_t shm_format;
 	const char *title, *app_id;
 	bool fullscreen;
@@ -111,7 +114,10 @@ struct app {
 	bool mapped;
 	/* Base fill of the main surface: the pattern, then the last `color`. */
 	bool fill_quad;
+	bool fill_xy;
 	uint32_t fill_color;
+	/* The truncate command shrank the shown buffer's pool: nothing is drawn again. */
+	bool truncated;
 
 	struct paint_surface popup;
 	struct xdg_surface *popup_xdg_surface;
@@ -138,6 +144,8 @@ static void usage(FILE *f) {
 		"  --size WXH                 buffer size (default 200x150)\n"
 		"  --color 0xAARRGGBB         solid fill (default 0xFF3366CC)\n"
 		"  --pattern quad             red/green/blue/white quadrants\n"
+		"  --pattern xy               every pixel different: pattern_xy(x, y, 0)\n"
+		"                             (tests/clients/pattern.h), opaque\n"
 		"  --format argb|xrgb         wl_shm format (default xrgb)\n"
 		"  --title T, --app-id A      (default ph-paint)\n"
 		"  --fullscreen               ask to be fullscreen\n"
@@ -162,7 +170,10 @@ static void usage(FILE *f) {
 		"stdin: 'color 0xAARRGGBB', 'rect X Y W H 0xAARRGGBB', 'sub-color\n"
 		"0xAARRGGBB' (the subsurface, made desynchronized, repainted and committed\n"
 		"alone), 'noise SEED' (16x16 blocks of pseudo-random colours over the whole\n"
-		"buffer) (reply 'ok' once rendered, 'error ...' if malformed), 'quit'.\n");
+		"buffer), 'xy SEED X Y W H' (pattern_xy(x, y, SEED) in the rectangle) (reply\n"
+		"'ok' once rendered, 'error ...' if malformed), 'truncate [BYTES]' (shrinks\n"
+		"the file of the last committed buffer's pool to BYTES, default 0, under the\n"
+		"compositor, replies 'truncated'; nothing is drawn after it), 'quit'.\n");
 }
 
 static bool parse_color(const char *s, uint32_t *color) {
@@ -257,8 +268,9 @@ static bool parse_options(struct options *opts, int argc, char *argv[]) {
 			ok = parse_color(optarg, &opts->color);
 			break;
 		case OPT_PATTERN:
-			ok = strcmp(optarg, "quad") == 0;
-			opts->quad = true;
+			opts->quad = strcmp(optarg, "quad") == 0;
+			opts->xy = strcmp(optarg, "xy") == 0;
+			ok = opts->quad || opts->xy;
 			break;
 		case OPT_FORMAT:
 			if (strcmp(optarg, "argb") == 0) {
@@ -373,6 +385,16 @@ static void fill_quad(struct buffer *buffer, uint32_t format) {
 	fill_rect(buffer, hw, hh, w - hw, h - hh, pixel_value(0xFFFFFFFF, format));
 }
 
+static void fill_xy(struct buffer *buffer, int x, int y, int width, int height,
+		uint32_t seed) {
+	for (int row = y; row < y + height; row++) {
+		uint32_t *p = buffer->data + (size_t)row * buffer->width;
+		for (int col = x; col < x + width; col++) {
+			p[col] = pattern_xy(col, row, seed);
+		}
+	}
+}
+
 static void buffer_handle_release(void *data, struct wl_buffer *wl_buffer) {
 	struct buffer *buffer = data;
 	buffer->busy = false;
@@ -388,6 +410,7 @@ static void buffer_destroy(struct buffer *buffer) {
 	}
 	wl_buffer_destroy(buffer->wl_buffer);
 	munmap(buffer->data, buffer->size);
+	close(buffer->fd);
 	free(buffer);
 }
 
@@ -416,7 +439,7 @@ static struct buffer *buffer_create(struct app *app, int width, int height) {
 	buffer->wl_buffer = wl_shm_pool_create_buffer(pool, 0, width, height,
 		stride, app->opts.shm_format);
 	wl_shm_pool_destroy(pool);
-	close(fd);
+	buffer->fd = fd;
 	wl_buffer_add_listener(buffer->wl_buffer, &buffer_listener, buffer);
 	return buffer;
 
@@ -566,6 +589,8 @@ static bool redraw_main(struct app *app) {
 	}
 	if (app->fill_quad) {
 		fill_quad(buffer, app->opts.shm_format);
+	} else if (app->fill_xy) {
+		fill_xy(buffer, 0, 0, buffer->width, buffer->height, 0);
 	} else {
 		fill_rect(buffer, 0, 0, buffer->width, buffer->height,
 			pixel_value(app->fill_color, app->opts.shm_format));
@@ -793,7 +818,7 @@ static void pointer_handle_button(void *data, struct wl_pointer *pointer, uint32
 	if (app->opts.has_click_color && state == WL_POINTER_BUTTON_STATE_PRESSED) {
 		/* The state every redraw shows (a configure's too), not only the game's. */
 		app->fill_color = app->opts.click_color;
-		app->fill_quad = false;
+		app->fill_quad = app->fill_xy = false;
 	}
 	if (app->opts.input) {
 		reply("pointer-button %u %s", button,
@@ -1078,7 +1103,7 @@ static void command_color(struct app *app, char *tokens[], int n) {
 	if (buffer == NULL) {
 		return;
 	}
-	app->fill_quad = false;
+	app->fill_quad = app->fill_xy = false;
 	app->fill_color = color;
 	fill_rect(buffer, 0, 0, buffer->width, buffer->height,
 		pixel_value(color, app->opts.shm_format));
@@ -1120,6 +1145,59 @@ static void command_rect(struct app *app, char *tokens[], int n) {
 	surface_present(app, &app->main, buffer, rx, ry, rw, rh, REPLY_OK);
 }
 
+/* The rectangle in pattern_xy of SEED, over what is shown. */
+static void command_xy(struct app *app, char *tokens[], int n) {
+	int seed, x, y, w, h;
+	if (n != 6 || !parse_int(tokens[1], &seed) || !parse_int(tokens[2], &x) ||
+			!parse_int(tokens[3], &y) || !parse_int(tokens[4], &w) ||
+			!parse_int(tokens[5], &h)) {
+		reply("error usage: xy SEED X Y W H");
+		return;
+	}
+	if (x < 0 || y < 0 || w <= 0 || h <= 0 || x > app->width - w || y > app->height - h) {
+		reply("error rect is empty or outside the %dx%d buffer", app->width, app->height);
+		return;
+	}
+	struct buffer *buffer = surface_acquire(app, &app->main, app->width, app->height);
+	if (buffer == NULL) {
+		return;
+	}
+	if (app->main.front != NULL && app->main.front != buffer) {
+		memcpy(buffer->data, app->main.front->data, buffer->size);
+	}
+	fill_xy(buffer, x, y, w, h, (uint32_t)seed);
+	surface_present(app, &app->main, buffer, x, y, w, h, REPLY_OK);
+}
+
+/*
+ * A client that shrinks its pool under the compositor after committing: the
+ * compositor's next read of the buffer faults (SIGBUS) unless it is ready
+ * for it. Our own mapping goes first, so that we cannot fault ourselves.
+ */
+static void command_truncate(struct app *app, char *tokens[], int n) {
+	struct buffer *buffer = app->main.front;
+	int bytes = 0;
+	if (n > 2 || (n == 2 && (!parse_int(tokens[1], &bytes) || bytes < 0))) {
+		reply("error usage: truncate [BYTES]");
+		return;
+	}
+	if (buffer == NULL || (size_t)bytes >= buffer->size) {
+		reply("error nothing committed yet, or not smaller than the buffer");
+		return;
+	}
+	munmap(buffer->data, buffer->size);
+	buffer->data = mmap(NULL, buffer->size, PROT_READ | PROT_WRITE,
+		MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (buffer->data == MAP_FAILED || ftruncate(buffer->fd, bytes) != 0) {
+		perror("ph-paint: truncate");
+		app->running = false;
+		app->exit_code = 1;
+		return;
+	}
+	app->truncated = true;
+	reply("truncated");
+}
+
 /* A busy picture that changes everywhere: benchmarks' worst case. */
 static void command_noise(struct app *app, char *tokens[], int n) {
 	int seed;
@@ -1131,7 +1209,7 @@ static void command_noise(struct app *app, char *tokens[], int n) {
 	if (buffer == NULL) {
 		return;
 	}
-	app->fill_quad = false;
+	app->fill_quad = app->fill_xy = false;
 	uint32_t state = (uint32_t)seed * 2654435761u + 1;
 	for (int y = 0; y < buffer->height; y += 16) {
 		for (int x = 0; x < buffer->width; x += 16) {
@@ -1171,6 +1249,8 @@ static void handle_command(struct app *app, char *line) {
 		return;
 	} else if (n < 0) {
 		reply("error too many arguments");
+	} else if (app->truncated && strcmp(tokens[0], "quit") != 0) {
+		reply("error the pool was truncated: nothing more is drawn");
 	} else if (strcmp(tokens[0], "color") == 0) {
 		command_color(app, tokens, n);
 	} else if (strcmp(tokens[0], "rect") == 0) {
@@ -1179,6 +1259,10 @@ static void handle_command(struct app *app, char *line) {
 		command_sub_color(app, tokens, n);
 	} else if (strcmp(tokens[0], "noise") == 0) {
 		command_noise(app, tokens, n);
+	} else if (strcmp(tokens[0], "xy") == 0) {
+		command_xy(app, tokens, n);
+	} else if (strcmp(tokens[0], "truncate") == 0) {
+		command_truncate(app, tokens, n);
 	} else if (strcmp(tokens[0], "quit") == 0) {
 		app->running = false;
 	} else {
@@ -1406,6 +1490,7 @@ int main(int argc, char *argv[]) {
 	app.width = app.opts.width;
 	app.height = app.opts.height;
 	app.fill_quad = app.opts.quad;
+	app.fill_xy = app.opts.xy;
 	app.fill_color = app.opts.color;
 	wl_list_init(&app.frame_waits);
 	app.xkb_context = xkb_context_new(XKB_CONTEXT_NO_FLAGS);
