@@ -162,6 +162,13 @@ void ph_ok(bool ok, const char *fmt, ...) {
 	va_start(args, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, args);
 	va_end(args);
+	/* A check is one TAP line: a client's multi-line output quoted in the
+	 * message would otherwise become lines meson cannot parse. */
+	for (char *p = msg; *p != '\0'; p++) {
+		if (*p == '\n' || *p == '\r') {
+			*p = ' ';
+		}
+	}
 	state.test_count++;
 	if (!ok) {
 		state.failures++;

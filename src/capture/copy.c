@@ -65,6 +65,19 @@ static bool format_is_bgr(uint32_t drm_format) {
  * time, like glibc's large copies: a hand-written one-page loop was about
  * 10% slower here.
  */
+#ifdef __SSE2__
+static inline void stream_64_bytes(uint8_t *dst, const uint8_t *src) {
+	const __m128i *s = (const __m128i *)src;
+	__m128i *d = (__m128i *)dst;
+	__m128i a = _mm_loadu_si128(s), b = _mm_loadu_si128(s + 1);
+	__m128i c = _mm_loadu_si128(s + 2), e = _mm_loadu_si128(s + 3);
+	_mm_stream_si128(d, a);
+	_mm_stream_si128(d + 1, b);
+	_mm_stream_si128(d + 2, c);
+	_mm_stream_si128(d + 3, e);
+}
+#endif
+
 static void copy_streaming(uint8_t *dst, const uint8_t *src, size_t n) {
 #ifdef __SSE2__
 	/* Streaming stores need an aligned destination. */
@@ -80,27 +93,12 @@ static void copy_streaming(uint8_t *dst, const uint8_t *src, size_t n) {
 		for (size_t o = 0; o < 4096; o += 64) {
 			_mm_prefetch((const char *)src + o + 256, _MM_HINT_T0);
 			_mm_prefetch((const char *)src + 4096 + o + 256, _MM_HINT_T0);
-			for (size_t page = 0; page < 8192; page += 4096) {
-				const __m128i *s = (const __m128i *)(src + page + o);
-				__m128i *d = (__m128i *)(dst + page + o);
-				__m128i a = _mm_loadu_si128(s), b = _mm_loadu_si128(s + 1);
-				__m128i c = _mm_loadu_si128(s + 2), e = _mm_loadu_si128(s + 3);
-				_mm_stream_si128(d, a);
-				_mm_stream_si128(d + 1, b);
-				_mm_stream_si128(d + 2, c);
-				_mm_stream_si128(d + 3, e);
-			}
+			stream_64_bytes(dst + o, src + o);
+			stream_64_bytes(dst + 4096 + o, src + 4096 + o);
 		}
 	}
 	for (; n >= 64; dst += 64, src += 64, n -= 64) {
-		const __m128i *s = (const __m128i *)src;
-		__m128i *d = (__m128i *)dst;
-		__m128i a = _mm_loadu_si128(s), b = _mm_loadu_si128(s + 1);
-		__m128i c = _mm_loadu_si128(s + 2), e = _mm_loadu_si128(s + 3);
-		_mm_stream_si128(d, a);
-		_mm_stream_si128(d + 1, b);
-		_mm_stream_si128(d + 2, c);
-		_mm_stream_si128(d + 3, e);
+		stream_64_bytes(dst, src);
 	}
 	/* Streaming stores are weakly ordered: fence before anyone reads. */
 	_mm_sfence();

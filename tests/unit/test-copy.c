@@ -145,29 +145,34 @@ static void test_shared_copies(void) {
 		ph_ok(true, "40 bands: no helper on one CPU # SKIP needs two usable CPUs");
 	}
 
-	char why[160];
-	const char *err = check_large_copy(worker, 1920, 1080, 0, 0, DRM_FORMAT_XRGB8888,
-		DRM_FORMAT_XRGB8888, 0, 0, 1920, 1080, why, sizeof(why));
-	ph_ok(err == NULL, "1920x1080 tight XRGB block, shared: every pixel (%s)", err ? err : "ok");
-	err = check_large_copy(worker, 1920, 1080, 0, 4, DRM_FORMAT_XRGB8888, DRM_FORMAT_XRGB8888,
-		0, 7, 1920, 1001, why, sizeof(why));
-	ph_ok(err == NULL, "rows 7-1007 into a destination 4 bytes off alignment: every pixel (%s)",
-		err ? err : "ok");
-	err = check_large_copy(worker, 1920, 1080, 13, 0, DRM_FORMAT_XRGB8888, DRM_FORMAT_XRGB8888,
-		3, 5, 1900, 1000, why, sizeof(why));
-	ph_ok(err == NULL, "1900x1000 at 3,5 into a padded stride, row by row: every pixel (%s)",
-		err ? err : "ok");
-	err = check_large_copy(worker, 1280, 1024, 3, 0, DRM_FORMAT_XRGB8888, DRM_FORMAT_ABGR8888,
-		0, 0, 1280, 1024, why, sizeof(why));
-	ph_ok(err == NULL, "1280x1024 XRGB into ABGR (swap, opaque alpha), shared: every pixel (%s)",
-		err ? err : "ok");
-	err = check_large_copy(worker, 3840, 2160, 0, 0, DRM_FORMAT_ARGB8888, DRM_FORMAT_ARGB8888,
-		0, 0, 3840, 2160, why, sizeof(why));
-	ph_ok(err == NULL, "3840x2160 ARGB block, shared: every pixel (%s)", err ? err : "ok");
-	/* Below the size worth sharing: the one-thread path, same answer. */
-	err = check_large_copy(worker, 640, 480, 0, 0, DRM_FORMAT_XRGB8888, DRM_FORMAT_XRGB8888,
-		0, 0, 640, 480, why, sizeof(why));
-	ph_ok(err == NULL, "640x480 block (one thread): every pixel (%s)", err ? err : "ok");
+	static const struct {
+		const char *what;
+		int width, height, dst_pad_px, dst_misalign;
+		uint32_t src_format, dst_format;
+		int x, y, w, h;
+	} cases[] = {
+		{"1920x1080 tight XRGB block, shared", 1920, 1080, 0, 0,
+			DRM_FORMAT_XRGB8888, DRM_FORMAT_XRGB8888, 0, 0, 1920, 1080},
+		{"rows 7-1007 into a destination 4 bytes off alignment", 1920, 1080, 0, 4,
+			DRM_FORMAT_XRGB8888, DRM_FORMAT_XRGB8888, 0, 7, 1920, 1001},
+		{"1900x1000 at 3,5 into a padded stride, row by row", 1920, 1080, 13, 0,
+			DRM_FORMAT_XRGB8888, DRM_FORMAT_XRGB8888, 3, 5, 1900, 1000},
+		{"1280x1024 XRGB into ABGR (swap, opaque alpha), shared", 1280, 1024, 3, 0,
+			DRM_FORMAT_XRGB8888, DRM_FORMAT_ABGR8888, 0, 0, 1280, 1024},
+		{"3840x2160 ARGB block, shared", 3840, 2160, 0, 0,
+			DRM_FORMAT_ARGB8888, DRM_FORMAT_ARGB8888, 0, 0, 3840, 2160},
+		/* Below the size worth sharing: the one-thread path, same answer. */
+		{"640x480 block (one thread)", 640, 480, 0, 0,
+			DRM_FORMAT_XRGB8888, DRM_FORMAT_XRGB8888, 0, 0, 640, 480},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char why[160];
+		const char *err = check_large_copy(worker, cases[i].width, cases[i].height,
+			cases[i].dst_pad_px, cases[i].dst_misalign, cases[i].src_format,
+			cases[i].dst_format, cases[i].x, cases[i].y, cases[i].w, cases[i].h, why,
+			sizeof(why));
+		ph_ok(err == NULL, "%s: every pixel (%s)", cases[i].what, err ? err : "ok");
+	}
 	capture_copy_worker_destroy(worker);
 }
 
