@@ -272,7 +272,7 @@ static bool wait_ready_size(struct ph_process *p, const char *want, char *line, 
  * Pools shrunk on a 1920x1080 screen, whose copies are shared with the
  * helper thread. (a) A capture buffer's pool shrunk to nothing between
  * create_buffer and capture. (b) A fullscreen window's pool shrunk after
- * its buffer was committed, to its first 512 rows: the window is scanned
+ * its buffer was committed, to its first 256 KiB: the window is scanned
  * out, so the output's copy reads the client's buffer, both threads copy
  * bands of it and whichever first reaches a page that is gone takes the
  * SIGBUS. wlroots' handler maps zeros over the whole pool (found by
