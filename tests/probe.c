@@ -12,11 +12,17 @@ bool probe_start(struct ph_compositor *c, struct probe *probe) {
 }
 
 bool probe_cmd(struct probe *probe, const char *cmd, const char *expect) {
+	return probe_cmd_within(probe, cmd, expect, 5000);
+}
+
+bool probe_cmd_within(struct probe *probe, const char *cmd, const char *expect,
+		int timeout_ms) {
 	ph_write_line(&probe->process, "%s", cmd);
 	if (expect == NULL) {
 		return true;
 	}
-	bool ok = ph_expect_line(&probe->process, expect, probe->line, sizeof(probe->line), 5000);
+	bool ok = ph_expect_line(&probe->process, expect, probe->line, sizeof(probe->line),
+		timeout_ms);
 	if (!ok) {
 		ph_diag("probe: '%s' got no '%s' (last: %s)", cmd, expect, probe->line);
 	}

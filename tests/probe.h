@@ -16,6 +16,9 @@ struct probe {
 bool probe_start(struct ph_compositor *c, struct probe *probe);
 /* Sends cmd; with expect, waits for a reply line starting with it. */
 bool probe_cmd(struct probe *probe, const char *cmd, const char *expect);
+/* The same with its own deadline: 4K frames under ASan on a loaded machine take seconds. */
+bool probe_cmd_within(struct probe *probe, const char *cmd, const char *expect,
+	int timeout_ms);
 /* The 32-bit word at a pixel of a probe buffer (0xdeadbeef if unreadable). */
 uint32_t probe_word(struct probe *probe, const char *buffer, int x, int y);
 /* How many pixels of the rectangle hold word (-1 if unreadable). */

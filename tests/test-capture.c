@@ -14,6 +14,9 @@
 #include "harness.h"
 #include "probe.h"
 
+/* A deadline, not a wait: 4K frames under ASan on a loaded 2-CPU machine take seconds. */
+#define LARGE_TIMEOUT_MS 30000
+
 #define SHM_ARGB8888 0
 #define SHM_XRGB8888 1
 #define SHM_XBGR8888 0x34324258
@@ -324,7 +327,8 @@ static bool probe_picture(struct probe *probe, const char *name, uint32_t format
 	const char *path = ph_scratch("large.raw");
 	snprintf(cmd, sizeof(cmd), "dump %s %s", name, path);
 	int w = 0, h = 0;
-	if (!probe_cmd(probe, cmd, "dumped") || sscanf(probe->line, "dumped %dx%d", &w, &h) != 2 ||
+	if (!probe_cmd_within(probe, cmd, "dumped", LARGE_TIMEOUT_MS) ||
+			sscanf(probe->line, "dumped %dx%d", &w, &h) != 2 ||
 			w != p->width || h != p->height) {
 		snprintf(why, why_size, "no dump of %dx%d: %.150s", p->width, p->height,
 			probe->line);
@@ -395,7 +399,7 @@ static void test_large(const char *mode, int width, int height, bool damage) {
 	probe_start(&c, &probe);
 	probe_cmd(&probe, "output 0", "constraints");
 	probe_cmd(&probe, "buffer a 1", "buffer");
-	bool ready = probe_cmd(&probe, "capture a", "ready");
+	bool ready = probe_cmd_within(&probe, "capture a", "ready", LARGE_TIMEOUT_MS);
 	struct picture picture = {.width = width, .height = height};
 	bool exact = ready && probe_picture(&probe, "a", SHM_XRGB8888, &picture, why, sizeof(why));
 	ph_ok(exact, "%s: probe, XRGB8888: every pixel exact (%s)", mode, ready ? why :
@@ -416,8 +420,8 @@ static void test_large(const char *mode, int width, int height, bool damage) {
 		bool painted = ph_expect_line(&paint, "ok", line, sizeof(line), 10000);
 		char fill[64];
 		snprintf(fill, sizeof(fill), "fill a 0x%08x", PADDING_SENTINEL);
-		probe_cmd(&probe, fill, "filled");
-		ready = probe_cmd(&probe, "capture a", "ready");
+		probe_cmd_within(&probe, fill, "filled", LARGE_TIMEOUT_MS);
+		ready = probe_cmd_within(&probe, "capture a", "ready", LARGE_TIMEOUT_MS);
 		char damage_want[96];
 		snprintf(damage_want, sizeof(damage_want), "ready damage=%d,%d,%d,%d", changed.rect_x,
 			changed.rect_y, changed.rect_w, changed.rect_h);
@@ -438,7 +442,7 @@ static void test_large(const char *mode, int width, int height, bool damage) {
 	/* A new session copies everything again, converting every pixel. */
 	new_session(&probe);
 	probe_cmd(&probe, "buffer b 0x34324241", "buffer");
-	ready = probe_cmd(&probe, "capture b", "ready");
+	ready = probe_cmd_within(&probe, "capture b", "ready", LARGE_TIMEOUT_MS);
 	exact = ready && probe_picture(&probe, "b", SHM_ABGR8888, &picture, why, sizeof(why));
 	ph_ok(exact, "%s: probe, ABGR8888 (red and blue swapped, alpha opaque): every pixel "
 		"exact (%s)", mode, ready ? why : probe.line);

@@ -204,6 +204,8 @@ static void test_leaks(struct ph_compositor *c) {
 #define LARGE_W 1920
 #define LARGE_H 1080
 #define SHRINKER_RGB 0x204060
+/* A deadline, not a wait: large frames under ASan on a loaded 2-CPU machine take seconds. */
+#define LARGE_TIMEOUT_MS 30000
 /*
  * What the shrinking window keeps of its pool: 256 KiB, the first band of a
  * shared copy (CAPTURE_SHARED_COPY_BAND_BYTES), which the event loop's
@@ -217,7 +219,7 @@ static uint32_t *probe_large_dump(struct probe *probe, const char *name) {
 	const char *path = ph_scratch("large.raw");
 	snprintf(cmd, sizeof(cmd), "dump %s %s", name, path);
 	int w = 0, h = 0;
-	if (!probe_cmd(probe, cmd, "dumped") || sscanf(probe->line, "dumped %dx%d", &w, &h) != 2 ||
+	if (!probe_cmd_within(probe, cmd, "dumped", LARGE_TIMEOUT_MS) || sscanf(probe->line, "dumped %dx%d", &w, &h) != 2 ||
 			w != LARGE_W || h != LARGE_H) {
 		return NULL;
 	}
@@ -304,7 +306,7 @@ static void test_large_truncate(void) {
 		"(a) capture buffer's pool shrunk to 0 before capture: failed buffer_constraints "
 		"(%s)", answered ? probe.line : "no answer");
 	probe_cmd(&probe, "buffer k 1", "buffer");
-	bool ready = probe_cmd(&probe, "capture k", "ready");
+	bool ready = probe_cmd_within(&probe, "capture k", "ready", LARGE_TIMEOUT_MS);
 	long wrong = ready ? probe_large_not_pattern(&probe, "k") : -1;
 	ph_ok(wrong == 0, "(a) the same session's next frame, a good buffer: every pixel of the "
 		"window (%ld wrong; %s)", wrong, probe.line);
@@ -321,7 +323,7 @@ static void test_large_truncate(void) {
 	probe_start(&c, &other);
 	probe_cmd(&other, "output 0", "constraints");
 	probe_cmd(&other, "buffer s 1", "buffer");
-	ready = probe_cmd(&other, "capture s", "ready");
+	ready = probe_cmd_within(&other, "capture s", "ready", LARGE_TIMEOUT_MS);
 	uint32_t *words = ready ? probe_large_dump(&other, "s") : NULL;
 	bool dumped = words != NULL;
 	long colour = 0, zeros = 0, other_words = 0;
