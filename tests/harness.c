@@ -297,9 +297,13 @@ bool ph_compositor_log_contains(struct ph_compositor *c, const char *needle) {
 }
 
 bool ph_compositor_sanitizer_clean(struct ph_compositor *c) {
+	/* A log that cannot be read proves nothing: not clean. */
+	char *data = ph_read_file(c->log_path);
 	/* ASan and LSan reports name "Sanitizer"; UBSan's say "runtime error". */
-	return !ph_compositor_log_contains(c, "Sanitizer") &&
-		!ph_compositor_log_contains(c, "runtime error");
+	bool clean = data != NULL && strstr(data, "Sanitizer") == NULL &&
+		strstr(data, "runtime error") == NULL;
+	free(data);
+	return clean;
 }
 
 static void mark_checked(struct ph_compositor *c) {
@@ -315,7 +319,8 @@ void ph_compositor_finish(struct ph_compositor *c) {
 	int status = ph_compositor_stop(c);
 	ph_ok(status == 0, "compositor exits cleanly (%d; LSan makes leaks non-zero)", status);
 	bool clean = ph_compositor_sanitizer_clean(c);
-	ph_ok(clean, "no sanitizer report in the compositor log");
+	ph_ok(clean, "no sanitizer report in the compositor log%s",
+		access(c->log_path, R_OK) == 0 ? "" : " (the log is gone: cannot tell)");
 	if (!clean || status != 0) {
 		ph_compositor_dump_log(c);
 	}
