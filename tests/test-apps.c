@@ -336,8 +336,10 @@ static bool triangle_turned(const struct ph_image *image, const void *data) {
 	return triangle_shown(image, NULL) && !same_pixels(image, before, 250, 250);
 }
 
-static void egl_wait_describe(const struct egl_client *e, const struct egl_wait *wait,
+static void egl_wait_describe(struct egl_client *e, const struct egl_wait *wait,
 		char *out, size_t size) {
+	char state[64];
+	ph_exit_describe(&e->process, state, sizeof(state));
 	char age[48] = "none";
 	if (e->shown > 0) {
 		snprintf(age, sizeof(age), "%lld ms before the end", (long long)(wait->end_ms -
@@ -345,9 +347,9 @@ static void egl_wait_describe(const struct egl_client *e, const struct egl_wait 
 	}
 	snprintf(out, size, "during the wait: frames shown %d, screenshots %d (%d failed), the last "
 		"with box %d,%d-%d,%d and %ld pixels; in all: buffers committed %d, frame callbacks "
-		"done %d, the last %s", wait->frames, wait->screenshots, wait->failed_screenshots,
-		wait->last.x1, wait->last.y1, wait->last.x2, wait->last.y2, wait->last.count,
-		e->committed, e->shown, age);
+		"done %d, the last %s; the client: %s", wait->frames, wait->screenshots,
+		wait->failed_screenshots, wait->last.x1, wait->last.y1, wait->last.x2, wait->last.y2,
+		wait->last.count, e->committed, e->shown, age, state);
 }
 
 static void test_simple_egl(struct ph_compositor *c) {
