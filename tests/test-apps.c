@@ -8,11 +8,15 @@
  * - weston-simple-shm: its animated 256x256 pattern fills exactly its window,
  *   and successive screenshots follow the animation;
  * - weston-simple-egl: EGL through Mesa's software rasteriser on wl_shm (no
- *   GPU, no linux-dmabuf): its spinning triangle stays inside its 250x250
- *   window and moves between screenshots.
+ *   GPU, no linux-dmabuf): its spinning triangle is drawn inside its 250x250
+ *   window, and once more of its frames have been shown, a screenshot shows
+ *   it turned. Its screenshots follow the frame callbacks in its own
+ *   WAYLAND_DEBUG log, not a timer, so a client that gets no frame callback
+ *   (or is stopped) fails the check, named as such.
  * One application at a time, each at the output's top-left, black around it.
  */
 #define _GNU_SOURCE
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include "harness.h"
@@ -214,33 +218,172 @@ static void test_simple_shm(struct ph_compositor *c) {
 	ph_kill(&client);
 }
 
-static bool first_differs(const struct ph_image *image, const void *data) {
+/*
+ * weston-simple-egl's frames as its own WAYLAND_DEBUG log (its stderr, read
+ * through a pipe) tells them. Mesa asks for a frame callback with every
+ * buffer it commits (swap interval 1) and draws the next frame only once the
+ * callback is done, that is once pinhole has shown the commit: the done
+ * events are the client's frame count, and the moments to take a screenshot.
+ */
+struct egl_client {
+	struct ph_process process;
+	unsigned long requested_callback; /* asked for, not yet committed */
+	unsigned long awaited_callback; /* committed with a buffer, not yet done */
+	bool attached; /* a buffer attached since the last commit */
+	int committed, shown;
+	int64_t last_shown_ms; /* when the test read the last done event */
+};
+
+static void egl_parse(struct egl_client *e, const char *line) {
+	static const char frame[] = ".frame(new id wl_callback#", callback[] = "wl_callback#";
+	const char *request = strstr(line, " -> ");
+	const char *at;
+	if (request != NULL) {
+		if ((at = strstr(request, frame)) != NULL) {
+			e->requested_callback = strtoul(at + strlen(frame), NULL, 10);
+		} else if (strstr(request, ".attach(wl_buffer#") != NULL) {
+			e->attached = true;
+		} else if (strstr(request, "wl_surface#") != NULL &&
+				strstr(request, ".commit()") != NULL && e->attached) {
+			e->attached = false;
+			e->committed++;
+			e->awaited_callback = e->requested_callback;
+			e->requested_callback = 0;
+		}
+	} else if ((at = strstr(line, callback)) != NULL) {
+		char *end;
+		unsigned long id = strtoul(at + strlen(callback), &end, 10);
+		if (id != 0 && id == e->awaited_callback && strncmp(end, ".done(", 6) == 0) {
+			e->awaited_callback = 0;
+			e->shown++;
+			e->last_shown_ms = ph_now_ms();
+		}
+	}
+}
+
+/* Reads the client's log until it has seen `count` frames shown, or the deadline passes. */
+static bool egl_wait_shown(struct egl_client *e, int count, int64_t deadline) {
+	char line[1024];
+	while (e->shown < count) {
+		int64_t left = deadline - ph_now_ms();
+		if (left <= 0 || !ph_read_line(&e->process, line, sizeof(line), (int)left)) {
+			return false;
+		}
+		egl_parse(e, line);
+	}
+	return true;
+}
+
+/* Reads what the client has logged until now (it logs every few milliseconds while it draws). */
+static void egl_catch_up(struct egl_client *e) {
+	char line[1024];
+	while (ph_read_line(&e->process, line, sizeof(line), 1)) {
+		egl_parse(e, line);
+	}
+}
+
+/* How a wait for a picture went, for the check's message. */
+struct egl_wait {
+	int screenshots, failed_screenshots;
+	int frames; /* shown during the wait */
+	struct extent last; /* of the last screenshot */
+	int64_t end_ms;
+};
+
+/*
+ * A screenshot after each frame pinhole shows the client, until pred holds
+ * or EGL_TIMEOUT_MS pass (without frames: a stopped client, or frame
+ * callbacks that do not come). The image is kept only when pred holds.
+ */
+#define EGL_TIMEOUT_MS 10000
+static bool wait_for_egl_screen(struct ph_compositor *c, struct egl_client *e, const char *name,
+		struct ph_image *image, bool (*pred)(const struct ph_image *image, const void *data),
+		const void *data, struct egl_wait *wait) {
+	*wait = (struct egl_wait){0};
+	int first_shown = e->shown;
+	int64_t deadline = ph_now_ms() + EGL_TIMEOUT_MS;
+	for (;;) {
+		/* A frame shown since the last screenshot began. */
+		bool shown = egl_wait_shown(e, e->shown + 1, deadline);
+		if (shown) {
+			egl_catch_up(e);
+		}
+		wait->frames = e->shown - first_shown;
+		wait->end_ms = ph_now_ms();
+		if (!shown) {
+			return false;
+		}
+		char file[64];
+		snprintf(file, sizeof(file), "%s-%d.png", name, wait->screenshots++);
+		if (grim(c, file, image)) {
+			wait->last = non_black(image);
+			if (pred(image, data)) {
+				return true;
+			}
+			ph_image_finish(image);
+		} else {
+			wait->failed_screenshots++;
+		}
+	}
+}
+
+/*
+ * The triangle spins about its vertical axis: edge-on it is a sliver of a
+ * few hundred pixels, or nothing. Turned means drawn again, not merely changed.
+ */
+static bool triangle_turned(const struct ph_image *image, const void *data) {
 	const struct ph_image *before = data;
-	return !same_pixels(image, before, 250, 250);
+	return triangle_shown(image, NULL) && !same_pixels(image, before, 250, 250);
+}
+
+static void egl_wait_describe(struct egl_client *e, const struct egl_wait *wait,
+		char *out, size_t size) {
+	char state[64];
+	ph_exit_describe(&e->process, state, sizeof(state));
+	char age[48] = "none";
+	if (e->shown > 0) {
+		snprintf(age, sizeof(age), "%lld ms before the end", (long long)(wait->end_ms -
+			e->last_shown_ms));
+	}
+	snprintf(out, size, "during the wait: frames shown %d, screenshots %d (%d failed), the last "
+		"with box %d,%d-%d,%d and %ld pixels; in all: buffers committed %d, frame callbacks "
+		"done %d, the last %s; the client: %s", wait->frames, wait->screenshots,
+		wait->failed_screenshots, wait->last.x1, wait->last.y1, wait->last.x2, wait->last.y2,
+		wait->last.count, e->committed, e->shown, age, state);
 }
 
 static void test_simple_egl(struct ph_compositor *c) {
-	struct ph_process client;
-	ph_spawn(c, &client, (const char *[]){"sh", "-c", "exec weston-simple-egl 2>/dev/null",
-		NULL}, 0);
+	struct egl_client e = {0};
+	/* Only its debug log (stderr) in the pipe; its stdout has fps lines. */
+	ph_spawn(c, &e.process, (const char *[]){"sh", "-c",
+		"WAYLAND_DEBUG=client exec weston-simple-egl 2>&1 >/dev/null", NULL},
+		PH_PIPE_STDOUT);
+	/* Room for the log of the frames drawn while grim runs (a few kB each). */
+	if (e.process.stdout_fd >= 0) {
+		fcntl(e.process.stdout_fd, F_SETPIPE_SZ, 1 << 20);
+	}
 	struct ph_image first, second;
-	bool shown = wait_for_screen(c, "simple-egl", &first, triangle_shown, NULL);
-	struct extent e = shown ? non_black(&first) : (struct extent){0};
-	ph_ok(shown && e.count > 1000 && e.x1 >= 0 && e.y1 >= 0 && e.x2 <= 250 && e.y2 <= 250,
-		"weston-simple-egl (Mesa software EGL on wl_shm): the triangle is drawn inside its "
-		"250x250 window at (0,0) (box %d,%d-%d,%d, %ld pixels)", e.x1, e.y1, e.x2, e.y2,
-		e.count);
-	bool moved = shown && wait_for_screen(c, "simple-egl-next", &second, first_differs, &first);
-	struct extent e2 = moved ? non_black(&second) : (struct extent){0};
-	ph_ok(moved && e2.count > 1000 && e2.x2 <= 250 && e2.y2 <= 250,
-		"weston-simple-egl: a later screenshot shows the triangle turned, still inside");
+	struct egl_wait wait;
+	char how[400];
+	bool shown = wait_for_egl_screen(c, &e, "simple-egl", &first, triangle_shown, NULL,
+		&wait);
+	egl_wait_describe(&e, &wait, how, sizeof(how));
+	ph_ok(shown, "weston-simple-egl (Mesa software EGL on wl_shm): the triangle is drawn "
+		"inside its 250x250 window at (0,0) (%s)", how);
+	bool turned = shown && wait_for_egl_screen(c, &e, "simple-egl-next", &second,
+		triangle_turned, &first, &wait);
+	if (shown) {
+		egl_wait_describe(&e, &wait, how, sizeof(how));
+	}
+	ph_ok(turned, "weston-simple-egl: after frames it was shown, a screenshot shows the "
+		"triangle turned, still inside its window (%s)", shown ? how : "no first picture");
 	if (shown) {
 		ph_image_finish(&first);
 	}
-	if (moved) {
+	if (turned) {
 		ph_image_finish(&second);
 	}
-	ph_kill(&client);
+	ph_kill(&e.process);
 }
 
 int main(int argc, char *argv[]) {
