@@ -1,5 +1,6 @@
 #include <assert.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -311,6 +312,22 @@ static void handle_frame_gpu_done(void *data) {
 	frame_ready_if_presented(frame);
 }
 
+/* A region as "x,y WxH ..." for the debug log: the first eight rectangles, then a count. */
+static void region_describe(const pixman_region32_t *region, char *out, size_t size) {
+	int nrects;
+	const pixman_box32_t *rects = pixman_region32_rectangles(region, &nrects);
+	size_t len = 0;
+	snprintf(out, size, "nothing");
+	for (int i = 0; i < nrects && i < 8 && len < size; i++) {
+		int n = snprintf(out + len, size - len, "%s%d,%d %dx%d", i > 0 ? " " : "",
+			rects[i].x1, rects[i].y1, rects[i].x2 - rects[i].x1, rects[i].y2 - rects[i].y1);
+		len += n > 0 ? (size_t)n : 0;
+	}
+	if (nrects > 8 && len < size) {
+		snprintf(out + len, size - len, " (+%d more)", nrects - 8);
+	}
+}
+
 /* Copies the source's current content into the frame's buffer. */
 static void frame_copy(struct capture_frame *frame) {
 	struct capture_session *session = frame->session;
@@ -351,7 +368,6 @@ static void frame_copy(struct capture_frame *frame) {
 		frame->staged_from = wlr_buffer_lock(target);
 		pixman_region32_copy(&frame->staged_region, &region);
 	}
-	pixman_region32_fini(&region);
 	if (ok) {
 		frame->gpu_wait = capture_gpu_wait_create(source->capture, handle_frame_gpu_done, frame);
 		/* No wait: the GPU is done already (or there was no GPU work). */
@@ -359,6 +375,7 @@ static void frame_copy(struct capture_frame *frame) {
 	}
 	if (!ok) {
 		wlr_log(WLR_ERROR, "capture session %p: copy failed", (void *)session);
+		pixman_region32_fini(&region);
 		frame_fail(frame, EXT_IMAGE_COPY_CAPTURE_FRAME_V1_FAILURE_REASON_UNKNOWN);
 		return;
 	}
@@ -375,6 +392,16 @@ static void frame_copy(struct capture_frame *frame) {
 	}
 	pixman_region32_clear(&session->damage);
 	session->delivered_first = true;
+	if (wlr_log_get_verbosity() >= WLR_DEBUG) {
+		char copied_text[320], damage_text[320];
+		region_describe(&region, copied_text, sizeof(copied_text));
+		region_describe(&frame->reported_damage, damage_text, sizeof(damage_text));
+		wlr_log(WLR_DEBUG, "capture session %p: frame into wl_buffer@%u (buffer %p): "
+			"copied %s; damage reported %s", (void *)session,
+			frame->buffer_resource != NULL ? wl_resource_get_id(frame->buffer_resource) : 0,
+			(void *)frame->buffer, copied_text, damage_text);
+	}
+	pixman_region32_fini(&region);
 	frame->state = FRAME_COPIED;
 	frame_ready_if_presented(frame);
 }
