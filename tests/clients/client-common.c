@@ -35,6 +35,83 @@ void client_fail_errno(const char *what) {
 	client_fail("%s: %s", what, strerror(errno));
 }
 
+void client_noop_pointer_enter(void *data, struct wl_pointer *pointer, uint32_t serial,
+		struct wl_surface *surface, wl_fixed_t x, wl_fixed_t y) {
+}
+
+void client_noop_pointer_leave(void *data, struct wl_pointer *pointer, uint32_t serial,
+		struct wl_surface *surface) {
+}
+
+void client_noop_pointer_motion(void *data, struct wl_pointer *pointer, uint32_t time,
+		wl_fixed_t x, wl_fixed_t y) {
+}
+
+void client_noop_pointer_button(void *data, struct wl_pointer *pointer, uint32_t serial,
+		uint32_t time, uint32_t button, uint32_t state) {
+}
+
+void client_noop_pointer_axis(void *data, struct wl_pointer *pointer, uint32_t time,
+		uint32_t axis, wl_fixed_t value) {
+}
+
+void client_noop_pointer_frame(void *data, struct wl_pointer *pointer) {
+}
+
+void client_noop_pointer_axis_source(void *data, struct wl_pointer *pointer, uint32_t source) {
+}
+
+void client_noop_pointer_axis_stop(void *data, struct wl_pointer *pointer, uint32_t time,
+		uint32_t axis) {
+}
+
+void client_noop_pointer_axis_discrete(void *data, struct wl_pointer *pointer, uint32_t axis,
+		int32_t discrete) {
+}
+
+void client_noop_keyboard_keymap(void *data, struct wl_keyboard *keyboard, uint32_t format,
+		int32_t fd, uint32_t size) {
+	close(fd);
+}
+
+void client_noop_keyboard_enter(void *data, struct wl_keyboard *keyboard, uint32_t serial,
+		struct wl_surface *surface, struct wl_array *keys) {
+}
+
+void client_noop_keyboard_leave(void *data, struct wl_keyboard *keyboard, uint32_t serial,
+		struct wl_surface *surface) {
+}
+
+void client_noop_keyboard_key(void *data, struct wl_keyboard *keyboard, uint32_t serial,
+		uint32_t time, uint32_t key, uint32_t state) {
+}
+
+void client_noop_keyboard_modifiers(void *data, struct wl_keyboard *keyboard, uint32_t serial,
+		uint32_t depressed, uint32_t latched, uint32_t locked, uint32_t group) {
+}
+
+void client_noop_keyboard_repeat_info(void *data, struct wl_keyboard *keyboard, int32_t rate,
+		int32_t delay) {
+}
+
+void client_noop_seat_name(void *data, struct wl_seat *seat, const char *name) {
+}
+
+void client_noop_global_remove(void *data, struct wl_registry *registry, uint32_t name) {
+}
+
+void client_noop_toplevel_configure(void *data, struct xdg_toplevel *toplevel, int32_t width,
+		int32_t height, struct wl_array *states) {
+}
+
+void client_noop_toplevel_configure_bounds(void *data, struct xdg_toplevel *toplevel,
+		int32_t width, int32_t height) {
+}
+
+void client_noop_toplevel_wm_capabilities(void *data, struct xdg_toplevel *toplevel,
+		struct wl_array *capabilities) {
+}
+
 static void wm_base_handle_ping(void *data, struct xdg_wm_base *wm_base, uint32_t serial) {
 	xdg_wm_base_pong(wm_base, serial);
 }
@@ -57,12 +134,9 @@ static void seat_handle_capabilities(void *data, struct wl_seat *seat, uint32_t 
 	}
 }
 
-static void seat_handle_name(void *data, struct wl_seat *seat, const char *name) {
-}
-
 static const struct wl_seat_listener seat_listener = {
 	.capabilities = seat_handle_capabilities,
-	.name = seat_handle_name,
+	.name = client_noop_seat_name,
 };
 
 static void registry_handle_global(void *data, struct wl_registry *registry, uint32_t name,
@@ -89,13 +163,9 @@ static void registry_handle_global(void *data, struct wl_registry *registry, uin
 	}
 }
 
-static void registry_handle_global_remove(void *data, struct wl_registry *registry,
-		uint32_t name) {
-}
-
 static const struct wl_registry_listener registry_listener = {
 	.global = registry_handle_global,
-	.global_remove = registry_handle_global_remove,
+	.global_remove = client_noop_global_remove,
 };
 
 void client_connect(struct client *client) {
@@ -204,28 +274,16 @@ static const struct xdg_surface_listener xdg_surface_listener = {
 	.configure = xdg_surface_handle_configure,
 };
 
-static void toplevel_handle_configure(void *data, struct xdg_toplevel *toplevel,
-		int32_t width, int32_t height, struct wl_array *states) {
-}
-
 static void toplevel_handle_close(void *data, struct xdg_toplevel *toplevel) {
 	struct client_window *window = data;
 	window->client->running = false;
 }
 
-static void toplevel_handle_configure_bounds(void *data, struct xdg_toplevel *toplevel,
-		int32_t width, int32_t height) {
-}
-
-static void toplevel_handle_wm_capabilities(void *data, struct xdg_toplevel *toplevel,
-		struct wl_array *capabilities) {
-}
-
 static const struct xdg_toplevel_listener toplevel_listener = {
-	.configure = toplevel_handle_configure,
+	.configure = client_noop_toplevel_configure,
 	.close = toplevel_handle_close,
-	.configure_bounds = toplevel_handle_configure_bounds,
-	.wm_capabilities = toplevel_handle_wm_capabilities,
+	.configure_bounds = client_noop_toplevel_configure_bounds,
+	.wm_capabilities = client_noop_toplevel_wm_capabilities,
 };
 
 void client_window_create(struct client_window *window, struct client *client,

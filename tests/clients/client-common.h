@@ -53,6 +53,47 @@ void client_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2), nore
 /* Prints "PROGRAM: what: strerror(errno)" on stderr and exits 1. */
 void client_fail_errno(const char *what) __attribute__((noreturn));
 
+/*
+ * Handlers that do nothing, for the events a client does not care about; the
+ * keymap one closes the keymap's fd.
+ */
+void client_noop_pointer_enter(void *data, struct wl_pointer *pointer, uint32_t serial,
+	struct wl_surface *surface, wl_fixed_t x, wl_fixed_t y);
+void client_noop_pointer_leave(void *data, struct wl_pointer *pointer, uint32_t serial,
+	struct wl_surface *surface);
+void client_noop_pointer_motion(void *data, struct wl_pointer *pointer, uint32_t time,
+	wl_fixed_t x, wl_fixed_t y);
+void client_noop_pointer_button(void *data, struct wl_pointer *pointer, uint32_t serial,
+	uint32_t time, uint32_t button, uint32_t state);
+void client_noop_pointer_axis(void *data, struct wl_pointer *pointer, uint32_t time,
+	uint32_t axis, wl_fixed_t value);
+void client_noop_pointer_frame(void *data, struct wl_pointer *pointer);
+void client_noop_pointer_axis_source(void *data, struct wl_pointer *pointer, uint32_t source);
+void client_noop_pointer_axis_stop(void *data, struct wl_pointer *pointer, uint32_t time,
+	uint32_t axis);
+void client_noop_pointer_axis_discrete(void *data, struct wl_pointer *pointer, uint32_t axis,
+	int32_t discrete);
+void client_noop_keyboard_keymap(void *data, struct wl_keyboard *keyboard, uint32_t format,
+	int32_t fd, uint32_t size);
+void client_noop_keyboard_enter(void *data, struct wl_keyboard *keyboard, uint32_t serial,
+	struct wl_surface *surface, struct wl_array *keys);
+void client_noop_keyboard_leave(void *data, struct wl_keyboard *keyboard, uint32_t serial,
+	struct wl_surface *surface);
+void client_noop_keyboard_key(void *data, struct wl_keyboard *keyboard, uint32_t serial,
+	uint32_t time, uint32_t key, uint32_t state);
+void client_noop_keyboard_modifiers(void *data, struct wl_keyboard *keyboard, uint32_t serial,
+	uint32_t depressed, uint32_t latched, uint32_t locked, uint32_t group);
+void client_noop_keyboard_repeat_info(void *data, struct wl_keyboard *keyboard, int32_t rate,
+	int32_t delay);
+void client_noop_seat_name(void *data, struct wl_seat *seat, const char *name);
+void client_noop_global_remove(void *data, struct wl_registry *registry, uint32_t name);
+void client_noop_toplevel_configure(void *data, struct xdg_toplevel *toplevel, int32_t width,
+	int32_t height, struct wl_array *states);
+void client_noop_toplevel_configure_bounds(void *data, struct xdg_toplevel *toplevel,
+	int32_t width, int32_t height);
+void client_noop_toplevel_wm_capabilities(void *data, struct xdg_toplevel *toplevel,
+	struct wl_array *capabilities);
+
 /* Connects and binds the globals after one roundtrip; fails with "cannot
  * connect to the compositor". The seat's capabilities (and so the pointer
  * and keyboard) come with the next roundtrip. */
