@@ -151,7 +151,9 @@ static void registry_handle_global(void *data, struct wl_registry *registry, uin
 			version < 5 ? version : 5);
 		wl_seat_add_listener(client->seat, &seat_listener, client);
 	} else if (strcmp(interface, xdg_wm_base_interface.name) == 0) {
-		client->wm_base = wl_registry_bind(registry, name, &xdg_wm_base_interface, 1);
+		uint32_t wanted = client->wm_base_version > 0 ? client->wm_base_version : 1;
+		client->wm_base = wl_registry_bind(registry, name, &xdg_wm_base_interface,
+			version < wanted ? version : wanted);
 		xdg_wm_base_add_listener(client->wm_base, &wm_base_listener, NULL);
 	} else if (strcmp(interface, wl_output_interface.name) == 0) {
 		if (client->output_count < CLIENT_MAX_OUTPUTS) {
@@ -171,6 +173,7 @@ static const struct wl_registry_listener registry_listener = {
 void client_connect(struct client *client) {
 	program = client->program;
 	client->running = true;
+	wl_list_init(&client->buffers);
 	client->display = wl_display_connect(NULL);
 	if (client->display == NULL) {
 		client_fail("cannot connect to the compositor");
@@ -178,6 +181,47 @@ void client_connect(struct client *client) {
 	client->registry = wl_display_get_registry(client->display);
 	wl_registry_add_listener(client->registry, &registry_listener, client);
 	wl_display_roundtrip(client->display);
+}
+
+struct solid_buffer {
+	struct wl_list link; /* client.buffers */
+	struct wl_buffer *wl_buffer;
+};
+
+static void solid_buffer_destroy(struct solid_buffer *buffer) {
+	wl_buffer_destroy(buffer->wl_buffer);
+	wl_list_remove(&buffer->link);
+	free(buffer);
+}
+
+void client_disconnect(struct client *client) {
+	struct solid_buffer *buffer, *tmp;
+	wl_list_for_each_safe(buffer, tmp, &client->buffers, link) {
+		solid_buffer_destroy(buffer);
+	}
+	if (client->pointer != NULL) {
+		wl_pointer_destroy(client->pointer);
+	}
+	if (client->keyboard != NULL) {
+		wl_keyboard_destroy(client->keyboard);
+	}
+	for (int i = 0; i < client->output_count; i++) {
+		wl_output_destroy(client->outputs[i]);
+	}
+	if (client->wm_base != NULL) {
+		xdg_wm_base_destroy(client->wm_base);
+	}
+	if (client->seat != NULL) {
+		wl_seat_destroy(client->seat);
+	}
+	if (client->shm != NULL) {
+		wl_shm_destroy(client->shm);
+	}
+	if (client->compositor != NULL) {
+		wl_compositor_destroy(client->compositor);
+	}
+	wl_registry_destroy(client->registry);
+	wl_display_disconnect(client->display);
 }
 
 void client_report_protocol_error(struct wl_display *display) {
@@ -216,8 +260,8 @@ struct xkb_keymap *client_keymap(struct client *client, const struct xkb_rule_na
 	return keymap;
 }
 
-static void buffer_handle_release(void *data, struct wl_buffer *buffer) {
-	wl_buffer_destroy(buffer);
+static void buffer_handle_release(void *data, struct wl_buffer *wl_buffer) {
+	solid_buffer_destroy(data);
 }
 
 static const struct wl_buffer_listener buffer_listener = {
@@ -241,7 +285,13 @@ struct wl_buffer *client_solid_buffer(struct client *client, int width, int heig
 		format);
 	wl_shm_pool_destroy(pool);
 	close(fd);
-	wl_buffer_add_listener(buffer, &buffer_listener, NULL);
+	struct solid_buffer *entry = calloc(1, sizeof(*entry));
+	if (entry == NULL) {
+		client_fail_errno("calloc");
+	}
+	entry->wl_buffer = buffer;
+	wl_list_insert(&client->buffers, &entry->link);
+	wl_buffer_add_listener(buffer, &buffer_listener, entry);
 	return buffer;
 }
 

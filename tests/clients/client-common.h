@@ -30,6 +30,8 @@ struct client {
 	 * as soon as the seat announces them. */
 	const struct wl_pointer_listener *pointer_listener;
 	const struct wl_keyboard_listener *keyboard_listener;
+	/* The highest xdg_wm_base version wanted; 0 means 1. */
+	uint32_t wm_base_version;
 
 	struct wl_display *display;
 	struct wl_registry *registry;
@@ -41,6 +43,8 @@ struct client {
 	int output_count;
 	struct wl_pointer *pointer;
 	struct wl_keyboard *keyboard;
+	/* client_solid_buffer's buffers the compositor has not released yet. */
+	struct wl_list buffers;
 	/* client_run(display, &running, ...) returns once this is false (a
 	 * window's close sets it). */
 	bool running;
@@ -98,6 +102,10 @@ void client_noop_toplevel_wm_capabilities(void *data, struct xdg_toplevel *tople
  * connect to the compositor". The seat's capabilities (and so the pointer
  * and keyboard) come with the next roundtrip. */
 void client_connect(struct client *client);
+/* Destroys the buffers not yet released, the pointer, the keyboard and the
+ * globals client_connect bound, then disconnects: nothing is left for a leak
+ * checker. */
+void client_disconnect(struct client *client);
 /* Prints "protocol-error INTERFACE CODE" for the error that ended the
  * connection ("protocol-error ? 0" when it was not a protocol error). */
 void client_report_protocol_error(struct wl_display *display);
@@ -105,7 +113,7 @@ void client_report_protocol_error(struct wl_display *display);
 /* A memfd of size bytes named after the program, holding data unless NULL. */
 int client_memfd(struct client *client, const void *data, size_t size);
 /* A width x height buffer of one colour, destroyed once the compositor
- * releases it. format: WL_SHM_FORMAT_ARGB8888 or WL_SHM_FORMAT_XRGB8888. */
+ * releases it (or by client_disconnect). format: WL_SHM_FORMAT_ARGB8888 or WL_SHM_FORMAT_XRGB8888. */
 struct wl_buffer *client_solid_buffer(struct client *client, int width, int height,
 	uint32_t format, uint32_t color);
 
