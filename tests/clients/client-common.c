@@ -132,6 +132,9 @@ static void seat_handle_capabilities(void *data, struct wl_seat *seat, uint32_t 
 		client->keyboard = wl_seat_get_keyboard(seat);
 		wl_keyboard_add_listener(client->keyboard, client->keyboard_listener, NULL);
 	}
+	if (client->handle_seat_capabilities != NULL) {
+		client->handle_seat_capabilities(caps);
+	}
 }
 
 static const struct wl_seat_listener seat_listener = {

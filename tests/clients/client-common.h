@@ -30,6 +30,9 @@ struct client {
 	 * as soon as the seat announces them. */
 	const struct wl_pointer_listener *pointer_listener;
 	const struct wl_keyboard_listener *keyboard_listener;
+	/* When set, called on every wl_seat.capabilities, after the library made
+	 * the pointer and keyboard it was asked for. */
+	void (*handle_seat_capabilities)(uint32_t capabilities);
 	/* The highest xdg_wm_base version wanted; 0 means 1. */
 	uint32_t wm_base_version;
 
