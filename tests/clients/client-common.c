@@ -35,10 +35,6 @@ void client_fail_errno(const char *what) {
 	client_fail("%s: %s", what, strerror(errno));
 }
 
-void client_noop_pointer_enter(void *data, struct wl_pointer *pointer, uint32_t serial,
-		struct wl_surface *surface, wl_fixed_t x, wl_fixed_t y) {
-}
-
 void client_noop_pointer_leave(void *data, struct wl_pointer *pointer, uint32_t serial,
 		struct wl_surface *surface) {
 }
@@ -74,18 +70,6 @@ void client_noop_keyboard_keymap(void *data, struct wl_keyboard *keyboard, uint3
 	close(fd);
 }
 
-void client_noop_keyboard_enter(void *data, struct wl_keyboard *keyboard, uint32_t serial,
-		struct wl_surface *surface, struct wl_array *keys) {
-}
-
-void client_noop_keyboard_leave(void *data, struct wl_keyboard *keyboard, uint32_t serial,
-		struct wl_surface *surface) {
-}
-
-void client_noop_keyboard_key(void *data, struct wl_keyboard *keyboard, uint32_t serial,
-		uint32_t time, uint32_t key, uint32_t state) {
-}
-
 void client_noop_keyboard_modifiers(void *data, struct wl_keyboard *keyboard, uint32_t serial,
 		uint32_t depressed, uint32_t latched, uint32_t locked, uint32_t group) {
 }
@@ -102,6 +86,9 @@ void client_noop_global_remove(void *data, struct wl_registry *registry, uint32_
 
 void client_noop_toplevel_configure(void *data, struct xdg_toplevel *toplevel, int32_t width,
 		int32_t height, struct wl_array *states) {
+}
+
+void client_noop_toplevel_close(void *data, struct xdg_toplevel *toplevel) {
 }
 
 void client_noop_toplevel_configure_bounds(void *data, struct xdg_toplevel *toplevel,
@@ -142,6 +129,17 @@ static const struct wl_seat_listener seat_listener = {
 	.name = client_noop_seat_name,
 };
 
+static void shm_handle_format(void *data, struct wl_shm *shm, uint32_t format) {
+	struct client *client = data;
+	if (client->shm_format_count < CLIENT_MAX_SHM_FORMATS) {
+		client->shm_formats[client->shm_format_count++] = format;
+	}
+}
+
+static const struct wl_shm_listener shm_listener = {
+	.format = shm_handle_format,
+};
+
 static void registry_handle_global(void *data, struct wl_registry *registry, uint32_t name,
 		const char *interface, uint32_t version) {
 	struct client *client = data;
@@ -149,6 +147,7 @@ static void registry_handle_global(void *data, struct wl_registry *registry, uin
 		client->compositor = wl_registry_bind(registry, name, &wl_compositor_interface, 4);
 	} else if (strcmp(interface, wl_shm_interface.name) == 0) {
 		client->shm = wl_registry_bind(registry, name, &wl_shm_interface, 1);
+		wl_shm_add_listener(client->shm, &shm_listener, client);
 	} else if (strcmp(interface, wl_seat_interface.name) == 0 && client->seat == NULL) {
 		client->seat = wl_registry_bind(registry, name, &wl_seat_interface,
 			version < 5 ? version : 5);

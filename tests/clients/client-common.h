@@ -19,6 +19,7 @@
 #include "xdg-shell-client-protocol.h"
 
 #define CLIENT_MAX_OUTPUTS 8
+#define CLIENT_MAX_SHM_FORMATS 256
 
 struct client {
 	/* Set before client_connect. */
@@ -40,6 +41,10 @@ struct client {
 	struct wl_registry *registry;
 	struct wl_compositor *compositor; /* version 4 */
 	struct wl_shm *shm;
+	/* Its formats, in announcement order: they come with the roundtrip after
+	 * client_connect's. */
+	uint32_t shm_formats[CLIENT_MAX_SHM_FORMATS];
+	int shm_format_count;
 	struct wl_seat *seat; /* the first one, version 5 at most */
 	struct xdg_wm_base *wm_base; /* answers pings by itself */
 	struct wl_output *outputs[CLIENT_MAX_OUTPUTS]; /* version 1, in announcement order */
@@ -64,8 +69,6 @@ void client_fail_errno(const char *what) __attribute__((noreturn));
  * Handlers that do nothing, for the events a client does not care about; the
  * keymap one closes the keymap's fd.
  */
-void client_noop_pointer_enter(void *data, struct wl_pointer *pointer, uint32_t serial,
-	struct wl_surface *surface, wl_fixed_t x, wl_fixed_t y);
 void client_noop_pointer_leave(void *data, struct wl_pointer *pointer, uint32_t serial,
 	struct wl_surface *surface);
 void client_noop_pointer_motion(void *data, struct wl_pointer *pointer, uint32_t time,
@@ -82,12 +85,6 @@ void client_noop_pointer_axis_discrete(void *data, struct wl_pointer *pointer, u
 	int32_t discrete);
 void client_noop_keyboard_keymap(void *data, struct wl_keyboard *keyboard, uint32_t format,
 	int32_t fd, uint32_t size);
-void client_noop_keyboard_enter(void *data, struct wl_keyboard *keyboard, uint32_t serial,
-	struct wl_surface *surface, struct wl_array *keys);
-void client_noop_keyboard_leave(void *data, struct wl_keyboard *keyboard, uint32_t serial,
-	struct wl_surface *surface);
-void client_noop_keyboard_key(void *data, struct wl_keyboard *keyboard, uint32_t serial,
-	uint32_t time, uint32_t key, uint32_t state);
 void client_noop_keyboard_modifiers(void *data, struct wl_keyboard *keyboard, uint32_t serial,
 	uint32_t depressed, uint32_t latched, uint32_t locked, uint32_t group);
 void client_noop_keyboard_repeat_info(void *data, struct wl_keyboard *keyboard, int32_t rate,
@@ -96,6 +93,7 @@ void client_noop_seat_name(void *data, struct wl_seat *seat, const char *name);
 void client_noop_global_remove(void *data, struct wl_registry *registry, uint32_t name);
 void client_noop_toplevel_configure(void *data, struct xdg_toplevel *toplevel, int32_t width,
 	int32_t height, struct wl_array *states);
+void client_noop_toplevel_close(void *data, struct xdg_toplevel *toplevel);
 void client_noop_toplevel_configure_bounds(void *data, struct xdg_toplevel *toplevel,
 	int32_t width, int32_t height);
 void client_noop_toplevel_wm_capabilities(void *data, struct xdg_toplevel *toplevel,
