@@ -35,6 +35,70 @@ void client_fail_errno(const char *what) {
 	client_fail("%s: %s", what, strerror(errno));
 }
 
+void client_noop_pointer_leave(void *data, struct wl_pointer *pointer, uint32_t serial,
+		struct wl_surface *surface) {
+}
+
+void client_noop_pointer_motion(void *data, struct wl_pointer *pointer, uint32_t time,
+		wl_fixed_t x, wl_fixed_t y) {
+}
+
+void client_noop_pointer_button(void *data, struct wl_pointer *pointer, uint32_t serial,
+		uint32_t time, uint32_t button, uint32_t state) {
+}
+
+void client_noop_pointer_axis(void *data, struct wl_pointer *pointer, uint32_t time,
+		uint32_t axis, wl_fixed_t value) {
+}
+
+void client_noop_pointer_frame(void *data, struct wl_pointer *pointer) {
+}
+
+void client_noop_pointer_axis_source(void *data, struct wl_pointer *pointer, uint32_t source) {
+}
+
+void client_noop_pointer_axis_stop(void *data, struct wl_pointer *pointer, uint32_t time,
+		uint32_t axis) {
+}
+
+void client_noop_pointer_axis_discrete(void *data, struct wl_pointer *pointer, uint32_t axis,
+		int32_t discrete) {
+}
+
+void client_noop_keyboard_keymap(void *data, struct wl_keyboard *keyboard, uint32_t format,
+		int32_t fd, uint32_t size) {
+	close(fd);
+}
+
+void client_noop_keyboard_modifiers(void *data, struct wl_keyboard *keyboard, uint32_t serial,
+		uint32_t depressed, uint32_t latched, uint32_t locked, uint32_t group) {
+}
+
+void client_noop_keyboard_repeat_info(void *data, struct wl_keyboard *keyboard, int32_t rate,
+		int32_t delay) {
+}
+
+void client_noop_seat_name(void *data, struct wl_seat *seat, const char *name) {
+}
+
+void client_noop_global_remove(void *data, struct wl_registry *registry, uint32_t name) {
+}
+
+void client_noop_toplevel_configure(void *data, struct xdg_toplevel *toplevel, int32_t width,
+		int32_t height, struct wl_array *states) {
+}
+
+void client_noop_toplevel_close(void *data, struct xdg_toplevel *toplevel) {
+}
+
+void client_noop_toplevel_configure_bounds(void *data, struct xdg_toplevel *toplevel,
+		int32_t width, int32_t height) {
+}
+
+void client_noop_toplevel_wm_capabilities(void *data, struct xdg_toplevel *toplevel,
+		struct wl_array *capabilities) {
+}
+
 static void wm_base_handle_ping(void *data, struct xdg_wm_base *wm_base, uint32_t serial) {
 	xdg_wm_base_pong(wm_base, serial);
 }
@@ -55,14 +119,25 @@ static void seat_handle_capabilities(void *data, struct wl_seat *seat, uint32_t 
 		client->keyboard = wl_seat_get_keyboard(seat);
 		wl_keyboard_add_listener(client->keyboard, client->keyboard_listener, NULL);
 	}
-}
-
-static void seat_handle_name(void *data, struct wl_seat *seat, const char *name) {
+	if (client->handle_seat_capabilities != NULL) {
+		client->handle_seat_capabilities(caps);
+	}
 }
 
 static const struct wl_seat_listener seat_listener = {
 	.capabilities = seat_handle_capabilities,
-	.name = seat_handle_name,
+	.name = client_noop_seat_name,
+};
+
+static void shm_handle_format(void *data, struct wl_shm *shm, uint32_t format) {
+	struct client *client = data;
+	if (client->shm_format_count < CLIENT_MAX_SHM_FORMATS) {
+		client->shm_formats[client->shm_format_count++] = format;
+	}
+}
+
+static const struct wl_shm_listener shm_listener = {
+	.format = shm_handle_format,
 };
 
 static void registry_handle_global(void *data, struct wl_registry *registry, uint32_t name,
@@ -72,12 +147,15 @@ static void registry_handle_global(void *data, struct wl_registry *registry, uin
 		client->compositor = wl_registry_bind(registry, name, &wl_compositor_interface, 4);
 	} else if (strcmp(interface, wl_shm_interface.name) == 0) {
 		client->shm = wl_registry_bind(registry, name, &wl_shm_interface, 1);
+		wl_shm_add_listener(client->shm, &shm_listener, client);
 	} else if (strcmp(interface, wl_seat_interface.name) == 0 && client->seat == NULL) {
 		client->seat = wl_registry_bind(registry, name, &wl_seat_interface,
 			version < 5 ? version : 5);
 		wl_seat_add_listener(client->seat, &seat_listener, client);
 	} else if (strcmp(interface, xdg_wm_base_interface.name) == 0) {
-		client->wm_base = wl_registry_bind(registry, name, &xdg_wm_base_interface, 1);
+		uint32_t wanted = client->wm_base_version > 0 ? client->wm_base_version : 1;
+		client->wm_base = wl_registry_bind(registry, name, &xdg_wm_base_interface,
+			version < wanted ? version : wanted);
 		xdg_wm_base_add_listener(client->wm_base, &wm_base_listener, NULL);
 	} else if (strcmp(interface, wl_output_interface.name) == 0) {
 		if (client->output_count < CLIENT_MAX_OUTPUTS) {
@@ -89,18 +167,15 @@ static void registry_handle_global(void *data, struct wl_registry *registry, uin
 	}
 }
 
-static void registry_handle_global_remove(void *data, struct wl_registry *registry,
-		uint32_t name) {
-}
-
 static const struct wl_registry_listener registry_listener = {
 	.global = registry_handle_global,
-	.global_remove = registry_handle_global_remove,
+	.global_remove = client_noop_global_remove,
 };
 
 void client_connect(struct client *client) {
 	program = client->program;
 	client->running = true;
+	wl_list_init(&client->buffers);
 	client->display = wl_display_connect(NULL);
 	if (client->display == NULL) {
 		client_fail("cannot connect to the compositor");
@@ -108,6 +183,47 @@ void client_connect(struct client *client) {
 	client->registry = wl_display_get_registry(client->display);
 	wl_registry_add_listener(client->registry, &registry_listener, client);
 	wl_display_roundtrip(client->display);
+}
+
+struct solid_buffer {
+	struct wl_list link; /* client.buffers */
+	struct wl_buffer *wl_buffer;
+};
+
+static void solid_buffer_destroy(struct solid_buffer *buffer) {
+	wl_buffer_destroy(buffer->wl_buffer);
+	wl_list_remove(&buffer->link);
+	free(buffer);
+}
+
+void client_disconnect(struct client *client) {
+	struct solid_buffer *buffer, *tmp;
+	wl_list_for_each_safe(buffer, tmp, &client->buffers, link) {
+		solid_buffer_destroy(buffer);
+	}
+	if (client->pointer != NULL) {
+		wl_pointer_destroy(client->pointer);
+	}
+	if (client->keyboard != NULL) {
+		wl_keyboard_destroy(client->keyboard);
+	}
+	for (int i = 0; i < client->output_count; i++) {
+		wl_output_destroy(client->outputs[i]);
+	}
+	if (client->wm_base != NULL) {
+		xdg_wm_base_destroy(client->wm_base);
+	}
+	if (client->seat != NULL) {
+		wl_seat_destroy(client->seat);
+	}
+	if (client->shm != NULL) {
+		wl_shm_destroy(client->shm);
+	}
+	if (client->compositor != NULL) {
+		wl_compositor_destroy(client->compositor);
+	}
+	wl_registry_destroy(client->registry);
+	wl_display_disconnect(client->display);
 }
 
 void client_report_protocol_error(struct wl_display *display) {
@@ -146,8 +262,8 @@ struct xkb_keymap *client_keymap(struct client *client, const struct xkb_rule_na
 	return keymap;
 }
 
-static void buffer_handle_release(void *data, struct wl_buffer *buffer) {
-	wl_buffer_destroy(buffer);
+static void buffer_handle_release(void *data, struct wl_buffer *wl_buffer) {
+	solid_buffer_destroy(data);
 }
 
 static const struct wl_buffer_listener buffer_listener = {
@@ -171,7 +287,13 @@ struct wl_buffer *client_solid_buffer(struct client *client, int width, int heig
 		format);
 	wl_shm_pool_destroy(pool);
 	close(fd);
-	wl_buffer_add_listener(buffer, &buffer_listener, NULL);
+	struct solid_buffer *entry = calloc(1, sizeof(*entry));
+	if (entry == NULL) {
+		client_fail_errno("calloc");
+	}
+	entry->wl_buffer = buffer;
+	wl_list_insert(&client->buffers, &entry->link);
+	wl_buffer_add_listener(buffer, &buffer_listener, entry);
 	return buffer;
 }
 
@@ -204,28 +326,16 @@ static const struct xdg_surface_listener xdg_surface_listener = {
 	.configure = xdg_surface_handle_configure,
 };
 
-static void toplevel_handle_configure(void *data, struct xdg_toplevel *toplevel,
-		int32_t width, int32_t height, struct wl_array *states) {
-}
-
 static void toplevel_handle_close(void *data, struct xdg_toplevel *toplevel) {
 	struct client_window *window = data;
 	window->client->running = false;
 }
 
-static void toplevel_handle_configure_bounds(void *data, struct xdg_toplevel *toplevel,
-		int32_t width, int32_t height) {
-}
-
-static void toplevel_handle_wm_capabilities(void *data, struct xdg_toplevel *toplevel,
-		struct wl_array *capabilities) {
-}
-
 static const struct xdg_toplevel_listener toplevel_listener = {
-	.configure = toplevel_handle_configure,
+	.configure = client_noop_toplevel_configure,
 	.close = toplevel_handle_close,
-	.configure_bounds = toplevel_handle_configure_bounds,
-	.wm_capabilities = toplevel_handle_wm_capabilities,
+	.configure_bounds = client_noop_toplevel_configure_bounds,
+	.wm_capabilities = client_noop_toplevel_wm_capabilities,
 };
 
 void client_window_create(struct client_window *window, struct client *client,

@@ -186,13 +186,9 @@ static void registry_handle_global(void *data, struct wl_registry *registry, uin
 	}
 }
 
-static void registry_handle_global_remove(void *data, struct wl_registry *registry,
-		uint32_t name) {
-}
-
 static const struct wl_registry_listener registry_listener = {
 	.global = registry_handle_global,
-	.global_remove = registry_handle_global_remove,
+	.global_remove = client_noop_global_remove,
 };
 
 /* Session */

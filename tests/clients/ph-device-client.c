@@ -73,31 +73,16 @@ static void pointer_handle_axis(void *data, struct wl_pointer *pointer, uint32_t
 	reply("pointer-axis %u %.2f", axis, wl_fixed_to_double(value));
 }
 
-static void pointer_handle_frame(void *data, struct wl_pointer *pointer) {
-}
-
-static void pointer_handle_axis_source(void *data, struct wl_pointer *pointer,
-		uint32_t source) {
-}
-
-static void pointer_handle_axis_stop(void *data, struct wl_pointer *pointer, uint32_t time,
-		uint32_t axis) {
-}
-
-static void pointer_handle_axis_discrete(void *data, struct wl_pointer *pointer,
-		uint32_t axis, int32_t discrete) {
-}
-
 static const struct wl_pointer_listener pointer_listener = {
 	.enter = pointer_handle_enter,
 	.leave = pointer_handle_leave,
 	.motion = pointer_handle_motion,
 	.button = pointer_handle_button,
 	.axis = pointer_handle_axis,
-	.frame = pointer_handle_frame,
-	.axis_source = pointer_handle_axis_source,
-	.axis_stop = pointer_handle_axis_stop,
-	.axis_discrete = pointer_handle_axis_discrete,
+	.frame = client_noop_pointer_frame,
+	.axis_source = client_noop_pointer_axis_source,
+	.axis_stop = client_noop_pointer_axis_stop,
+	.axis_discrete = client_noop_pointer_axis_discrete,
 };
 
 /* wl_keyboard */
@@ -152,17 +137,13 @@ static void keyboard_handle_modifiers(void *data, struct wl_keyboard *keyboard,
 	reply("modifiers %u %u %u", depressed, locked, group);
 }
 
-static void keyboard_handle_repeat_info(void *data, struct wl_keyboard *keyboard,
-		int32_t rate, int32_t delay) {
-}
-
 static const struct wl_keyboard_listener keyboard_listener = {
 	.keymap = keyboard_handle_keymap,
 	.enter = keyboard_handle_enter,
 	.leave = keyboard_handle_leave,
 	.key = keyboard_handle_key,
 	.modifiers = keyboard_handle_modifiers,
-	.repeat_info = keyboard_handle_repeat_info,
+	.repeat_info = client_noop_keyboard_repeat_info,
 };
 
 /* pointer-gestures-v1 */

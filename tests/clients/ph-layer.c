@@ -25,43 +25,29 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 #include <wayland-client.h>
+#include "client-common.h"
 #include "text-input-unstable-v3-client-protocol.h"
 #include "wlr-layer-shell-unstable-v1-client-protocol.h"
 #include "xdg-shell-client-protocol.h"
 
-#define MAX_OUTPUTS 4
-
-struct buffer {
-	struct wl_buffer *wl_buffer;
-	bool current; /* the last one attached; others go when released */
-};
+static struct client client = {.program = "ph-layer"};
 
 static struct {
-	struct wl_display *display;
-	struct wl_compositor *compositor;
-	struct wl_shm *shm;
-	struct wl_seat *seat;
-	struct xdg_wm_base *wm_base;
 	struct zwlr_layer_shell_v1 *layer_shell;
-	struct wl_output *outputs[MAX_OUTPUTS];
-	int output_count;
+	/* Its own, not client.keyboard: it goes when the seat loses its keyboard,
+	 * and a new one comes with the next. */
 	struct wl_keyboard *keyboard;
-	struct wl_pointer *pointer;
 	struct zwp_text_input_manager_v3 *text_input_manager;
 	struct zwp_text_input_v3 *text_input;
 
 	struct wl_surface *surface;
 	struct zwlr_layer_surface_v1 *layer_surface;
-	struct buffer *front;
 	bool mapped;
 
 	struct wl_surface *popup_surface;
 	struct xdg_surface *popup_xdg_surface;
 	struct xdg_popup *popup;
-	struct buffer *popup_front;
 
 	/* Options */
 	uint32_t layer, anchor, keyboard_interactivity, exclusive_edge;
@@ -81,49 +67,9 @@ static struct {
 	.namespace = "ph-layer",
 };
 
-static void buffer_handle_release(void *data, struct wl_buffer *wl_buffer) {
-	struct buffer *buffer = data;
-	if (!buffer->current) {
-		wl_buffer_destroy(buffer->wl_buffer);
-		free(buffer);
-	}
-}
-
-static const struct wl_buffer_listener buffer_listener = {
-	.release = buffer_handle_release,
-};
-
-/* Attaches a new solid buffer; the one it replaces goes once released. */
-static void attach_solid(struct wl_surface *surface, struct buffer **front, int width, int height,
-		uint32_t color) {
-	size_t stride = (size_t)width * 4, size = stride * (size_t)height;
-	int fd = memfd_create("ph-layer", MFD_CLOEXEC);
-	if (fd < 0 || ftruncate(fd, (off_t)size) != 0) {
-		fprintf(stderr, "ph-layer: memfd: %s\n", strerror(errno));
-		exit(1);
-	}
-	uint32_t *pixels = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (pixels == MAP_FAILED) {
-		fprintf(stderr, "ph-layer: mmap: %s\n", strerror(errno));
-		exit(1);
-	}
-	for (size_t i = 0; i < size / 4; i++) {
-		pixels[i] = color;
-	}
-	munmap(pixels, size);
-	struct wl_shm_pool *pool = wl_shm_create_pool(app.shm, fd, (int32_t)size);
-	struct buffer *buffer = calloc(1, sizeof(*buffer));
-	buffer->wl_buffer = wl_shm_pool_create_buffer(pool, 0, width, height, (int32_t)stride,
-		WL_SHM_FORMAT_ARGB8888);
-	buffer->current = true;
-	wl_buffer_add_listener(buffer->wl_buffer, &buffer_listener, buffer);
-	wl_shm_pool_destroy(pool);
-	close(fd);
-	if (*front != NULL) {
-		(*front)->current = false;
-	}
-	*front = buffer;
-	wl_surface_attach(surface, buffer->wl_buffer, 0, 0);
+static void attach_solid(struct wl_surface *surface, int width, int height, uint32_t color) {
+	wl_surface_attach(surface, client_solid_buffer(&client, width, height,
+		WL_SHM_FORMAT_ARGB8888, color), 0, 0);
 	wl_surface_damage_buffer(surface, 0, 0, width, height);
 	wl_surface_commit(surface);
 }
@@ -133,7 +79,7 @@ static void attach_solid(struct wl_surface *surface, struct buffer **front, int 
 static void popup_surface_handle_configure(void *data, struct xdg_surface *xdg_surface,
 		uint32_t serial) {
 	xdg_surface_ack_configure(xdg_surface, serial);
-	attach_solid(app.popup_surface, &app.popup_front, app.popup_width, app.popup_height,
+	attach_solid(app.popup_surface, app.popup_width, app.popup_height,
 		app.popup_color);
 }
 
@@ -164,7 +110,7 @@ static const struct xdg_popup_listener popup_listener = {
  * the compositor may flip it up and slide it sideways to keep it on screen.
  */
 static void create_popup(void) {
-	struct xdg_positioner *positioner = xdg_wm_base_create_positioner(app.wm_base);
+	struct xdg_positioner *positioner = xdg_wm_base_create_positioner(client.wm_base);
 	xdg_positioner_set_size(positioner, app.popup_width, app.popup_height);
 	xdg_positioner_set_anchor_rect(positioner, app.popup_x, app.popup_y, 1, 1);
 	xdg_positioner_set_anchor(positioner, XDG_POSITIONER_ANCHOR_TOP_LEFT);
@@ -172,8 +118,8 @@ static void create_popup(void) {
 	xdg_positioner_set_constraint_adjustment(positioner,
 		XDG_POSITIONER_CONSTRAINT_ADJUSTMENT_SLIDE_X |
 		XDG_POSITIONER_CONSTRAINT_ADJUSTMENT_FLIP_Y);
-	app.popup_surface = wl_compositor_create_surface(app.compositor);
-	app.popup_xdg_surface = xdg_wm_base_get_xdg_surface(app.wm_base, app.popup_surface);
+	app.popup_surface = wl_compositor_create_surface(client.compositor);
+	app.popup_xdg_surface = xdg_wm_base_get_xdg_surface(client.wm_base, app.popup_surface);
 	xdg_surface_add_listener(app.popup_xdg_surface, &popup_surface_listener, NULL);
 	app.popup = xdg_surface_get_popup(app.popup_xdg_surface, NULL, positioner);
 	xdg_popup_add_listener(app.popup, &popup_listener, NULL);
@@ -189,10 +135,10 @@ static void layer_surface_handle_configure(void *data, struct zwlr_layer_surface
 	printf("configure %u %u\n", width, height);
 	zwlr_layer_surface_v1_ack_configure(surface, serial);
 	int w = width > 0 ? (int)width : app.width, h = height > 0 ? (int)height : app.height;
-	attach_solid(app.surface, &app.front, w, h, app.color);
+	attach_solid(app.surface, w, h, app.color);
 	if (!app.mapped) {
 		app.mapped = true;
-		wl_display_roundtrip(app.display);
+		wl_display_roundtrip(client.display);
 		printf("mapped %d %d\n", w, h);
 		if (app.with_popup) {
 			create_popup();
@@ -211,11 +157,6 @@ static const struct zwlr_layer_surface_v1_listener layer_surface_listener = {
 
 /* Input */
 
-static void keyboard_handle_keymap(void *data, struct wl_keyboard *keyboard, uint32_t format,
-		int32_t fd, uint32_t size) {
-	close(fd);
-}
-
 static void keyboard_handle_enter(void *data, struct wl_keyboard *keyboard, uint32_t serial,
 		struct wl_surface *surface, struct wl_array *keys) {
 	printf("keyboard-enter\n");
@@ -231,21 +172,13 @@ static void keyboard_handle_key(void *data, struct wl_keyboard *keyboard, uint32
 	printf("key %u %s\n", key, state == WL_KEYBOARD_KEY_STATE_PRESSED ? "pressed" : "released");
 }
 
-static void keyboard_handle_modifiers(void *data, struct wl_keyboard *keyboard, uint32_t serial,
-		uint32_t depressed, uint32_t latched, uint32_t locked, uint32_t group) {
-}
-
-static void keyboard_handle_repeat_info(void *data, struct wl_keyboard *keyboard, int32_t rate,
-		int32_t delay) {
-}
-
 static const struct wl_keyboard_listener keyboard_listener = {
-	.keymap = keyboard_handle_keymap,
+	.keymap = client_noop_keyboard_keymap,
 	.enter = keyboard_handle_enter,
 	.leave = keyboard_handle_leave,
 	.key = keyboard_handle_key,
-	.modifiers = keyboard_handle_modifiers,
-	.repeat_info = keyboard_handle_repeat_info,
+	.modifiers = client_noop_keyboard_modifiers,
+	.repeat_info = client_noop_keyboard_repeat_info,
 };
 
 static void pointer_handle_enter(void *data, struct wl_pointer *pointer, uint32_t serial,
@@ -254,30 +187,22 @@ static void pointer_handle_enter(void *data, struct wl_pointer *pointer, uint32_
 		wl_fixed_to_int(x), wl_fixed_to_int(y));
 }
 
-static void pointer_handle_leave(void *data, struct wl_pointer *pointer, uint32_t serial,
-		struct wl_surface *surface) {
-}
-
-static void pointer_handle_motion(void *data, struct wl_pointer *pointer, uint32_t time,
-		wl_fixed_t x, wl_fixed_t y) {
-}
-
 static void pointer_handle_button(void *data, struct wl_pointer *pointer, uint32_t serial,
 		uint32_t time, uint32_t button, uint32_t state) {
 	printf("button %u %s\n", button,
 		state == WL_POINTER_BUTTON_STATE_PRESSED ? "pressed" : "released");
 }
 
-static void pointer_handle_axis(void *data, struct wl_pointer *pointer, uint32_t time,
-		uint32_t axis, wl_fixed_t value) {
-}
-
 static const struct wl_pointer_listener pointer_listener = {
 	.enter = pointer_handle_enter,
-	.leave = pointer_handle_leave,
-	.motion = pointer_handle_motion,
+	.leave = client_noop_pointer_leave,
+	.motion = client_noop_pointer_motion,
 	.button = pointer_handle_button,
-	.axis = pointer_handle_axis,
+	.axis = client_noop_pointer_axis,
+	.frame = client_noop_pointer_frame,
+	.axis_source = client_noop_pointer_axis_source,
+	.axis_stop = client_noop_pointer_axis_stop,
+	.axis_discrete = client_noop_pointer_axis_discrete,
 };
 
 /* text-input-v3 */
@@ -324,71 +249,27 @@ static const struct zwp_text_input_v3_listener text_input_listener = {
 	.done = text_input_handle_done,
 };
 
-static void seat_handle_capabilities(void *data, struct wl_seat *seat, uint32_t caps) {
+static void handle_seat_capabilities(uint32_t caps) {
 	if ((caps & WL_SEAT_CAPABILITY_KEYBOARD) && app.keyboard == NULL) {
-		app.keyboard = wl_seat_get_keyboard(seat);
+		app.keyboard = wl_seat_get_keyboard(client.seat);
 		wl_keyboard_add_listener(app.keyboard, &keyboard_listener, NULL);
 	} else if (!(caps & WL_SEAT_CAPABILITY_KEYBOARD) && app.keyboard != NULL) {
 		wl_keyboard_destroy(app.keyboard);
 		app.keyboard = NULL;
 	}
-	if ((caps & WL_SEAT_CAPABILITY_POINTER) && app.pointer == NULL) {
-		app.pointer = wl_seat_get_pointer(seat);
-		wl_pointer_add_listener(app.pointer, &pointer_listener, NULL);
-	}
 }
 
-static void seat_handle_name(void *data, struct wl_seat *seat, const char *name) {
-}
-
-static const struct wl_seat_listener seat_listener = {
-	.capabilities = seat_handle_capabilities,
-	.name = seat_handle_name,
-};
-
-static void wm_base_handle_ping(void *data, struct xdg_wm_base *wm_base, uint32_t serial) {
-	xdg_wm_base_pong(wm_base, serial);
-}
-
-static const struct xdg_wm_base_listener wm_base_listener = {
-	.ping = wm_base_handle_ping,
-};
-
-static void registry_handle_global(void *data, struct wl_registry *registry, uint32_t name,
-		const char *interface, uint32_t version) {
-	if (strcmp(interface, wl_compositor_interface.name) == 0) {
-		app.compositor = wl_registry_bind(registry, name, &wl_compositor_interface, 4);
-	} else if (strcmp(interface, wl_shm_interface.name) == 0) {
-		app.shm = wl_registry_bind(registry, name, &wl_shm_interface, 1);
-	} else if (strcmp(interface, wl_seat_interface.name) == 0 && app.seat == NULL) {
-		app.seat = wl_registry_bind(registry, name, &wl_seat_interface, 4);
-		wl_seat_add_listener(app.seat, &seat_listener, NULL);
-	} else if (strcmp(interface, xdg_wm_base_interface.name) == 0) {
-		app.wm_base = wl_registry_bind(registry, name, &xdg_wm_base_interface, 1);
-		xdg_wm_base_add_listener(app.wm_base, &wm_base_listener, NULL);
-	} else if (strcmp(interface, zwlr_layer_shell_v1_interface.name) == 0) {
+static void bind_global(struct wl_registry *registry, uint32_t name, const char *interface,
+		uint32_t version) {
+	if (strcmp(interface, zwlr_layer_shell_v1_interface.name) == 0) {
 		app.layer_shell = wl_registry_bind(registry, name, &zwlr_layer_shell_v1_interface,
 			version < 5 ? version : 5);
 		printf("layer-shell version %u\n", version);
 	} else if (strcmp(interface, zwp_text_input_manager_v3_interface.name) == 0) {
 		app.text_input_manager = wl_registry_bind(registry, name,
 			&zwp_text_input_manager_v3_interface, 1);
-	} else if (strcmp(interface, wl_output_interface.name) == 0 &&
-			app.output_count < MAX_OUTPUTS) {
-		app.outputs[app.output_count++] = wl_registry_bind(registry, name,
-			&wl_output_interface, 1);
 	}
 }
-
-static void registry_handle_global_remove(void *data, struct wl_registry *registry,
-		uint32_t name) {
-	/* Kept on purpose: the compositor must close the surface, not the client. */
-}
-
-static const struct wl_registry_listener registry_listener = {
-	.global = registry_handle_global,
-	.global_remove = registry_handle_global_remove,
-};
 
 static uint32_t parse_anchor(const char *text) {
 	uint32_t anchor = 0;
@@ -523,38 +404,36 @@ int main(int argc, char *argv[]) {
 	if (!parse_options(argc, argv)) {
 		return 2;
 	}
-	app.display = wl_display_connect(NULL);
-	if (app.display == NULL) {
-		fprintf(stderr, "ph-layer: cannot connect to the Wayland display\n");
-		return 1;
-	}
-	struct wl_registry *registry = wl_display_get_registry(app.display);
-	wl_registry_add_listener(registry, &registry_listener, NULL);
-	wl_display_roundtrip(app.display);
-	if (app.compositor == NULL || app.shm == NULL || app.layer_shell == NULL ||
-			app.wm_base == NULL) {
+	client.bind_global = bind_global;
+	client.pointer_listener = &pointer_listener;
+	client.handle_seat_capabilities = handle_seat_capabilities;
+	/* What the compositor takes back stays bound on purpose: the compositor
+	 * must close the surface, not the client. */
+	client_connect(&client);
+	if (client.compositor == NULL || client.shm == NULL || app.layer_shell == NULL ||
+			client.wm_base == NULL) {
 		fprintf(stderr, "ph-layer: the compositor lacks wl_compositor, wl_shm, xdg_wm_base "
 			"or zwlr_layer_shell_v1\n");
 		return 1;
 	}
-	if (app.output_index >= app.output_count) {
+	if (app.output_index >= client.output_count) {
 		fprintf(stderr, "ph-layer: no output %d\n", app.output_index);
 		return 1;
 	}
-	wl_display_roundtrip(app.display); /* the seat's capabilities */
+	wl_display_roundtrip(client.display); /* the seat's capabilities */
 	if (app.with_text_input) {
-		if (app.text_input_manager == NULL || app.seat == NULL) {
+		if (app.text_input_manager == NULL || client.seat == NULL) {
 			fprintf(stderr, "ph-layer: the compositor lacks zwp_text_input_manager_v3\n");
 			return 1;
 		}
 		app.text_input = zwp_text_input_manager_v3_get_text_input(app.text_input_manager,
-			app.seat);
+			client.seat);
 		zwp_text_input_v3_add_listener(app.text_input, &text_input_listener, NULL);
 	}
 
-	app.surface = wl_compositor_create_surface(app.compositor);
+	app.surface = wl_compositor_create_surface(client.compositor);
 	app.layer_surface = zwlr_layer_shell_v1_get_layer_surface(app.layer_shell, app.surface,
-		app.output_index >= 0 ? app.outputs[app.output_index] : NULL, app.layer,
+		app.output_index >= 0 ? client.outputs[app.output_index] : NULL, app.layer,
 		app.namespace);
 	zwlr_layer_surface_v1_add_listener(app.layer_surface, &layer_surface_listener, NULL);
 	zwlr_layer_surface_v1_set_size(app.layer_surface, (uint32_t)app.width,
@@ -570,12 +449,12 @@ int main(int argc, char *argv[]) {
 	}
 	wl_surface_commit(app.surface);
 
-	while (wl_display_dispatch(app.display) != -1) {
+	while (wl_display_dispatch(client.display) != -1) {
 	}
-	int error = wl_display_get_error(app.display);
+	int error = wl_display_get_error(client.display);
 	uint32_t id;
 	const struct wl_interface *interface = NULL;
-	uint32_t code = wl_display_get_protocol_error(app.display, &interface, &id);
+	uint32_t code = wl_display_get_protocol_error(client.display, &interface, &id);
 	if (error == EPROTO) {
 		printf("protocol-error %s %u\n", interface != NULL ? interface->name : "?", code);
 	} else {

@@ -22,9 +22,6 @@
  * commit-before-ack, wrong-size, bad-serial, null-buffer.
  */
 #define _GNU_SOURCE
-#include <errno.h>
-#include <poll.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -33,6 +30,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 #include <wayland-client.h>
+#include "client-common.h"
 #include "ext-session-lock-v1-client-protocol.h"
 
 #define MAX_OUTPUTS 8
@@ -66,15 +64,6 @@ static struct {
 	const char *misbehave;
 	bool started; /* the lock was requested: new outputs get surfaces at once */
 } app = {.color = 0xff2040a0};
-
-static void reply(const char *fmt, ...) {
-	va_list args;
-	va_start(args, fmt);
-	vprintf(fmt, args);
-	va_end(args);
-	putchar('\n');
-	fflush(stdout);
-}
 
 static bool misbehave(const char *mode) {
 	return app.misbehave != NULL && strcmp(app.misbehave, mode) == 0;
@@ -216,50 +205,23 @@ static void pointer_leave(void *data, struct wl_pointer *pointer, uint32_t seria
 	reply("pointer-leave");
 }
 
-static void pointer_motion(void *data, struct wl_pointer *pointer, uint32_t time, wl_fixed_t x,
-		wl_fixed_t y) {
-}
-
 static void pointer_button(void *data, struct wl_pointer *pointer, uint32_t serial,
 		uint32_t time, uint32_t button, uint32_t state) {
 	reply("pointer-button %u %s", button,
 		state == WL_POINTER_BUTTON_STATE_PRESSED ? "pressed" : "released");
 }
 
-static void pointer_axis(void *data, struct wl_pointer *pointer, uint32_t time, uint32_t axis,
-		wl_fixed_t value) {
-}
-
-static void pointer_frame(void *data, struct wl_pointer *pointer) {
-}
-
-static void pointer_axis_source(void *data, struct wl_pointer *pointer, uint32_t source) {
-}
-
-static void pointer_axis_stop(void *data, struct wl_pointer *pointer, uint32_t time,
-		uint32_t axis) {
-}
-
-static void pointer_axis_discrete(void *data, struct wl_pointer *pointer, uint32_t axis,
-		int32_t discrete) {
-}
-
 static const struct wl_pointer_listener pointer_listener = {
 	.enter = pointer_enter,
 	.leave = pointer_leave,
-	.motion = pointer_motion,
+	.motion = client_noop_pointer_motion,
 	.button = pointer_button,
-	.axis = pointer_axis,
-	.frame = pointer_frame,
-	.axis_source = pointer_axis_source,
-	.axis_stop = pointer_axis_stop,
-	.axis_discrete = pointer_axis_discrete,
+	.axis = client_noop_pointer_axis,
+	.frame = client_noop_pointer_frame,
+	.axis_source = client_noop_pointer_axis_source,
+	.axis_stop = client_noop_pointer_axis_stop,
+	.axis_discrete = client_noop_pointer_axis_discrete,
 };
-
-static void keyboard_keymap(void *data, struct wl_keyboard *keyboard, uint32_t format, int fd,
-		uint32_t size) {
-	close(fd);
-}
 
 static int output_of_surface(struct wl_surface *surface) {
 	for (int i = 0; i < app.output_count; i++) {
@@ -285,21 +247,13 @@ static void keyboard_key(void *data, struct wl_keyboard *keyboard, uint32_t seri
 	reply("key %u %s", key, state == WL_KEYBOARD_KEY_STATE_PRESSED ? "pressed" : "released");
 }
 
-static void keyboard_modifiers(void *data, struct wl_keyboard *keyboard, uint32_t serial,
-		uint32_t depressed, uint32_t latched, uint32_t locked, uint32_t group) {
-}
-
-static void keyboard_repeat_info(void *data, struct wl_keyboard *keyboard, int32_t rate,
-		int32_t delay) {
-}
-
 static const struct wl_keyboard_listener keyboard_listener = {
-	.keymap = keyboard_keymap,
+	.keymap = client_noop_keyboard_keymap,
 	.enter = keyboard_enter,
 	.leave = keyboard_leave,
 	.key = keyboard_key,
-	.modifiers = keyboard_modifiers,
-	.repeat_info = keyboard_repeat_info,
+	.modifiers = client_noop_keyboard_modifiers,
+	.repeat_info = client_noop_keyboard_repeat_info,
 };
 
 static void seat_capabilities(void *data, struct wl_seat *seat, uint32_t caps) {
@@ -313,12 +267,9 @@ static void seat_capabilities(void *data, struct wl_seat *seat, uint32_t caps) {
 	}
 }
 
-static void seat_name(void *data, struct wl_seat *seat, const char *name) {
-}
-
 static const struct wl_seat_listener seat_listener = {
 	.capabilities = seat_capabilities,
-	.name = seat_name,
+	.name = client_noop_seat_name,
 };
 
 static void registry_global(void *data, struct wl_registry *registry, uint32_t name,
@@ -367,7 +318,7 @@ static const struct wl_registry_listener registry_listener = {
 	.global_remove = registry_global_remove,
 };
 
-static void handle_command(const char *line) {
+static void handle_command(void *data, char *line) {
 	if (strcmp(line, "unlock") == 0) {
 		if (app.lock != NULL) {
 			ext_session_lock_v1_unlock_and_destroy(app.lock);
@@ -438,50 +389,20 @@ int main(int argc, char *argv[]) {
 		create_lock_surface(&app.outputs[i]);
 	}
 
-	char line[256];
-	size_t len = 0;
-	for (;;) {
-		wl_display_flush(app.display);
-		struct pollfd fds[2] = {
-			{.fd = wl_display_get_fd(app.display), .events = POLLIN},
-			{.fd = STDIN_FILENO, .events = POLLIN},
-		};
-		if (poll(fds, 2, -1) < 0 && errno != EINTR) {
-			return 1;
+	bool running = true;
+	enum client_run_end end = client_run(app.display, &running, handle_command, NULL);
+	if (end == CLIENT_RUN_STDIN_CLOSED) {
+		/* A locker that keeps the lock until killed. */
+		client_run(app.display, &running, NULL, NULL);
+	} else if (end == CLIENT_RUN_CONNECTION_FAILED) {
+		const struct wl_interface *interface = NULL;
+		uint32_t id;
+		uint32_t code = wl_display_get_protocol_error(app.display, &interface, &id);
+		if (interface != NULL) {
+			reply("protocol-error %s %u", interface->name, code);
+			return 3;
 		}
-		if ((fds[0].revents & (POLLIN | POLLHUP)) && wl_display_dispatch(app.display) < 0) {
-			const struct wl_interface *interface = NULL;
-			uint32_t id;
-			uint32_t code = wl_display_get_protocol_error(app.display, &interface, &id);
-			if (interface != NULL) {
-				reply("protocol-error %s %u", interface->name, code);
-				return 3;
-			}
-			reply("disconnected");
-			return 1;
-		}
-		if (fds[1].revents & (POLLIN | POLLHUP)) {
-			ssize_t n = read(STDIN_FILENO, line + len, sizeof(line) - len - 1);
-			if (n <= 0) {
-				/* stdin closed: behave like a locker that keeps the lock until killed. */
-				fds[1].fd = -1;
-				close(STDIN_FILENO);
-				for (;;) {
-					if (wl_display_dispatch(app.display) < 0) {
-						return 1;
-					}
-				}
-			}
-			len += (size_t)n;
-			line[len] = '\0';
-			char *nl;
-			while ((nl = strchr(line, '\n')) != NULL) {
-				*nl = '\0';
-				handle_command(line);
-				wl_display_flush(app.display);
-				len -= (size_t)(nl + 1 - line);
-				memmove(line, nl + 1, len + 1);
-			}
-		}
+		reply("disconnected");
 	}
+	return 1;
 }

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <wayland-client.h>
+#include "client-common.h"
 #include "ext-image-capture-source-v1-client-protocol.h"
 #include "ext-image-copy-capture-v1-client-protocol.h"
 
@@ -28,17 +29,17 @@
 #define FRAME_TIMEOUT_MS 5000
 #define EXIT_SKIP 77
 
+static struct client client = {.program = "ph-misbehave"};
+
 struct ctx {
 	const char *case_name;
+	/* client's, for short */
 	struct wl_display *display;
-	struct wl_registry *registry;
 	struct wl_shm *shm;
-	struct wl_output *output;
+	struct wl_output *output; /* the first */
 	struct wl_seat *seat;
 	struct ext_output_image_capture_source_manager_v1 *source_manager;
 	struct ext_image_copy_capture_manager_v1 *copy_manager;
-	uint32_t shm_formats[MAX_FORMATS];
-	size_t n_shm_formats;
 	struct wl_list sessions, frames, buffers;
 	char why[256]; /* why the last helper returning false/NULL failed */
 };
@@ -466,11 +467,7 @@ static const char *frame_outcome(const struct frame *f) {
 static struct wl_buffer *buffer_new(struct ctx *ctx, int width, int height,
 		int stride, uint32_t format) {
 	size_t size = (size_t)stride * height;
-	int fd = memfd_create("ph-misbehave", MFD_CLOEXEC);
-	if (fd < 0 || ftruncate(fd, size) < 0) {
-		perror("ph-misbehave: memfd");
-		exit(1);
-	}
+	int fd = client_memfd(&client, NULL, size);
 	struct wl_shm_pool *pool = wl_shm_create_pool(ctx->shm, fd, size);
 	struct buffer *buffer = calloc(1, sizeof(*buffer));
 	if (buffer == NULL) {
@@ -710,8 +707,8 @@ static int case_wrong_size(struct ctx *ctx) {
 static int case_wrong_format(struct ctx *ctx) {
 	OPEN_FRAME(ctx, s, f);
 	/* Only wl_shm's own formats, or wl_shm itself would raise an error. */
-	for (size_t i = 0; i < ctx->n_shm_formats; i++) {
-		uint32_t format = ctx->shm_formats[i];
+	for (int i = 0; i < client.shm_format_count; i++) {
+		uint32_t format = client.shm_formats[i];
 		int bpp = format_bpp(format);
 		if (bpp == 0 || has_format(s->formats, s->n_formats, format)) {
 			continue;
@@ -741,7 +738,7 @@ static int case_ok_all_formats(struct ctx *ctx) {
 		int bpp = format_bpp(format);
 		if (bpp == 0) {
 			return result(ctx, false, "format %s: unknown bpp", shown);
-		} else if (!has_format(ctx->shm_formats, ctx->n_shm_formats, format)) {
+		} else if (!has_format(client.shm_formats, (size_t)client.shm_format_count, format)) {
 			return result(ctx, false, "format %s is not a wl_shm format",
 				shown);
 		}
@@ -1065,47 +1062,20 @@ static const struct {
 	{ "source_manager_destroyed", case_source_manager_destroyed },
 };
 
-static void shm_handle_format(void *data, struct wl_shm *shm, uint32_t format) {
-	struct ctx *ctx = data;
-	add_format(ctx->shm_formats, &ctx->n_shm_formats, format);
-}
+/* File-scope: bind_global gets no data pointer. */
+static struct ext_output_image_capture_source_manager_v1 *source_manager;
+static struct ext_image_copy_capture_manager_v1 *copy_manager;
 
-static const struct wl_shm_listener shm_listener = {
-	.format = shm_handle_format,
-};
-
-static void registry_handle_global(void *data, struct wl_registry *registry,
-		uint32_t name, const char *interface, uint32_t version) {
-	struct ctx *ctx = data;
-	if (strcmp(interface, wl_shm_interface.name) == 0) {
-		ctx->shm = wl_registry_bind(registry, name, &wl_shm_interface, 1);
-		wl_shm_add_listener(ctx->shm, &shm_listener, ctx);
-	} else if (strcmp(interface, wl_output_interface.name) == 0 &&
-			ctx->output == NULL) {
-		ctx->output = wl_registry_bind(registry, name,
-			&wl_output_interface, 1);
-	} else if (strcmp(interface, wl_seat_interface.name) == 0 && ctx->seat == NULL) {
-		ctx->seat = wl_registry_bind(registry, name, &wl_seat_interface, 1);
-	} else if (strcmp(interface,
-			ext_output_image_capture_source_manager_v1_interface.name) == 0) {
-		ctx->source_manager = wl_registry_bind(registry, name,
+static void bind_global(struct wl_registry *registry, uint32_t name, const char *interface,
+		uint32_t version) {
+	if (strcmp(interface, ext_output_image_capture_source_manager_v1_interface.name) == 0) {
+		source_manager = wl_registry_bind(registry, name,
 			&ext_output_image_capture_source_manager_v1_interface, 1);
-	} else if (strcmp(interface,
-			ext_image_copy_capture_manager_v1_interface.name) == 0) {
-		ctx->copy_manager = wl_registry_bind(registry, name,
+	} else if (strcmp(interface, ext_image_copy_capture_manager_v1_interface.name) == 0) {
+		copy_manager = wl_registry_bind(registry, name,
 			&ext_image_copy_capture_manager_v1_interface, 1);
 	}
 }
-
-static void registry_handle_global_remove(void *data,
-		struct wl_registry *registry, uint32_t name) {
-	/* Outputs going away mid-case would be a test setup problem. */
-}
-
-static const struct wl_registry_listener registry_listener = {
-	.global = registry_handle_global,
-	.global_remove = registry_handle_global_remove,
-};
 
 static const char *missing_global(struct ctx *ctx) {
 	if (ctx->shm == NULL) {
@@ -1140,19 +1110,7 @@ static void ctx_finish(struct ctx *ctx) {
 	if (ctx->source_manager != NULL) {
 		ext_output_image_capture_source_manager_v1_destroy(ctx->source_manager);
 	}
-	if (ctx->output != NULL) {
-		wl_output_destroy(ctx->output);
-	}
-	if (ctx->seat != NULL) {
-		wl_seat_destroy(ctx->seat);
-	}
-	if (ctx->shm != NULL) {
-		wl_shm_destroy(ctx->shm);
-	}
-	if (ctx->registry != NULL) {
-		wl_registry_destroy(ctx->registry);
-	}
-	wl_display_disconnect(ctx->display);
+	client_disconnect(&client);
 }
 
 static void usage(void) {
@@ -1179,17 +1137,17 @@ int main(int argc, char *argv[]) {
 	wl_list_init(&ctx.sessions);
 	wl_list_init(&ctx.frames);
 	wl_list_init(&ctx.buffers);
-	ctx.display = wl_display_connect(NULL);
-	if (ctx.display == NULL) {
-		result(&ctx, false, "cannot connect to the Wayland display");
-		return 1;
-	}
-	ctx.registry = wl_display_get_registry(ctx.display);
-	wl_registry_add_listener(ctx.registry, &registry_listener, &ctx);
+	client.bind_global = bind_global;
+	client_connect(&client);
+	ctx.display = client.display;
+	ctx.shm = client.shm;
+	ctx.output = client.output_count > 0 ? client.outputs[0] : NULL;
+	ctx.seat = client.seat;
+	ctx.source_manager = source_manager;
+	ctx.copy_manager = copy_manager;
 	/* The second roundtrip collects the wl_shm formats. */
 	int ret;
-	if (wl_display_roundtrip(ctx.display) < 0 ||
-			wl_display_roundtrip(ctx.display) < 0) {
+	if (wl_display_roundtrip(ctx.display) < 0) {
 		ret = result(&ctx, false, "setup: %s", describe_error(&ctx));
 	} else if (missing_global(&ctx) != NULL) {
 		ret = result(&ctx, false, "compositor lacks %s", missing_global(&ctx));

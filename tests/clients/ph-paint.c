@@ -20,6 +20,7 @@
 #include <unistd.h>
 #include <wayland-client.h>
 #include <xkbcommon/xkbcommon.h>
+#include "client-common.h"
 #include "cursor-shape-v1-client-protocol.h"
 #include "pattern.h"
 #include "xdg-shell-client-protocol.h"
@@ -88,13 +89,9 @@ struct frame_wait {
 
 struct app {
 	struct options opts;
-	struct wl_display *display;
-	struct wl_registry *registry;
-	struct wl_compositor *compositor;
 	struct wl_subcompositor *subcompositor;
-	struct wl_shm *shm;
-	struct xdg_wm_base *wm_base;
-	struct wl_seat *seat;
+	/* Its own, not client.pointer and client.keyboard: they are released when
+	 * the seat loses them, and only made when the options ask for input. */
 	struct wl_pointer *pointer;
 	struct wl_keyboard *keyboard;
 	struct paint_surface cursor;
@@ -137,6 +134,10 @@ struct app {
 	bool running;
 	int exit_code;
 };
+
+/* File-scope: client-common's seat and registry hooks get no data pointer. */
+static struct client client = {.program = "ph-paint", .wm_base_version = 6};
+static struct app paint = {.signal_fd = -1, .running = true, .stdin_open = true};
 
 static void usage(FILE *f) {
 	fprintf(f,
@@ -341,17 +342,6 @@ static bool parse_options(struct options *opts, int argc, char *argv[]) {
 	return true;
 }
 
-static void reply(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void reply(const char *fmt, ...) {
-	va_list args;
-	va_start(args, fmt);
-	vprintf(fmt, args);
-	va_end(args);
-	putchar('\n');
-	fflush(stdout);
-}
-
 /* Wayland wants premultiplied alpha; XRGB pixels are opaque whatever we say. */
 static uint32_t pixel_value(uint32_t color, uint32_t format) {
 	if (format == WL_SHM_FORMAT_XRGB8888) {
@@ -424,18 +414,14 @@ static struct buffer *buffer_create(struct app *app, int width, int height) {
 	buffer->height = height;
 	buffer->size = (size_t)stride * height;
 
-	int fd = memfd_create("ph-paint", MFD_CLOEXEC);
-	if (fd < 0 || ftruncate(fd, buffer->size) < 0) {
-		perror("ph-paint: memfd");
-		goto error;
-	}
+	int fd = client_memfd(&client, NULL, buffer->size);
 	buffer->data = mmap(NULL, buffer->size, PROT_READ | PROT_WRITE,
 		MAP_SHARED, fd, 0);
 	if (buffer->data == MAP_FAILED) {
 		perror("ph-paint: mmap");
 		goto error;
 	}
-	struct wl_shm_pool *pool = wl_shm_create_pool(app->shm, fd, buffer->size);
+	struct wl_shm_pool *pool = wl_shm_create_pool(client.shm, fd, buffer->size);
 	buffer->wl_buffer = wl_shm_pool_create_buffer(pool, 0, width, height,
 		stride, app->opts.shm_format);
 	wl_shm_pool_destroy(pool);
@@ -444,9 +430,7 @@ static struct buffer *buffer_create(struct app *app, int width, int height) {
 	return buffer;
 
 error:
-	if (fd >= 0) {
-		close(fd);
-	}
+	close(fd);
 	free(buffer);
 	return NULL;
 }
@@ -573,7 +557,7 @@ static void present_solid(struct app *app, struct paint_surface *ps,
 /* The subsurface is synchronized: its commit lands with the parent's. */
 static void create_subsurface(struct app *app) {
 	const struct rect_spec *spec = &app->opts.subsurface;
-	app->sub.surface = wl_compositor_create_surface(app->compositor);
+	app->sub.surface = wl_compositor_create_surface(client.compositor);
 	app->subsurface = wl_subcompositor_get_subsurface(app->subcompositor,
 		app->sub.surface, app->main.surface);
 	wl_subsurface_set_position(app->subsurface, spec->x, spec->y);
@@ -639,21 +623,12 @@ static void toplevel_handle_close(void *data, struct xdg_toplevel *toplevel) {
 	app->running = false;
 }
 
-static void toplevel_handle_configure_bounds(void *data,
-		struct xdg_toplevel *toplevel, int32_t width, int32_t height) {
-	/* Not needed: we draw the size we were told or asked for. */
-}
-
-static void toplevel_handle_wm_capabilities(void *data,
-		struct xdg_toplevel *toplevel, struct wl_array *capabilities) {
-	/* Not needed. */
-}
-
 static const struct xdg_toplevel_listener toplevel_listener = {
 	.configure = toplevel_handle_configure,
 	.close = toplevel_handle_close,
-	.configure_bounds = toplevel_handle_configure_bounds,
-	.wm_capabilities = toplevel_handle_wm_capabilities,
+	/* Not needed: we draw the size we were told or asked for. */
+	.configure_bounds = client_noop_toplevel_configure_bounds,
+	.wm_capabilities = client_noop_toplevel_wm_capabilities,
 };
 
 static void popup_xdg_surface_handle_configure(void *data,
@@ -709,7 +684,7 @@ static void create_popup(struct app *app) {
 	app->popup_height = spec->height;
 
 	struct xdg_positioner *positioner =
-		xdg_wm_base_create_positioner(app->wm_base);
+		xdg_wm_base_create_positioner(client.wm_base);
 	xdg_positioner_set_size(positioner, spec->width, spec->height);
 	xdg_positioner_set_anchor_rect(positioner, spec->x, spec->y, 1, 1);
 	xdg_positioner_set_anchor(positioner, XDG_POSITIONER_ANCHOR_TOP_LEFT);
@@ -720,8 +695,8 @@ static void create_popup(struct app *app) {
 			XDG_POSITIONER_CONSTRAINT_ADJUSTMENT_SLIDE_Y);
 	}
 
-	app->popup.surface = wl_compositor_create_surface(app->compositor);
-	app->popup_xdg_surface = xdg_wm_base_get_xdg_surface(app->wm_base,
+	app->popup.surface = wl_compositor_create_surface(client.compositor);
+	app->popup_xdg_surface = xdg_wm_base_get_xdg_surface(client.wm_base,
 		app->popup.surface);
 	xdg_surface_add_listener(app->popup_xdg_surface,
 		&popup_xdg_surface_listener, app);
@@ -753,13 +728,13 @@ static void pointer_handle_enter(void *data, struct wl_pointer *pointer, uint32_
 	} else if (app->opts.cursor.set) {
 		const struct rect_spec *spec = &app->opts.cursor;
 		if (app->cursor.surface == NULL) {
-			app->cursor.surface = wl_compositor_create_surface(app->compositor);
+			app->cursor.surface = wl_compositor_create_surface(client.compositor);
 			present_solid(app, &app->cursor, spec, spec->width, spec->height, -1);
 		}
 		wl_pointer_set_cursor(pointer, serial, app->cursor.surface, spec->x, spec->y);
 	}
 	/* The cursor is set by the time the test reads the enter. */
-	wl_display_flush(app->display);
+	wl_display_flush(client.display);
 	if (app->opts.input) {
 		reply("pointer-enter %s %.2f %.2f", surface_name(app, surface),
 			wl_fixed_to_double(x), wl_fixed_to_double(y));
@@ -834,31 +809,16 @@ static void pointer_handle_axis(void *data, struct wl_pointer *pointer, uint32_t
 	}
 }
 
-static void pointer_handle_frame(void *data, struct wl_pointer *pointer) {
-}
-
-static void pointer_handle_axis_source(void *data, struct wl_pointer *pointer,
-		uint32_t source) {
-}
-
-static void pointer_handle_axis_stop(void *data, struct wl_pointer *pointer, uint32_t time,
-		uint32_t axis) {
-}
-
-static void pointer_handle_axis_discrete(void *data, struct wl_pointer *pointer,
-		uint32_t axis, int32_t discrete) {
-}
-
 static const struct wl_pointer_listener pointer_listener = {
 	.enter = pointer_handle_enter,
 	.leave = pointer_handle_leave,
 	.motion = pointer_handle_motion,
 	.button = pointer_handle_button,
 	.axis = pointer_handle_axis,
-	.frame = pointer_handle_frame,
-	.axis_source = pointer_handle_axis_source,
-	.axis_stop = pointer_handle_axis_stop,
-	.axis_discrete = pointer_handle_axis_discrete,
+	.frame = client_noop_pointer_frame,
+	.axis_source = client_noop_pointer_axis_source,
+	.axis_stop = client_noop_pointer_axis_stop,
+	.axis_discrete = client_noop_pointer_axis_discrete,
 };
 
 static void keyboard_handle_keymap(void *data, struct wl_keyboard *keyboard, uint32_t format,
@@ -942,8 +902,17 @@ static const struct wl_keyboard_listener keyboard_listener = {
 	.repeat_info = keyboard_handle_repeat_info,
 };
 
-static void seat_handle_capabilities(void *data, struct wl_seat *seat, uint32_t caps) {
-	struct app *app = data;
+static bool needs_seat(const struct options *opts) {
+	return opts->input || opts->cursor.set || opts->cursor_hidden || opts->cursor_shape != 0 ||
+		opts->has_click_color;
+}
+
+static void handle_seat_capabilities(uint32_t caps) {
+	struct app *app = &paint;
+	if (!needs_seat(&app->opts)) {
+		return;
+	}
+	struct wl_seat *seat = client.seat;
 	bool has_pointer = caps & WL_SEAT_CAPABILITY_POINTER;
 	bool has_keyboard = caps & WL_SEAT_CAPABILITY_KEYBOARD;
 	if (has_pointer && app->pointer == NULL) {
@@ -974,67 +943,18 @@ static void seat_handle_capabilities(void *data, struct wl_seat *seat, uint32_t 
 	reply("seat%s%s", has_pointer ? " pointer" : "", has_keyboard ? " keyboard" : "");
 }
 
-static void seat_handle_name(void *data, struct wl_seat *seat, const char *name) {
-}
-
-static const struct wl_seat_listener seat_listener = {
-	.capabilities = seat_handle_capabilities,
-	.name = seat_handle_name,
-};
-
-static void wm_base_handle_ping(void *data, struct xdg_wm_base *wm_base,
-		uint32_t serial) {
-	xdg_wm_base_pong(wm_base, serial);
-}
-
-static const struct xdg_wm_base_listener wm_base_listener = {
-	.ping = wm_base_handle_ping,
-};
-
-static uint32_t min_u32(uint32_t a, uint32_t b) {
-	return a < b ? a : b;
-}
-
-static void registry_handle_global(void *data, struct wl_registry *registry,
-		uint32_t name, const char *interface, uint32_t version) {
-	struct app *app = data;
-	if (strcmp(interface, wl_compositor_interface.name) == 0 &&
-			version >= 4) {
-		/* v4 for damage_buffer */
-		app->compositor = wl_registry_bind(registry, name,
-			&wl_compositor_interface, 4);
-	} else if (strcmp(interface, wl_subcompositor_interface.name) == 0) {
+static void bind_global(struct wl_registry *registry, uint32_t name, const char *interface,
+		uint32_t version) {
+	struct app *app = &paint;
+	if (strcmp(interface, wl_subcompositor_interface.name) == 0) {
 		app->subcompositor = wl_registry_bind(registry, name,
 			&wl_subcompositor_interface, 1);
-	} else if (strcmp(interface, wl_shm_interface.name) == 0) {
-		app->shm = wl_registry_bind(registry, name, &wl_shm_interface, 1);
 	} else if (strcmp(interface, wp_cursor_shape_manager_v1_interface.name) == 0 &&
 			app->opts.cursor_shape != 0) {
 		app->cursor_shape_manager = wl_registry_bind(registry, name,
 			&wp_cursor_shape_manager_v1_interface, 1);
-	} else if (strcmp(interface, wl_seat_interface.name) == 0 &&
-			(app->opts.input || app->opts.cursor.set || app->opts.cursor_hidden ||
-			app->opts.cursor_shape != 0 || app->opts.has_click_color) &&
-			app->seat == NULL && version >= 5) {
-		/* v5: wl_pointer.frame and release, nothing newer needed. */
-		app->seat = wl_registry_bind(registry, name, &wl_seat_interface, 5);
-		wl_seat_add_listener(app->seat, &seat_listener, app);
-	} else if (strcmp(interface, xdg_wm_base_interface.name) == 0) {
-		app->wm_base = wl_registry_bind(registry, name,
-			&xdg_wm_base_interface, min_u32(version, 6));
-		xdg_wm_base_add_listener(app->wm_base, &wm_base_listener, app);
 	}
 }
-
-static void registry_handle_global_remove(void *data,
-		struct wl_registry *registry, uint32_t name) {
-	/* Nothing we bind goes away while we run. */
-}
-
-static const struct wl_registry_listener registry_listener = {
-	.global = registry_handle_global,
-	.global_remove = registry_handle_global_remove,
-};
 
 static bool require_global(const void *global, const char *name) {
 	if (global == NULL) {
@@ -1043,15 +963,13 @@ static bool require_global(const void *global, const char *name) {
 	return global != NULL;
 }
 
-static bool bind_globals(struct app *app) {
-	app->registry = wl_display_get_registry(app->display);
-	wl_registry_add_listener(app->registry, &registry_listener, app);
-	if (wl_display_roundtrip(app->display) < 0) {
+static bool has_globals(struct app *app) {
+	if (wl_display_get_error(client.display) != 0) {
 		return false;
 	}
-	bool ok = require_global(app->compositor, "wl_compositor v4");
-	ok = require_global(app->shm, "wl_shm") && ok;
-	ok = require_global(app->wm_base, "xdg_wm_base") && ok;
+	bool ok = require_global(client.compositor, "wl_compositor v4");
+	ok = require_global(client.shm, "wl_shm") && ok;
+	ok = require_global(client.wm_base, "xdg_wm_base") && ok;
 	if (app->opts.subsurface.set) {
 		ok = require_global(app->subcompositor, "wl_subcompositor") && ok;
 	}
@@ -1060,14 +978,14 @@ static bool bind_globals(struct app *app) {
 	}
 	if (app->opts.input || app->opts.cursor.set || app->opts.cursor_hidden ||
 			app->opts.cursor_shape != 0) {
-		ok = require_global(app->seat, "wl_seat v5") && ok;
+		ok = require_global(client.seat, "wl_seat v5") && ok;
 	}
 	return ok;
 }
 
 static void create_toplevel(struct app *app) {
-	app->main.surface = wl_compositor_create_surface(app->compositor);
-	app->xdg_surface = xdg_wm_base_get_xdg_surface(app->wm_base,
+	app->main.surface = wl_compositor_create_surface(client.compositor);
+	app->xdg_surface = xdg_wm_base_get_xdg_surface(client.wm_base,
 		app->main.surface);
 	xdg_surface_add_listener(app->xdg_surface, &xdg_surface_listener, app);
 	app->toplevel = xdg_surface_get_toplevel(app->xdg_surface);
@@ -1335,11 +1253,11 @@ static void read_stdin(struct app *app) {
 }
 
 static int report_display_error(struct app *app) {
-	int err = wl_display_get_error(app->display);
+	int err = wl_display_get_error(client.display);
 	if (err == EPROTO) {
 		const struct wl_interface *interface = NULL;
 		uint32_t id = 0;
-		uint32_t code = wl_display_get_protocol_error(app->display,
+		uint32_t code = wl_display_get_protocol_error(client.display,
 			&interface, &id);
 		fprintf(stderr, "ph-paint: protocol error %u on %s#%u\n", code,
 			interface != NULL ? interface->name : "?", id);
@@ -1365,24 +1283,24 @@ static int setup_signals(void) {
 
 static int run(struct app *app) {
 	struct pollfd fds[3] = {
-		{ .fd = wl_display_get_fd(app->display) },
+		{ .fd = wl_display_get_fd(client.display) },
 		{ .fd = -1, .events = POLLIN },
 		{ .fd = app->signal_fd, .events = POLLIN },
 	};
 	while (app->running) {
-		if (wl_display_dispatch_pending(app->display) < 0) {
+		if (wl_display_dispatch_pending(client.display) < 0) {
 			return report_display_error(app);
 		}
 		do_work(app);
 		if (!app->running) {
 			break;
 		}
-		if (wl_display_prepare_read(app->display) != 0) {
+		if (wl_display_prepare_read(client.display) != 0) {
 			continue; /* events got queued meanwhile */
 		}
-		int flushed = wl_display_flush(app->display);
+		int flushed = wl_display_flush(client.display);
 		if (flushed < 0 && errno != EAGAIN) {
-			wl_display_cancel_read(app->display);
+			wl_display_cancel_read(client.display);
 			return report_display_error(app);
 		}
 		fds[0].events = POLLIN | (flushed < 0 ? POLLOUT : 0);
@@ -1390,7 +1308,7 @@ static int run(struct app *app) {
 		fds[1].fd = app->stdin_open && !has_queued_command(app) ?
 			STDIN_FILENO : -1;
 		if (poll(fds, 3, -1) < 0) {
-			wl_display_cancel_read(app->display);
+			wl_display_cancel_read(client.display);
 			if (errno == EINTR) {
 				continue;
 			}
@@ -1398,11 +1316,11 @@ static int run(struct app *app) {
 			return 1;
 		}
 		if (fds[0].revents != 0) {
-			if (wl_display_read_events(app->display) < 0) {
+			if (wl_display_read_events(client.display) < 0) {
 				return report_display_error(app);
 			}
 		} else {
-			wl_display_cancel_read(app->display);
+			wl_display_cancel_read(client.display);
 		}
 		if (fds[1].revents & POLLNVAL) {
 			app->stdin_open = false;
@@ -1454,66 +1372,48 @@ static void app_finish(struct app *app) {
 	if (app->keyboard != NULL) {
 		wl_keyboard_release(app->keyboard);
 	}
-	if (app->seat != NULL) {
-		wl_seat_release(app->seat);
-	}
 	xkb_state_unref(app->xkb_state);
 	xkb_keymap_unref(app->xkb_keymap);
 	xkb_context_unref(app->xkb_context);
-	if (app->wm_base != NULL) {
-		xdg_wm_base_destroy(app->wm_base);
-	}
-	if (app->shm != NULL) {
-		wl_shm_destroy(app->shm);
-	}
 	if (app->subcompositor != NULL) {
 		wl_subcompositor_destroy(app->subcompositor);
 	}
-	if (app->compositor != NULL) {
-		wl_compositor_destroy(app->compositor);
-	}
-	if (app->registry != NULL) {
-		wl_registry_destroy(app->registry);
-	}
-	wl_display_disconnect(app->display);
+	client_disconnect(&client);
 	if (app->signal_fd >= 0) {
 		close(app->signal_fd);
 	}
 }
 
 int main(int argc, char *argv[]) {
-	struct app app = { .signal_fd = -1, .running = true, .stdin_open = true };
-	if (!parse_options(&app.opts, argc, argv)) {
+	struct app *app = &paint;
+	if (!parse_options(&app->opts, argc, argv)) {
 		usage(stderr);
 		return 2;
 	}
-	app.width = app.opts.width;
-	app.height = app.opts.height;
-	app.fill_quad = app.opts.quad;
-	app.fill_xy = app.opts.xy;
-	app.fill_color = app.opts.color;
-	wl_list_init(&app.frame_waits);
-	app.xkb_context = xkb_context_new(XKB_CONTEXT_NO_FLAGS);
+	app->width = app->opts.width;
+	app->height = app->opts.height;
+	app->fill_quad = app->opts.quad;
+	app->fill_xy = app->opts.xy;
+	app->fill_color = app->opts.color;
+	wl_list_init(&app->frame_waits);
+	app->xkb_context = xkb_context_new(XKB_CONTEXT_NO_FLAGS);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
-	app.signal_fd = setup_signals();
-	if (app.signal_fd < 0) {
+	app->signal_fd = setup_signals();
+	if (app->signal_fd < 0) {
 		perror("ph-paint: signalfd");
 		return 1;
 	}
-	app.display = wl_display_connect(NULL);
-	if (app.display == NULL) {
-		fprintf(stderr, "ph-paint: cannot connect to the Wayland display\n");
-		close(app.signal_fd);
-		return 1;
-	}
+	client.bind_global = bind_global;
+	client.handle_seat_capabilities = handle_seat_capabilities;
+	client_connect(&client);
 	int ret = 1;
-	if (bind_globals(&app)) {
-		create_toplevel(&app);
-		ret = run(&app);
-	} else if (wl_display_get_error(app.display) != 0) {
-		ret = report_display_error(&app);
+	if (has_globals(app)) {
+		create_toplevel(app);
+		ret = run(app);
+	} else if (wl_display_get_error(client.display) != 0) {
+		ret = report_display_error(app);
 	}
-	app_finish(&app);
+	app_finish(app);
 	return ret;
 }

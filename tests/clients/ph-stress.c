@@ -54,6 +54,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <wayland-client.h>
+#include "client-common.h"
 #include "harness.h"
 #include "ext-foreign-toplevel-list-v1-client-protocol.h"
 #include "ext-image-capture-source-v1-client-protocol.h"
@@ -403,13 +404,9 @@ static void registry_handle_global(void *data, struct wl_registry *registry, uin
 	}
 }
 
-static void registry_handle_global_remove(void *data, struct wl_registry *registry,
-		uint32_t name) {
-}
-
 static const struct wl_registry_listener registry_listener = {
 	.global = registry_handle_global,
-	.global_remove = registry_handle_global_remove,
+	.global_remove = client_noop_global_remove,
 };
 
 /* Connects and collects globals, shm formats and toplevels (two roundtrips). */
@@ -524,27 +521,12 @@ static const struct xdg_surface_listener xdg_surface_listener = {
 	.configure = xdg_surface_handle_configure,
 };
 
-static void toplevel_handle_configure(void *data, struct xdg_toplevel *toplevel,
-		int32_t width, int32_t height, struct wl_array *states) {
-	/* We keep our own size: the tests know where every pixel is. */
-}
-
-static void toplevel_handle_close(void *data, struct xdg_toplevel *toplevel) {
-}
-
-static void toplevel_handle_configure_bounds(void *data, struct xdg_toplevel *toplevel,
-		int32_t width, int32_t height) {
-}
-
-static void toplevel_handle_wm_capabilities(void *data, struct xdg_toplevel *toplevel,
-		struct wl_array *caps) {
-}
-
 static const struct xdg_toplevel_listener toplevel_listener = {
-	.configure = toplevel_handle_configure,
-	.close = toplevel_handle_close,
-	.configure_bounds = toplevel_handle_configure_bounds,
-	.wm_capabilities = toplevel_handle_wm_capabilities,
+	/* We keep our own size: the tests know where every pixel is. */
+	.configure = client_noop_toplevel_configure,
+	.close = client_noop_toplevel_close,
+	.configure_bounds = client_noop_toplevel_configure_bounds,
+	.wm_capabilities = client_noop_toplevel_wm_capabilities,
 };
 
 static void painter_paint(struct painter *p, uint32_t argb);

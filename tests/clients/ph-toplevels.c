@@ -419,9 +419,7 @@ int main(void) {
 	}
 	int code = bad_events > 0 ? 4 : 0;
 	if (wl_display_get_error(app.display) != 0) {
-		const struct wl_interface *interface = NULL;
-		uint32_t protocol_code = wl_display_get_protocol_error(app.display, &interface, NULL);
-		reply("protocol-error %s %u", interface != NULL ? interface->name : "?", protocol_code);
+		client_report_protocol_error(app.display);
 		code = 3;
 	} else if (app.manager != NULL) {
 		/* Tell the compositor we are done, and wait for `finished`, as a taskbar would. */

@@ -60,18 +60,81 @@ static void ioctl_or_die(int fd, unsigned long request, long arg, const char *wh
 	}
 }
 
-static void abs_setup(int fd, int code, int min, int max, int resolution) {
-	struct uinput_abs_setup setup = {
-		.code = (__u16)code,
-		.absinfo = {.minimum = min, .maximum = max, .resolution = resolution},
-	};
-	ioctl_or_die(fd, UI_SET_ABSBIT, code, "UI_SET_ABSBIT");
-	if (ioctl(fd, UI_ABS_SETUP, &setup) < 0) {
-		die("UI_ABS_SETUP");
+#define END (-1)
+
+struct abs_axis {
+	int code, min, max, resolution;
+};
+
+/* What a device reports; each list ends with END (a code END for axes), NULL: none. */
+struct device_spec {
+	bool keyboard_keys; /* every key from KEY_ESC to KEY_MICMUTE */
+	const int *keys, *rels, *leds, *props;
+	const struct abs_axis *axes;
+};
+
+static const struct device_spec specs[DEVICES] = {
+	[KBD_A] = {.keyboard_keys = true, .leds = (const int[]){LED_CAPSL, LED_NUML, END}},
+	[KBD_B] = {.keyboard_keys = true, .leds = (const int[]){LED_CAPSL, LED_NUML, END}},
+	[MOUSE] = {
+		.keys = (const int[]){BTN_LEFT, BTN_RIGHT, BTN_MIDDLE, END},
+		.rels = (const int[]){REL_X, REL_Y, REL_WHEEL, END},
+	},
+	[TOUCHPAD] = {
+		.keys = (const int[]){BTN_LEFT, BTN_RIGHT, BTN_TOUCH, BTN_TOOL_FINGER,
+			BTN_TOOL_DOUBLETAP, BTN_TOOL_TRIPLETAP, BTN_TOOL_QUADTAP, BTN_TOOL_QUINTTAP,
+			END},
+		.axes = (const struct abs_axis[]){
+			{ABS_X, 0, TP_MAX_X, TP_RES},
+			{ABS_Y, 0, TP_MAX_Y, TP_RES},
+			{ABS_MT_SLOT, 0, 4, 0},
+			{ABS_MT_TRACKING_ID, 0, 65535, 0},
+			{ABS_MT_POSITION_X, 0, TP_MAX_X, TP_RES},
+			{ABS_MT_POSITION_Y, 0, TP_MAX_Y, TP_RES},
+			{END, 0, 0, 0},
+		},
+		.props = (const int[]){INPUT_PROP_POINTER, END},
+	},
+	[TABLET] = {
+		.keys = (const int[]){BTN_TOOL_PEN, BTN_TOUCH, BTN_STYLUS, BTN_STYLUS2, END},
+		.axes = (const struct abs_axis[]){
+			{ABS_X, 0, TABLET_MAX_X, TABLET_RES},
+			{ABS_Y, 0, TABLET_MAX_Y, TABLET_RES},
+			{ABS_PRESSURE, 0, 4095, 0},
+			{END, 0, 0, 0},
+		},
+		.props = (const int[]){INPUT_PROP_POINTER, END},
+	},
+	/*
+	 * As the Wacom driver makes a pad: buttons BTN_0.., the axes it reports,
+	 * and BTN_STYLUS, by which udev's input_id takes it for a tablet, and
+	 * BTN_0 with BTN_1 for a tablet's pad.
+	 */
+	[PAD] = {
+		.keys = (const int[]){BTN_0, BTN_1, BTN_2, BTN_3, BTN_STYLUS, END},
+		.axes = (const struct abs_axis[]){
+			{ABS_X, 0, 1, 0},
+			{ABS_Y, 0, 1, 0},
+			{ABS_MISC, 0, 0xffff, 0},
+			{END, 0, 0, 0},
+		},
+	},
+};
+
+/* Enables event type `type` with the codes listed (nothing when there are none). */
+static void set_bits(int fd, int type, unsigned long request, const int *codes,
+		const char *what) {
+	if (codes == NULL) {
+		return;
+	}
+	ioctl_or_die(fd, UI_SET_EVBIT, type, "UI_SET_EVBIT");
+	for (const int *code = codes; *code != END; code++) {
+		ioctl_or_die(fd, request, *code, what);
 	}
 }
 
 static int create(int index) {
+	const struct device_spec *spec = &specs[index];
 	int fd = open("/dev/uinput", O_WRONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0) {
 		die("/dev/uinput");
@@ -80,74 +143,33 @@ static int create(int index) {
 		.id = {.bustype = BUS_USB, .vendor = 0x1234, .product = (__u16)(0x5670 + index)},
 	};
 	snprintf(setup.name, sizeof(setup.name), "%s", names[index]);
-	switch (index) {
-	case KBD_A:
-	case KBD_B:
+	if (spec->keyboard_keys) {
 		ioctl_or_die(fd, UI_SET_EVBIT, EV_KEY, "UI_SET_EVBIT");
 		for (int code = KEY_ESC; code <= KEY_MICMUTE; code++) {
 			ioctl_or_die(fd, UI_SET_KEYBIT, code, "UI_SET_KEYBIT");
 		}
-		ioctl_or_die(fd, UI_SET_EVBIT, EV_LED, "UI_SET_EVBIT");
-		ioctl_or_die(fd, UI_SET_LEDBIT, LED_CAPSL, "UI_SET_LEDBIT");
-		ioctl_or_die(fd, UI_SET_LEDBIT, LED_NUML, "UI_SET_LEDBIT");
-		break;
-	case MOUSE:
-		ioctl_or_die(fd, UI_SET_EVBIT, EV_REL, "UI_SET_EVBIT");
-		ioctl_or_die(fd, UI_SET_RELBIT, REL_X, "UI_SET_RELBIT");
-		ioctl_or_die(fd, UI_SET_RELBIT, REL_Y, "UI_SET_RELBIT");
-		ioctl_or_die(fd, UI_SET_RELBIT, REL_WHEEL, "UI_SET_RELBIT");
-		ioctl_or_die(fd, UI_SET_EVBIT, EV_KEY, "UI_SET_EVBIT");
-		ioctl_or_die(fd, UI_SET_KEYBIT, BTN_LEFT, "UI_SET_KEYBIT");
-		ioctl_or_die(fd, UI_SET_KEYBIT, BTN_RIGHT, "UI_SET_KEYBIT");
-		ioctl_or_die(fd, UI_SET_KEYBIT, BTN_MIDDLE, "UI_SET_KEYBIT");
-		break;
-	case TOUCHPAD:
-		ioctl_or_die(fd, UI_SET_EVBIT, EV_KEY, "UI_SET_EVBIT");
-		ioctl_or_die(fd, UI_SET_KEYBIT, BTN_LEFT, "UI_SET_KEYBIT");
-		ioctl_or_die(fd, UI_SET_KEYBIT, BTN_RIGHT, "UI_SET_KEYBIT");
-		ioctl_or_die(fd, UI_SET_KEYBIT, BTN_TOUCH, "UI_SET_KEYBIT");
-		ioctl_or_die(fd, UI_SET_KEYBIT, BTN_TOOL_FINGER, "UI_SET_KEYBIT");
-		ioctl_or_die(fd, UI_SET_KEYBIT, BTN_TOOL_DOUBLETAP, "UI_SET_KEYBIT");
-		ioctl_or_die(fd, UI_SET_KEYBIT, BTN_TOOL_TRIPLETAP, "UI_SET_KEYBIT");
-		ioctl_or_die(fd, UI_SET_KEYBIT, BTN_TOOL_QUADTAP, "UI_SET_KEYBIT");
-		ioctl_or_die(fd, UI_SET_KEYBIT, BTN_TOOL_QUINTTAP, "UI_SET_KEYBIT");
+	}
+	set_bits(fd, EV_KEY, UI_SET_KEYBIT, spec->keys, "UI_SET_KEYBIT");
+	set_bits(fd, EV_REL, UI_SET_RELBIT, spec->rels, "UI_SET_RELBIT");
+	set_bits(fd, EV_LED, UI_SET_LEDBIT, spec->leds, "UI_SET_LEDBIT");
+	if (spec->axes != NULL) {
 		ioctl_or_die(fd, UI_SET_EVBIT, EV_ABS, "UI_SET_EVBIT");
-		abs_setup(fd, ABS_X, 0, TP_MAX_X, TP_RES);
-		abs_setup(fd, ABS_Y, 0, TP_MAX_Y, TP_RES);
-		abs_setup(fd, ABS_MT_SLOT, 0, 4, 0);
-		abs_setup(fd, ABS_MT_TRACKING_ID, 0, 65535, 0);
-		abs_setup(fd, ABS_MT_POSITION_X, 0, TP_MAX_X, TP_RES);
-		abs_setup(fd, ABS_MT_POSITION_Y, 0, TP_MAX_Y, TP_RES);
-		ioctl_or_die(fd, UI_SET_PROPBIT, INPUT_PROP_POINTER, "UI_SET_PROPBIT");
-		break;
-	case TABLET:
-		ioctl_or_die(fd, UI_SET_EVBIT, EV_KEY, "UI_SET_EVBIT");
-		ioctl_or_die(fd, UI_SET_KEYBIT, BTN_TOOL_PEN, "UI_SET_KEYBIT");
-		ioctl_or_die(fd, UI_SET_KEYBIT, BTN_TOUCH, "UI_SET_KEYBIT");
-		ioctl_or_die(fd, UI_SET_KEYBIT, BTN_STYLUS, "UI_SET_KEYBIT");
-		ioctl_or_die(fd, UI_SET_KEYBIT, BTN_STYLUS2, "UI_SET_KEYBIT");
-		ioctl_or_die(fd, UI_SET_EVBIT, EV_ABS, "UI_SET_EVBIT");
-		abs_setup(fd, ABS_X, 0, TABLET_MAX_X, TABLET_RES);
-		abs_setup(fd, ABS_Y, 0, TABLET_MAX_Y, TABLET_RES);
-		abs_setup(fd, ABS_PRESSURE, 0, 4095, 0);
-		ioctl_or_die(fd, UI_SET_PROPBIT, INPUT_PROP_POINTER, "UI_SET_PROPBIT");
-		break;
-	case PAD:
-		/*
-		 * As the Wacom driver makes a pad: buttons BTN_0.., the axes it
-		 * reports, and BTN_STYLUS, by which udev's input_id takes it for
-		 * a tablet, and BTN_0 with BTN_1 for a tablet's pad.
-		 */
-		ioctl_or_die(fd, UI_SET_EVBIT, EV_KEY, "UI_SET_EVBIT");
-		for (int code = BTN_0; code <= BTN_3; code++) {
-			ioctl_or_die(fd, UI_SET_KEYBIT, code, "UI_SET_KEYBIT");
+		for (const struct abs_axis *axis = spec->axes; axis->code != END; axis++) {
+			struct uinput_abs_setup abs = {
+				.code = (__u16)axis->code,
+				.absinfo = {.minimum = axis->min, .maximum = axis->max,
+					.resolution = axis->resolution},
+			};
+			ioctl_or_die(fd, UI_SET_ABSBIT, axis->code, "UI_SET_ABSBIT");
+			if (ioctl(fd, UI_ABS_SETUP, &abs) < 0) {
+				die("UI_ABS_SETUP");
+			}
 		}
-		ioctl_or_die(fd, UI_SET_KEYBIT, BTN_STYLUS, "UI_SET_KEYBIT");
-		ioctl_or_die(fd, UI_SET_EVBIT, EV_ABS, "UI_SET_EVBIT");
-		abs_setup(fd, ABS_X, 0, 1, 0);
-		abs_setup(fd, ABS_Y, 0, 1, 0);
-		abs_setup(fd, ABS_MISC, 0, 0xffff, 0);
-		break;
+	}
+	if (spec->props != NULL) {
+		for (const int *prop = spec->props; *prop != END; prop++) {
+			ioctl_or_die(fd, UI_SET_PROPBIT, *prop, "UI_SET_PROPBIT");
+		}
 	}
 	if (ioctl(fd, UI_DEV_SETUP, &setup) < 0) {
 		die("UI_DEV_SETUP");
