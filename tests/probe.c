@@ -29,6 +29,18 @@ bool probe_cmd_within(struct probe *probe, const char *cmd, const char *expect,
 	return ok;
 }
 
+uint32_t *probe_dump(struct probe *probe, const char *buffer, int width, int height) {
+	char cmd[600];
+	const char *path = ph_scratch("probe-dump.raw");
+	snprintf(cmd, sizeof(cmd), "dump %s %s", buffer, path);
+	int w = 0, h = 0;
+	if (!probe_cmd_within(probe, cmd, "dumped", PROBE_LARGE_TIMEOUT_MS) ||
+			sscanf(probe->line, "dumped %dx%d", &w, &h) != 2 || w != width || h != height) {
+		return NULL;
+	}
+	return (uint32_t *)ph_read_file(path);
+}
+
 uint32_t probe_word(struct probe *probe, const char *buffer, int x, int y) {
 	char cmd[128];
 	snprintf(cmd, sizeof(cmd), "word %s %d %d", buffer, x, y);

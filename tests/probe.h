@@ -16,9 +16,16 @@ struct probe {
 bool probe_start(struct ph_compositor *c, struct probe *probe);
 /* Sends cmd; with expect, waits for a reply line starting with it. */
 bool probe_cmd(struct probe *probe, const char *cmd, const char *expect);
-/* The same with its own deadline: 4K frames under ASan on a loaded machine take seconds. */
+/* The same with its own deadline. */
 bool probe_cmd_within(struct probe *probe, const char *cmd, const char *expect,
 	int timeout_ms);
+/* A deadline, not a wait: 4K frames under ASan on a loaded 2-CPU machine take seconds. */
+#define PROBE_LARGE_TIMEOUT_MS 30000
+/*
+ * The words of a probe buffer of width x height, dumped through a scratch
+ * file (PROBE_LARGE_TIMEOUT_MS); NULL if there is no such dump. Free it.
+ */
+uint32_t *probe_dump(struct probe *probe, const char *buffer, int width, int height);
 /* The 32-bit word at a pixel of a probe buffer (0xdeadbeef if unreadable). */
 uint32_t probe_word(struct probe *probe, const char *buffer, int x, int y);
 /* How many pixels of the rectangle hold word (-1 if unreadable). */

@@ -14,8 +14,6 @@
 #include "harness.h"
 #include "probe.h"
 
-/* A deadline, not a wait: 4K frames under ASan on a loaded 2-CPU machine take seconds. */
-#define LARGE_TIMEOUT_MS 30000
 
 #define SHM_ARGB8888 0
 #define SHM_XRGB8888 1
@@ -323,24 +321,14 @@ static long picture_diff(const struct picture *p, const uint32_t *words, size_t 
 /* Captures probe buffer name and checks every pixel of it against the picture. */
 static bool probe_picture(struct probe *probe, const char *name, uint32_t format,
 		const struct picture *p, char *why, size_t why_size) {
-	char cmd[600];
-	const char *path = ph_scratch("large.raw");
-	snprintf(cmd, sizeof(cmd), "dump %s %s", name, path);
-	int w = 0, h = 0;
-	if (!probe_cmd_within(probe, cmd, "dumped", LARGE_TIMEOUT_MS) ||
-			sscanf(probe->line, "dumped %dx%d", &w, &h) != 2 ||
-			w != p->width || h != p->height) {
+	uint32_t *data = probe_dump(probe, name, p->width, p->height);
+	if (data == NULL) {
 		snprintf(why, why_size, "no dump of %dx%d: %.150s", p->width, p->height,
 			probe->line);
 		return false;
 	}
-	char *data = ph_read_file(path);
-	if (data == NULL) {
-		snprintf(why, why_size, "cannot read %s", path);
-		return false;
-	}
 	bool alpha = format == SHM_ARGB8888 || format == SHM_ABGR8888;
-	long wrong = picture_diff(p, (const uint32_t *)data, (size_t)w, format,
+	long wrong = picture_diff(p, data, (size_t)p->width, format,
 		alpha ? 0xffffffffu : 0x00ffffffu, why, why_size);
 	free(data);
 	return wrong == 0;
@@ -399,7 +387,7 @@ static void test_large(const char *mode, int width, int height, bool damage) {
 	probe_start(&c, &probe);
 	probe_cmd(&probe, "output 0", "constraints");
 	probe_cmd(&probe, "buffer a 1", "buffer");
-	bool ready = probe_cmd_within(&probe, "capture a", "ready", LARGE_TIMEOUT_MS);
+	bool ready = probe_cmd_within(&probe, "capture a", "ready", PROBE_LARGE_TIMEOUT_MS);
 	struct picture picture = {.width = width, .height = height};
 	bool exact = ready && probe_picture(&probe, "a", SHM_XRGB8888, &picture, why, sizeof(why));
 	ph_ok(exact, "%s: probe, XRGB8888: every pixel exact (%s)", mode, ready ? why :
@@ -420,8 +408,8 @@ static void test_large(const char *mode, int width, int height, bool damage) {
 		bool painted = ph_expect_line(&paint, "ok", line, sizeof(line), 10000);
 		char fill[64];
 		snprintf(fill, sizeof(fill), "fill a 0x%08x", PADDING_SENTINEL);
-		probe_cmd_within(&probe, fill, "filled", LARGE_TIMEOUT_MS);
-		ready = probe_cmd_within(&probe, "capture a", "ready", LARGE_TIMEOUT_MS);
+		probe_cmd_within(&probe, fill, "filled", PROBE_LARGE_TIMEOUT_MS);
+		ready = probe_cmd_within(&probe, "capture a", "ready", PROBE_LARGE_TIMEOUT_MS);
 		char damage_want[96];
 		snprintf(damage_want, sizeof(damage_want), "ready damage=%d,%d,%d,%d", changed.rect_x,
 			changed.rect_y, changed.rect_w, changed.rect_h);
@@ -442,7 +430,7 @@ static void test_large(const char *mode, int width, int height, bool damage) {
 	/* A new session copies everything again, converting every pixel. */
 	new_session(&probe);
 	probe_cmd(&probe, "buffer b 0x34324241", "buffer");
-	ready = probe_cmd_within(&probe, "capture b", "ready", LARGE_TIMEOUT_MS);
+	ready = probe_cmd_within(&probe, "capture b", "ready", PROBE_LARGE_TIMEOUT_MS);
 	exact = ready && probe_picture(&probe, "b", SHM_ABGR8888, &picture, why, sizeof(why));
 	ph_ok(exact, "%s: probe, ABGR8888 (red and blue swapped, alpha opaque): every pixel "
 		"exact (%s)", mode, ready ? why : probe.line);

@@ -204,8 +204,6 @@ static void test_leaks(struct ph_compositor *c) {
 #define LARGE_W 1920
 #define LARGE_H 1080
 #define SHRINKER_RGB 0x204060
-/* A deadline, not a wait: large frames under ASan on a loaded 2-CPU machine take seconds. */
-#define LARGE_TIMEOUT_MS 30000
 /*
  * What the shrinking window keeps of its pool: 256 KiB, the first band of a
  * shared copy (CAPTURE_SHARED_COPY_BAND_BYTES), which the event loop's
@@ -213,22 +211,10 @@ static void test_leaks(struct ph_compositor *c) {
  */
 #define SHRINKER_KEPT_BYTES (256 << 10)
 
-/* A probe buffer of the large screen, dumped; NULL if it could not be. Free it. */
-static uint32_t *probe_large_dump(struct probe *probe, const char *name) {
-	char cmd[600];
-	const char *path = ph_scratch("large.raw");
-	snprintf(cmd, sizeof(cmd), "dump %s %s", name, path);
-	int w = 0, h = 0;
-	if (!probe_cmd_within(probe, cmd, "dumped", LARGE_TIMEOUT_MS) || sscanf(probe->line, "dumped %dx%d", &w, &h) != 2 ||
-			w != LARGE_W || h != LARGE_H) {
-		return NULL;
-	}
-	return (uint32_t *)ph_read_file(path);
-}
 
 /* Pixels of a large probe buffer that are not pattern_xy (X byte left out); -1: no buffer. */
 static long probe_large_not_pattern(struct probe *probe, const char *name) {
-	uint32_t *words = probe_large_dump(probe, name);
+	uint32_t *words = probe_dump(probe, name, LARGE_W, LARGE_H);
 	if (words == NULL) {
 		return -1;
 	}
@@ -306,7 +292,7 @@ static void test_large_truncate(void) {
 		"(a) capture buffer's pool shrunk to 0 before capture: failed buffer_constraints "
 		"(%s)", answered ? probe.line : "no answer");
 	probe_cmd(&probe, "buffer k 1", "buffer");
-	bool ready = probe_cmd_within(&probe, "capture k", "ready", LARGE_TIMEOUT_MS);
+	bool ready = probe_cmd_within(&probe, "capture k", "ready", PROBE_LARGE_TIMEOUT_MS);
 	long wrong = ready ? probe_large_not_pattern(&probe, "k") : -1;
 	ph_ok(wrong == 0, "(a) the same session's next frame, a good buffer: every pixel of the "
 		"window (%ld wrong; %s)", wrong, probe.line);
@@ -323,8 +309,8 @@ static void test_large_truncate(void) {
 	probe_start(&c, &other);
 	probe_cmd(&other, "output 0", "constraints");
 	probe_cmd(&other, "buffer s 1", "buffer");
-	ready = probe_cmd_within(&other, "capture s", "ready", LARGE_TIMEOUT_MS);
-	uint32_t *words = ready ? probe_large_dump(&other, "s") : NULL;
+	ready = probe_cmd_within(&other, "capture s", "ready", PROBE_LARGE_TIMEOUT_MS);
+	uint32_t *words = ready ? probe_dump(&other, "s", LARGE_W, LARGE_H) : NULL;
 	bool dumped = words != NULL;
 	long colour = 0, zeros = 0, other_words = 0;
 	for (long i = 0; words != NULL && i < (long)LARGE_W * LARGE_H; i++) {
